@@ -1,0 +1,1 @@
+//! Where casebook keeps its files.

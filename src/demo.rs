@@ -1,0 +1,1 @@
+//! Synthetic casework for demos and benchmarks.

@@ -1,0 +1,10 @@
+//! The pure heart of casebook: the record's types, the rules of the two specifications, the
+//! clocks and the calendar. No SQL, no terminal, no file system.
+
+pub mod calendar;
+pub mod clock;
+pub mod clocks;
+pub mod codes;
+pub mod ids;
+pub mod record;
+pub mod validate;

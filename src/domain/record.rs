@@ -1,0 +1,270 @@
+//! The record as DESIGN.md describes it: workers, young people, episodes and what hangs off an
+//! episode. These are plain values; the store reads and writes them, the rules read them.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// A member of staff's role (DESIGN.md, "Who uses it").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Outreach,
+    Duty,
+    Manager,
+    Coordinator,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Outreach, Role::Duty, Role::Manager, Role::Coordinator];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Outreach => "outreach",
+            Role::Duty => "duty",
+            Role::Manager => "manager",
+            Role::Coordinator => "coordinator",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Role> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.code().eq_ignore_ascii_case(code.trim()))
+    }
+}
+
+/// A worker: the actor behind every write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Worker {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    pub active: bool,
+}
+
+/// A young person: one persistent ID for life (S §20.5).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct YoungPerson {
+    pub id: String,
+    /// Short human reference with a check symbol, e.g. `YP-7K3MQ-9QX2C`.
+    pub reference: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub date_of_birth: Option<NaiveDate>,
+    /// Code from the `sex` list.
+    pub sex: Option<String>,
+    /// Gender in the young person's own words.
+    pub gender: Option<String>,
+    /// NHS ethnic category code (A–S, Z, 99).
+    pub ethnicity: Option<String>,
+    /// Postcode district only (e.g. `SO14`): enough for returns, no more.
+    pub postcode_district: Option<String>,
+    pub gp_registered: Option<bool>,
+    pub looked_after: Option<bool>,
+    /// Consent to share information (S §8.5.4, §12.1.3); `None` = not yet asked.
+    pub consent_to_share: Option<bool>,
+    pub consent_date: Option<NaiveDate>,
+    pub parent_carer_involved: Option<bool>,
+}
+
+impl YoungPerson {
+    pub fn display_name(&self) -> String {
+        format!("{} {}", self.given_name, self.family_name)
+            .trim()
+            .to_string()
+    }
+}
+
+/// One treatment journey, referral to exit (S §20.5). The milestone dates live here so the
+/// clocks and the returns read one row per episode.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Episode {
+    pub id: String,
+    pub young_person_id: String,
+    pub referral_date: NaiveDate,
+    /// Code from `referral_sources`.
+    pub referral_source: Option<String>,
+    pub referrer: Option<String>,
+    pub referrer_contact: Option<String>,
+    pub referral_reason: Option<String>,
+    /// Code from `urgency`.
+    pub urgency: Option<String>,
+    pub first_contact_date: Option<NaiveDate>,
+    pub triage_date: Option<NaiveDate>,
+    /// Code from `triage_outcomes`.
+    pub triage_outcome: Option<String>,
+    pub assessment_date: Option<NaiveDate>,
+    pub treatment_start: Option<NaiveDate>,
+    /// Code from `interventions`.
+    pub intervention: Option<String>,
+    pub care_plan_date: Option<NaiveDate>,
+    pub key_worker_id: Option<String>,
+    pub joint_worked: bool,
+    pub exit_date: Option<NaiveDate>,
+    /// Code from `exit_reasons`.
+    pub exit_reason: Option<String>,
+}
+
+impl Episode {
+    pub fn is_open(&self) -> bool {
+        self.exit_date.is_none()
+    }
+}
+
+/// Where an episode has got to, for the caseload's "stage" column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Referred,
+    Triaged,
+    Assessed,
+    InTreatment,
+    Exited,
+}
+
+impl Stage {
+    pub fn of(e: &Episode) -> Stage {
+        if e.exit_date.is_some() {
+            Stage::Exited
+        } else if e.treatment_start.is_some() {
+            Stage::InTreatment
+        } else if e.assessment_date.is_some() {
+            Stage::Assessed
+        } else if e.triage_date.is_some() {
+            Stage::Triaged
+        } else {
+            Stage::Referred
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Stage::Referred => "referred",
+            Stage::Triaged => "triaged",
+            Stage::Assessed => "assessed",
+            Stage::InTreatment => "in treatment",
+            Stage::Exited => "exited",
+        }
+    }
+}
+
+/// A substance recorded at triage (S §8.4): rank 1 = primary, 2 = secondary, 3+ = others.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubstanceUse {
+    pub rank: u8,
+    pub substance: String,
+    pub route: Option<String>,
+    pub frequency: Option<String>,
+    pub age_first_use: Option<u8>,
+}
+
+/// Risk levels, lowest first so `max()` gives the highest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RiskLevel {
+    Low,
+    Medium,
+    High,
+}
+
+impl RiskLevel {
+    pub const ALL: [RiskLevel; 3] = [RiskLevel::Low, RiskLevel::Medium, RiskLevel::High];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            RiskLevel::Low => "low",
+            RiskLevel::Medium => "medium",
+            RiskLevel::High => "high",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<RiskLevel> {
+        RiskLevel::ALL
+            .into_iter()
+            .find(|r| r.code().eq_ignore_ascii_case(code.trim()))
+    }
+}
+
+/// A risk flag: what every screen shows at a glance (DESIGN.md, S §8.5.5, §22).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskFlag {
+    pub id: String,
+    pub young_person_id: String,
+    pub episode_id: Option<String>,
+    /// Code from `risk_types`.
+    pub flag_type: String,
+    pub level: RiskLevel,
+    pub raised_by: String,
+    pub raised_on: NaiveDate,
+    pub action: String,
+    pub review_date: Option<NaiveDate>,
+    pub closed_on: Option<NaiveDate>,
+    pub closed_by: Option<String>,
+    pub close_reason: Option<String>,
+}
+
+impl RiskFlag {
+    pub fn is_active(&self) -> bool {
+        self.closed_on.is_none()
+    }
+}
+
+/// A contact: a session, call, outreach meeting, mentor session, or a did-not-attend.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub id: String,
+    pub young_person_id: String,
+    pub episode_id: Option<String>,
+    pub date: NaiveDate,
+    /// `HH:MM`, when known.
+    pub time: Option<String>,
+    /// Code from `contact_types`.
+    pub contact_type: String,
+    pub duration_minutes: Option<u32>,
+    pub present: Option<String>,
+    pub note: Option<String>,
+    pub did_not_attend: bool,
+    /// What will be done about a DNA (S §8.9.7).
+    pub dna_follow_up: Option<String>,
+    pub worker_id: Option<String>,
+}
+
+/// An outreach tally: contacts never registered, counted (S §19 KPIs 1a, 1b; §20.6 18–19).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutreachTally {
+    pub id: String,
+    pub date: NaiveDate,
+    /// `generic`, `school_college` or `targeted`.
+    pub setting: String,
+    pub count: u32,
+    /// `under_18`, `18_24` or `other`.
+    pub age_band: String,
+    /// Code from `sex`.
+    pub gender: String,
+    /// `alcohol`, `drugs`, `both` or `none`.
+    pub brief_intervention: String,
+    pub worker_id: Option<String>,
+}
+
+/// What the clocks need to know about one episode (and its young person) to say what is due.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EpisodeFacts {
+    pub referral_date: NaiveDate,
+    pub first_contact_date: Option<NaiveDate>,
+    pub triage_date: Option<NaiveDate>,
+    /// The triage outcome said a comprehensive assessment is needed (starts KPI 2b's clock).
+    pub assessment_needed: bool,
+    pub assessment_date: Option<NaiveDate>,
+    pub treatment_start: Option<NaiveDate>,
+    pub care_plan_date: Option<NaiveDate>,
+    /// Dates of reviews held, any order.
+    pub review_dates: Vec<NaiveDate>,
+    /// Dates outcome profiles (TOP) were recorded, any order.
+    pub top_dates: Vec<NaiveDate>,
+    pub exit_date: Option<NaiveDate>,
+    /// The exit reason is in the planned category.
+    pub exit_planned: Option<bool>,
+    /// Follow-ups done after exit, any order.
+    pub follow_up_dates: Vec<NaiveDate>,
+    pub date_of_birth: Option<NaiveDate>,
+}

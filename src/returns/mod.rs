@@ -1,0 +1,1 @@
+//! Quarterly returns, computed below the TUI so CLI and TUI share them.
