@@ -268,3 +268,43 @@ pub struct EpisodeFacts {
     pub follow_up_dates: Vec<NaiveDate>,
     pub date_of_birth: Option<NaiveDate>,
 }
+
+/// Folds a name for searching: lower case, accents removed, spaces collapsed, so "Zoë" finds
+/// "Zoe" and "O'Brien" finds "o'brien".
+pub fn fold_name(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let folded: String = name
+        .nfd()
+        .filter(|c| !('\u{0300}'..='\u{036f}').contains(c))
+        .flat_map(char::to_lowercase)
+        .collect();
+    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_fold_for_searching() {
+        assert_eq!(fold_name("  Zoë   Ní Bhriain "), "zoe ni bhriain");
+        assert_eq!(fold_name("ŁUKASZ"), "łukasz");
+        assert_eq!(fold_name("李 小龍"), "李 小龍");
+    }
+
+    #[test]
+    fn stage_follows_the_milestones() {
+        let d = NaiveDate::from_ymd_opt(2025, 1, 6).unwrap();
+        let mut e = Episode {
+            referral_date: d,
+            ..Default::default()
+        };
+        assert_eq!(Stage::of(&e), Stage::Referred);
+        e.triage_date = Some(d);
+        assert_eq!(Stage::of(&e), Stage::Triaged);
+        e.treatment_start = Some(d);
+        assert_eq!(Stage::of(&e), Stage::InTreatment);
+        e.exit_date = Some(d);
+        assert_eq!(Stage::of(&e), Stage::Exited);
+    }
+}
