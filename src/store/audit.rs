@@ -7,6 +7,19 @@ use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection};
 use serde_json::{json, Map, Value as Json};
 
+/// Child rows that belong to a dated parent and carry no `created_at` of their own.
+const TABLES_WITHOUT_CREATED_AT: &[&str] = &[
+    "assessment_needs",
+    "risk_assessments",
+    "care_plan_goals",
+    "care_plan_actions",
+    "care_plan_budget_items",
+    "outcome_substance_days",
+    "outcome_ratings",
+    "young_person_vulnerabilities",
+    "episode_substances",
+];
+
 /// A write transaction acting for one worker at one instant.
 pub struct Tx<'a> {
     conn: &'a Connection,
@@ -49,18 +62,19 @@ impl<'a> Tx<'a> {
     }
 
     fn audit(&self, table: &str, id: &str, action: &str, changes: Map<String, Json>) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO audit_log (at, actor_id, table_name, record_id, action, changes)
+        self.conn
+            .prepare_cached(
+                "INSERT INTO audit_log (at, actor_id, table_name, record_id, action, changes)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            rusqlite::params![
+            )?
+            .execute(rusqlite::params![
                 self.now,
                 self.actor,
                 table,
                 id,
                 action,
                 Json::Object(changes).to_string()
-            ],
-        )?;
+            ])?;
         Ok(())
     }
 
@@ -72,7 +86,7 @@ impl<'a> Tx<'a> {
         id: &str,
         cols: &[(&'static str, Value)],
     ) -> Result<()> {
-        let has_created_at = self.has_column(table, "created_at")?;
+        let has_created_at = !TABLES_WITHOUT_CREATED_AT.contains(&table);
         let mut names = vec!["id"];
         let mut values = vec![Value::Text(id.to_string())];
         for (c, v) in cols {
@@ -89,7 +103,9 @@ impl<'a> Tx<'a> {
             names.join(", "),
             placeholders.join(", ")
         );
-        self.conn.execute(&sql, params_from_iter(values.iter()))?;
+        self.conn
+            .prepare_cached(&sql)?
+            .execute(params_from_iter(values.iter()))?;
         let mut changes = Map::new();
         for (c, v) in cols {
             if *v != Value::Null {
@@ -163,14 +179,5 @@ impl<'a> Tx<'a> {
         changes.insert("in_error_at".into(), json!([Json::Null, self.now]));
         changes.insert("in_error_reason".into(), json!([Json::Null, reason]));
         self.audit(table, id, "in_error", changes)
-    }
-
-    fn has_column(&self, table: &str, column: &str) -> Result<bool> {
-        let n: i64 = self.conn.query_row(
-            "SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2",
-            [table, column],
-            |r| r.get(0),
-        )?;
-        Ok(n > 0)
     }
 }
