@@ -5,6 +5,7 @@
 //! never deleted; a record entered in error is marked so, with a reason, and kept.
 
 mod audit;
+pub mod due;
 pub mod people;
 pub mod records;
 pub mod values;
