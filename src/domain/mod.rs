@@ -8,4 +8,5 @@ pub mod codes;
 pub mod dates;
 pub mod ids;
 pub mod record;
+pub mod urgency;
 pub mod validate;

@@ -7,6 +7,7 @@
 mod audit;
 pub mod caseload;
 pub mod drafts;
+pub mod due;
 pub mod people;
 pub mod records;
 pub mod values;

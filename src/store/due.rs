@@ -1,0 +1,258 @@
+//! What the clocks need, loaded in a few set-based queries (not one query per young person),
+//! so the due-list for 100,000 young people is computed in one pass.
+
+use std::collections::{HashMap, HashSet};
+
+use anyhow::Result;
+use chrono::NaiveDate;
+use rusqlite::params_from_iter;
+
+use super::values::*;
+use super::Store;
+use crate::domain::record::{EpisodeFacts, RiskLevel};
+
+/// One episode with what the due-list shows beside it.
+#[derive(Debug, Clone)]
+pub struct EpisodeDueInput {
+    pub episode_id: String,
+    pub young_person_id: String,
+    pub reference: String,
+    pub name: String,
+    pub key_worker_id: Option<String>,
+    pub key_worker: Option<String>,
+    pub facts: EpisodeFacts,
+}
+
+/// An active risk flag's review.
+#[derive(Debug, Clone)]
+pub struct FlagDueInput {
+    pub flag_id: String,
+    pub young_person_id: String,
+    pub reference: String,
+    pub name: String,
+    pub key_worker_id: Option<String>,
+    pub key_worker: Option<String>,
+    pub flag_type: String,
+    pub level: RiskLevel,
+    pub review_date: NaiveDate,
+}
+
+/// A did-not-attend not yet followed up.
+#[derive(Debug, Clone)]
+pub struct DnaDueInput {
+    pub contact_id: String,
+    pub young_person_id: String,
+    pub reference: String,
+    pub name: String,
+    pub key_worker_id: Option<String>,
+    pub key_worker: Option<String>,
+    pub date: NaiveDate,
+}
+
+/// Everything the due-list is computed from.
+#[derive(Debug, Clone, Default)]
+pub struct DueInputs {
+    pub episodes: Vec<EpisodeDueInput>,
+    pub flags: Vec<FlagDueInput>,
+    pub dnas: Vec<DnaDueInput>,
+    /// Highest active risk level per young person.
+    pub highest_risk: HashMap<String, RiskLevel>,
+}
+
+/// Which episodes to load.
+#[derive(Debug, Clone, Default)]
+pub struct DueScope {
+    /// Only episodes whose key worker is this worker ID.
+    pub key_worker_id: Option<String>,
+    /// Exits on or after this date are still loaded (their follow-ups may be due).
+    pub exited_since: Option<NaiveDate>,
+}
+
+// The key worker of a young person is the key worker of their latest open episode (or latest).
+const CURRENT_WORKER: &str = "(SELECT e2.key_worker_id FROM episodes e2
+      WHERE e2.young_person_id = yp.id AND e2.in_error_at IS NULL
+      ORDER BY e2.exit_date IS NOT NULL, e2.referral_date DESC LIMIT 1)";
+
+/// Loads the due-list inputs for `scope`. `planned_exit` says whether an exit reason code is in
+/// the planned category (from the code lists).
+pub fn load(
+    store: &Store,
+    scope: &DueScope,
+    planned_exit: &dyn Fn(&str) -> Option<bool>,
+) -> Result<DueInputs> {
+    let conn = store.conn();
+    let mut filter = String::from("e.in_error_at IS NULL AND yp.in_error_at IS NULL");
+    let mut args: Vec<String> = Vec::new();
+    match scope.exited_since {
+        Some(d) => {
+            args.push(date_text(d));
+            filter.push_str(&format!(
+                " AND (e.exit_date IS NULL OR e.exit_date >= ?{})",
+                args.len()
+            ));
+        }
+        None => filter.push_str(" AND e.exit_date IS NULL"),
+    }
+    if let Some(w) = &scope.key_worker_id {
+        args.push(w.clone());
+        filter.push_str(&format!(" AND e.key_worker_id = ?{}", args.len()));
+    }
+    let from = "FROM episodes e JOIN young_people yp ON yp.id = e.young_person_id";
+
+    let mut inputs = DueInputs::default();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    {
+        let sql = format!(
+            "SELECT e.id, yp.id, yp.reference, yp.given_name || ' ' || yp.family_name,
+                    e.key_worker_id, w.name, e.referral_date, e.first_contact_date, e.triage_date,
+                    e.triage_outcome, e.assessment_date, e.treatment_start, e.care_plan_date,
+                    e.exit_date, e.exit_reason, yp.date_of_birth
+             {from} LEFT JOIN workers w ON w.id = e.key_worker_id
+             WHERE {filter} ORDER BY e.referral_date, e.id"
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let mut rows = stmt.query(params_from_iter(args.iter()))?;
+        while let Some(r) = rows.next()? {
+            let triage_outcome: Option<String> = r.get(9)?;
+            let exit_reason: Option<String> = r.get(14)?;
+            let facts = EpisodeFacts {
+                referral_date: get_date(r, 6)?.unwrap_or_default(),
+                first_contact_date: get_date(r, 7)?,
+                triage_date: get_date(r, 8)?,
+                assessment_needed: triage_outcome.as_deref() == Some("comprehensive_assessment"),
+                assessment_date: get_date(r, 10)?,
+                treatment_start: get_date(r, 11)?,
+                care_plan_date: get_date(r, 12)?,
+                exit_date: get_date(r, 13)?,
+                exit_planned: exit_reason.as_deref().and_then(planned_exit),
+                date_of_birth: get_date(r, 15)?,
+                ..Default::default()
+            };
+            let id: String = r.get(0)?;
+            index.insert(id.clone(), inputs.episodes.len());
+            inputs.episodes.push(EpisodeDueInput {
+                episode_id: id,
+                young_person_id: r.get(1)?,
+                reference: r.get(2)?,
+                name: r.get::<_, String>(3)?.trim().to_string(),
+                key_worker_id: r.get(4)?,
+                key_worker: r.get(5)?,
+                facts,
+            });
+        }
+    }
+
+    // Dated events per episode, each in one joined pass.
+    for (table, which) in [("reviews", 0u8), ("outcome_profiles", 1), ("follow_ups", 2)] {
+        let sql = format!(
+            "SELECT x.episode_id, x.date FROM {table} x JOIN episodes e ON e.id = x.episode_id
+             JOIN young_people yp ON yp.id = e.young_person_id
+             WHERE x.in_error_at IS NULL AND {filter}"
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let mut rows = stmt.query(params_from_iter(args.iter()))?;
+        while let Some(r) = rows.next()? {
+            let ep: String = r.get(0)?;
+            let (Some(&i), Some(d)) = (index.get(&ep), get_date(r, 1)?) else {
+                continue;
+            };
+            let f = &mut inputs.episodes[i].facts;
+            match which {
+                0 => f.review_dates.push(d),
+                1 => f.top_dates.push(d),
+                _ => f.follow_up_dates.push(d),
+            }
+        }
+    }
+
+    let mut people_in_scope: Option<HashSet<String>> = scope.key_worker_id.as_ref().map(|_| {
+        inputs
+            .episodes
+            .iter()
+            .map(|e| e.young_person_id.clone())
+            .collect()
+    });
+    let in_scope = |yp: &str, scope_set: &mut Option<HashSet<String>>| {
+        scope_set.as_ref().is_none_or(|s| s.contains(yp))
+    };
+
+    {
+        let sql = format!(
+            "SELECT f.id, yp.id, yp.reference, yp.given_name || ' ' || yp.family_name,
+                    {CURRENT_WORKER}, f.flag_type, f.level, f.review_date
+             FROM risk_flags f JOIN young_people yp ON yp.id = f.young_person_id
+             WHERE f.closed_on IS NULL AND f.in_error_at IS NULL AND yp.in_error_at IS NULL"
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let yp: String = r.get(1)?;
+            if !in_scope(&yp, &mut people_in_scope) {
+                continue;
+            }
+            let level = RiskLevel::from_code(&r.get::<_, String>(6)?).unwrap_or(RiskLevel::High);
+            let best = inputs.highest_risk.entry(yp.clone()).or_insert(level);
+            *best = (*best).max(level);
+            if let Some(review_date) = get_date(r, 7)? {
+                inputs.flags.push(FlagDueInput {
+                    flag_id: r.get(0)?,
+                    young_person_id: yp,
+                    reference: r.get(2)?,
+                    name: r.get::<_, String>(3)?.trim().to_string(),
+                    key_worker_id: r.get(4)?,
+                    key_worker: None,
+                    flag_type: r.get(5)?,
+                    level,
+                    review_date,
+                });
+            }
+        }
+    }
+
+    {
+        let sql = format!(
+            "SELECT c.id, yp.id, yp.reference, yp.given_name || ' ' || yp.family_name,
+                    {CURRENT_WORKER}, c.date
+             FROM contacts c JOIN young_people yp ON yp.id = c.young_person_id
+             WHERE c.did_not_attend = 1 AND c.dna_followed_up_on IS NULL
+               AND c.in_error_at IS NULL AND yp.in_error_at IS NULL"
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let yp: String = r.get(1)?;
+            if !in_scope(&yp, &mut people_in_scope) {
+                continue;
+            }
+            if let Some(d) = get_date(r, 5)? {
+                inputs.dnas.push(DnaDueInput {
+                    contact_id: r.get(0)?,
+                    young_person_id: yp,
+                    reference: r.get(2)?,
+                    name: r.get::<_, String>(3)?.trim().to_string(),
+                    key_worker_id: r.get(4)?,
+                    key_worker: None,
+                    date: d,
+                });
+            }
+        }
+    }
+
+    // Worker names for flags and DNAs.
+    let names: HashMap<String, String> = {
+        let mut stmt = conn.prepare("SELECT id, name FROM workers")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    for f in &mut inputs.flags {
+        f.key_worker = f.key_worker_id.as_ref().and_then(|w| names.get(w).cloned());
+    }
+    for d in &mut inputs.dnas {
+        d.key_worker = d.key_worker_id.as_ref().and_then(|w| names.get(w).cloned());
+    }
+    Ok(inputs)
+}
+
+fn date_text(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
