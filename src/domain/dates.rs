@@ -70,12 +70,14 @@ pub fn parse_time(text: &str) -> Result<String, String> {
             Err(e)
         }
     });
-    parsed.map(|tm| tm.format("%H:%M").to_string()).map_err(|_| {
-        format!(
-            "'{}' is not a time: use HH:MM on the 24-hour clock, e.g. 14:30",
-            truncate_for_message(t)
-        )
-    })
+    parsed
+        .map(|tm| tm.format("%H:%M").to_string())
+        .map_err(|_| {
+            format!(
+                "'{}' is not a time: use HH:MM on the 24-hour clock, e.g. 14:30",
+                truncate_for_message(t)
+            )
+        })
 }
 
 #[cfg(test)]
@@ -90,7 +92,10 @@ mod tests {
     fn words_and_offsets_count_from_today() {
         let today = d("2025-03-31");
         assert_eq!(parse_relative_date("today", today), Ok(today));
-        assert_eq!(parse_relative_date(" Yesterday ", today), Ok(d("2025-03-30")));
+        assert_eq!(
+            parse_relative_date(" Yesterday ", today),
+            Ok(d("2025-03-30"))
+        );
         assert_eq!(parse_relative_date("+3d", today), Ok(d("2025-04-03")));
         assert_eq!(parse_relative_date("-2d", today), Ok(d("2025-03-29")));
         assert_eq!(parse_relative_date("+1w", today), Ok(d("2025-04-07")));
@@ -100,8 +105,14 @@ mod tests {
     #[test]
     fn written_dates_are_read_in_both_forms() {
         let today = d("2025-03-31");
-        assert_eq!(parse_relative_date("2025-04-07", today), Ok(d("2025-04-07")));
-        assert_eq!(parse_relative_date("07/04/2025", today), Ok(d("2025-04-07")));
+        assert_eq!(
+            parse_relative_date("2025-04-07", today),
+            Ok(d("2025-04-07"))
+        );
+        assert_eq!(
+            parse_relative_date("07/04/2025", today),
+            Ok(d("2025-04-07"))
+        );
     }
 
     #[test]
@@ -109,10 +120,14 @@ mod tests {
         let today = d("2025-03-31");
         let e = parse_relative_date("next tuesday", today).unwrap_err();
         assert!(e.contains("YYYY-MM-DD") && e.contains("+3d"), "{e}");
-        assert!(parse_relative_date("+3y", today).unwrap_err().contains("offset"));
+        assert!(parse_relative_date("+3y", today)
+            .unwrap_err()
+            .contains("offset"));
         assert!(parse_relative_date("+", today).is_err());
         assert!(parse_relative_date("+99999999999d", today).is_err());
-        assert!(parse_relative_date("", today).unwrap_err().contains("give a date"));
+        assert!(parse_relative_date("", today)
+            .unwrap_err()
+            .contains("give a date"));
         let long = "9".repeat(5000);
         assert!(parse_relative_date(&long, today).unwrap_err().len() < 120);
     }

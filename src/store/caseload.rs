@@ -190,17 +190,45 @@ pub fn referrals_out_of(store: &Store, young_person_id: &str) -> Result<Vec<Refe
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// The dates of an episode's reviews, oldest first (for the timeline).
-pub fn review_dates(store: &Store, episode_id: &str) -> Result<Vec<NaiveDate>> {
+/// The dated events the clocks read for one episode, each list oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EpisodeEvents {
+    pub reviews: Vec<NaiveDate>,
+    pub outcome_profiles: Vec<NaiveDate>,
+    pub follow_ups: Vec<NaiveDate>,
+}
+
+/// Reviews, outcome profiles (TOP) and follow-ups of one episode.
+pub fn episode_events(store: &Store, episode_id: &str) -> Result<EpisodeEvents> {
+    let mut out = EpisodeEvents::default();
+    for (table, list) in [
+        ("reviews", &mut out.reviews),
+        ("outcome_profiles", &mut out.outcome_profiles),
+        ("follow_ups", &mut out.follow_ups),
+    ] {
+        let mut stmt = store.conn().prepare_cached(&format!(
+            "SELECT date FROM {table} WHERE episode_id = ?1 AND in_error_at IS NULL ORDER BY date"
+        ))?;
+        let rows = stmt.query_map(params![episode_id], |r| get_date(r, 0))?;
+        for d in rows {
+            list.extend(d?);
+        }
+    }
+    Ok(out)
+}
+
+/// Dates of a young person's did-not-attends not yet followed up.
+pub fn open_dna_dates(store: &Store, young_person_id: &str) -> Result<Vec<NaiveDate>> {
     let mut stmt = store.conn().prepare_cached(
-        "SELECT date FROM reviews WHERE episode_id = ?1 AND in_error_at IS NULL ORDER BY date",
+        "SELECT date FROM contacts WHERE young_person_id = ?1 AND did_not_attend = 1
+            AND dna_followed_up_on IS NULL AND in_error_at IS NULL ORDER BY date",
     )?;
-    let rows = stmt.query_map(params![episode_id], |r| get_date(r, 0))?;
-    Ok(rows
-        .collect::<rusqlite::Result<Vec<_>>>()?
-        .into_iter()
-        .flatten()
-        .collect())
+    let rows = stmt.query_map([young_person_id], |r| get_date(r, 0))?;
+    let mut out = Vec::new();
+    for d in rows {
+        out.extend(d?);
+    }
+    Ok(out)
 }
 
 /// How many contacts a young person has (the case view pages through them).

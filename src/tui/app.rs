@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::io;
+use std::rc::Rc;
 
 use anyhow::Result;
 use chrono::{DateTime, Local, NaiveDate};
@@ -17,6 +18,7 @@ use ratatui::{Frame, Terminal};
 use super::case_view::{CaseModel, CaseView, Section};
 use super::caseload::{CaseloadScreen, Scope};
 use super::contact_form;
+use super::due::{next_due_by_person, person_next_due};
 use super::form::{truncate, Form, FormEvent};
 use super::help::Help;
 use super::keymap::{Action, Context, KeyMap};
@@ -24,6 +26,8 @@ use super::palette::{Command, Palette, PaletteOutcome};
 use super::text_line::Edit;
 use super::theme::Theme;
 use super::TuiContext;
+use crate::domain::calendar::Calendar;
+use crate::domain::codes::CodeLists;
 use crate::store::drafts::{self, Draft};
 use crate::store::{caseload, people, records, Store};
 
@@ -94,6 +98,8 @@ pub struct App {
     ctx: TuiContext,
     keymap: KeyMap,
     theme: Theme,
+    calendar: Calendar,
+    codes: Rc<CodeLists>,
     worker_names: HashMap<String, String>,
     caseload: CaseloadScreen,
     case: Option<CaseView>,
@@ -107,14 +113,25 @@ impl App {
     /// An app on `store` for the worker in `ctx`: reads the keymap file (reporting bad entries
     /// in the status bar), the workers, and the caseload index.
     pub fn new(store: Store, ctx: TuiContext) -> Result<App> {
-        let (keymap, problems) = KeyMap::load(ctx.config_dir.as_deref());
+        let (keymap, mut problems) = KeyMap::load(ctx.config_dir.as_deref());
+        let dir = ctx.config_dir.as_deref();
+        // A service's broken override file must not lock workers out: say so, use the defaults.
+        let calendar = crate::config::load_calendar(dir).unwrap_or_else(|e| {
+            problems.push(format!("{e:#}; using the built-in bank holidays"));
+            Calendar::embedded()
+        });
+        let codes = Rc::new(crate::config::load_codes(dir).unwrap_or_else(|e| {
+            problems.push(format!("{e:#}; using the built-in code lists"));
+            CodeLists::embedded()
+        }));
         let worker_names = people::workers(&store)?
             .into_iter()
             .map(|w| (w.id, w.name))
             .collect();
-        let rows = caseload::caseload(&store)?;
         let today = ctx.clock.today();
-        let caseload = CaseloadScreen::new(rows, &ctx.worker.id, today);
+        let rows = caseload::caseload(&store)?;
+        let dues = next_due_by_person(&store, &calendar, &codes, today)?;
+        let caseload = CaseloadScreen::new(rows, &dues, &ctx.worker.id, today);
         let status = (!problems.is_empty()).then(|| Status {
             kind: StatusKind::Warning,
             text: problems.join(" · "),
@@ -123,6 +140,8 @@ impl App {
             store,
             keymap,
             theme: Theme::from_env(),
+            calendar,
+            codes,
             worker_names,
             caseload,
             case: None,
@@ -491,7 +510,15 @@ impl App {
                     .ok()
                     .flatten()
                     .is_some();
-                match CaseModel::load(&self.store, &id, &self.worker_names, draft) {
+                match CaseModel::load(
+                    &self.store,
+                    &id,
+                    &self.worker_names,
+                    draft,
+                    &self.calendar,
+                    &self.codes,
+                    self.today(),
+                ) {
                     Ok(Some(model)) => {
                         self.case = Some(CaseView::new(model, self.today()));
                         None
@@ -514,7 +541,7 @@ impl App {
                 let cv = self.case.as_ref()?;
                 let person = cv.model.person.clone();
                 let episode_id = cv.model.current_episode().map(|e| e.id.clone());
-                let form = contact_form::new_form(&person, self.today());
+                let form = contact_form::new_form(&person, self.today(), &self.codes);
                 let offer = match drafts::load(&self.store, &worker, &form.key) {
                     Ok(d) => d,
                     Err(e) => {
@@ -645,7 +672,16 @@ impl App {
                 message,
             } => {
                 if let Ok(Some(row)) = caseload::caseload_row(&self.store, &young_person_id) {
-                    self.caseload.upsert_row(row);
+                    let due = person_next_due(
+                        &self.store,
+                        &young_person_id,
+                        row.date_of_birth,
+                        &self.calendar,
+                        &self.codes,
+                        self.today(),
+                    )
+                    .unwrap_or(None);
+                    self.caseload.upsert_row(row, due);
                 }
                 let draft = drafts::load(
                     &self.store,
@@ -655,6 +691,7 @@ impl App {
                 .ok()
                 .flatten()
                 .is_some();
+                let today = self.today();
                 if let Some(cv) = &mut self.case {
                     if cv.model.person.id == young_person_id {
                         if let Ok(Some(model)) = CaseModel::load(
@@ -662,6 +699,9 @@ impl App {
                             &young_person_id,
                             &self.worker_names,
                             draft,
+                            &self.calendar,
+                            &self.codes,
+                            today,
                         ) {
                             cv.reload(model);
                             cv.set_section(Section::Contacts);
@@ -675,8 +715,13 @@ impl App {
                     Ok(ws) => self.worker_names = ws.into_iter().map(|w| (w.id, w.name)).collect(),
                     Err(e) => return Some(Msg::Status(StatusKind::Error, e.to_string())),
                 }
-                match caseload::caseload(&self.store) {
-                    Ok(rows) => self.caseload.replace_rows(rows),
+                let today = self.today();
+                let loaded = caseload::caseload(&self.store).and_then(|rows| {
+                    let dues = next_due_by_person(&self.store, &self.calendar, &self.codes, today)?;
+                    Ok((rows, dues))
+                });
+                match loaded {
+                    Ok((rows, dues)) => self.caseload.replace_rows(rows, &dues),
                     Err(e) => return Some(Msg::Status(StatusKind::Error, e.to_string())),
                 }
                 if let Some(cv) = &self.case {
@@ -707,6 +752,7 @@ impl App {
                 .map(|c| c.model.person.clone())
                 .unwrap_or_default(),
             self.today(),
+            &self.codes,
         );
         of.form.draft_data()["fields"] != fresh.draft_data()["fields"]
     }
@@ -775,10 +821,11 @@ impl App {
         );
         let w = area.width as usize;
         let right_w = right.chars().count().min(w / 2);
-        let left_w = w.saturating_sub(right_w);
+        // One space at least between the two halves.
+        let left_w = w.saturating_sub(right_w + 1);
         let left = truncate(&format!(" casebook │ {what}"), left_w);
         let line = Line::from(vec![
-            Span::raw(format!("{left:<left_w$}")),
+            Span::raw(format!("{left:<left_w$} ")),
             Span::raw(truncate(&right, right_w)),
         ]);
         frame.render_widget(Paragraph::new(line).style(self.theme.title_bar()), area);

@@ -4,6 +4,7 @@
 //! after a write.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use anyhow::Result;
 use chrono::NaiveDate;
@@ -15,11 +16,15 @@ use ratatui::Frame;
 
 use super::caseload::stage_label;
 use super::codes;
+use super::due::{facts_of, person_next_due, NextDue};
 use super::form::truncate;
 use super::keymap::Action;
 use super::theme::Theme;
+use crate::domain::calendar::Calendar;
+use crate::domain::clocks::{episode_due_items, DueItem, DueKind, DueStatus};
+use crate::domain::codes::CodeLists;
 use crate::domain::record::{Contact, Episode, RiskFlag, RiskLevel, Stage, YoungPerson};
-use crate::store::caseload::{contact_count, referrals_out_of, review_dates, ReferralOut};
+use crate::store::caseload::{contact_count, episode_events, referrals_out_of, ReferralOut};
 use crate::store::{people, records, Store};
 
 /// How many contacts the case view reads at once.
@@ -71,7 +76,10 @@ pub struct CaseModel {
     pub episodes: Vec<Episode>,
     /// Index into `episodes` of the current one (open, else the latest).
     pub current: Option<usize>,
-    pub reviews: Vec<NaiveDate>,
+    /// The clocks' items (met and unmet) of the current episode.
+    pub current_items: Vec<DueItem>,
+    /// The young person's next due item across their episodes, flags and DNAs.
+    pub next_due: Option<NextDue>,
     /// Active first, highest level first.
     pub flags: Vec<RiskFlag>,
     /// Newest first.
@@ -79,17 +87,22 @@ pub struct CaseModel {
     pub contact_total: i64,
     pub referrals: Vec<ReferralOut>,
     pub worker_names: HashMap<String, String>,
+    pub codes: Rc<CodeLists>,
     /// The worker has a contact draft waiting for this young person.
     pub draft_waiting: bool,
 }
 
 impl CaseModel {
     /// Reads the case of young person `id`; `None` when there is no such young person.
+    #[allow(clippy::too_many_arguments)]
     pub fn load(
         store: &Store,
         id: &str,
         worker_names: &HashMap<String, String>,
         draft_waiting: bool,
+        cal: &Calendar,
+        codes: &Rc<CodeLists>,
+        today: NaiveDate,
     ) -> Result<Option<CaseModel>> {
         let Some(person) = people::young_person(store, id)? else {
             return Ok(None);
@@ -99,10 +112,15 @@ impl CaseModel {
             .iter()
             .position(Episode::is_open)
             .or(if episodes.is_empty() { None } else { Some(0) });
-        let reviews = match current {
-            Some(i) => review_dates(store, &episodes[i].id)?,
+        let current_items = match current {
+            Some(i) => {
+                let e = &episodes[i];
+                let ev = episode_events(store, &e.id)?;
+                episode_due_items(&facts_of(e, &ev, person.date_of_birth, codes), cal, today)
+            }
             None => Vec::new(),
         };
+        let next_due = person_next_due(store, id, person.date_of_birth, cal, codes, today)?;
         let key_worker = current
             .and_then(|i| episodes[i].key_worker_id.as_ref())
             .map(|k| {
@@ -120,8 +138,10 @@ impl CaseModel {
             key_worker,
             episodes,
             current,
-            reviews,
+            current_items,
+            next_due,
             worker_names: worker_names.clone(),
+            codes: Rc::clone(codes),
             draft_waiting,
         }))
     }
@@ -142,35 +162,96 @@ impl CaseModel {
     }
 }
 
-/// One step on the episode timeline.
+/// One step on the episode timeline, with its clock where one applies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Milestone {
     pub label: String,
     pub date: Option<NaiveDate>,
-    /// When it was due, if a clock applies.
-    pub due: Option<NaiveDate>,
+    /// The clock's verdict and due date (the worst, where two clocks apply).
+    pub clock: Option<(DueStatus, NaiveDate)>,
 }
 
-/// The steps of an episode in order, each with its date and (where a clock applies) its due
-/// date. One function, so the clocks can feed it without touching the drawing.
-pub fn timeline(e: &Episode, reviews: &[NaiveDate], _today: NaiveDate) -> Vec<Milestone> {
-    let m = |label: &str, date: Option<NaiveDate>| Milestone {
+fn severity(s: DueStatus) -> u8 {
+    match s {
+        DueStatus::MetOnTime => 0,
+        DueStatus::Due => 1,
+        DueStatus::MetLate => 2,
+        DueStatus::Overdue => 3,
+    }
+}
+
+fn worst<'a>(items: impl Iterator<Item = &'a DueItem>) -> Option<(DueStatus, NaiveDate)> {
+    items
+        .map(|i| (i.status, i.due))
+        .max_by_key(|(s, d)| (severity(*s), std::cmp::Reverse(*d)))
+}
+
+/// The steps of an episode in order (referral, first contact, triage, assessment, treatment,
+/// care plan, reviews, outcome profiles, exit, follow-ups), each date marked against its clock
+/// from `items` (the episode's items from [`episode_due_items`]).
+pub fn timeline(e: &Episode, items: &[DueItem]) -> Vec<Milestone> {
+    let of = |kinds: &[DueKind]| worst(items.iter().filter(|i| kinds.contains(&i.kind)));
+    let m = |label: &str, date: Option<NaiveDate>, clock| Milestone {
         label: label.to_string(),
         date,
-        due: None,
+        clock,
     };
     let mut out = vec![
-        m("Referral", Some(e.referral_date)),
-        m("First contact", e.first_contact_date),
-        m("Triage", e.triage_date),
-        m("Assessment", e.assessment_date),
-        m("Treatment start", e.treatment_start),
-        m("Care plan", e.care_plan_date),
+        m("Referral", Some(e.referral_date), None),
+        m("First contact", e.first_contact_date, None),
+        m("Triage", e.triage_date, of(&[DueKind::Triage])),
+        m("Assessment", e.assessment_date, of(&[DueKind::Assessment])),
+        m(
+            "Treatment start",
+            e.treatment_start,
+            of(&[DueKind::FirstIntervention, DueKind::StructuredTreatment]),
+        ),
+        m("Care plan", e.care_plan_date, of(&[DueKind::CarePlan])),
     ];
-    for (n, r) in reviews.iter().enumerate() {
-        out.push(m(&format!("Review {}", n + 1), Some(*r)));
+    let mut held = 0;
+    for r in items.iter().filter(|i| i.kind == DueKind::Review) {
+        if r.is_met() {
+            held += 1;
+            out.push(m(
+                &format!("Review {held}"),
+                r.met_on,
+                Some((r.status, r.due)),
+            ));
+        } else {
+            out.push(m("Next review", None, Some((r.status, r.due))));
+        }
     }
-    out.push(m("Exit", e.exit_date));
+    for t in items.iter().filter(|i| {
+        matches!(
+            i.kind,
+            DueKind::OutcomeProfileStart | DueKind::OutcomeProfileReview
+        )
+    }) {
+        let label = if t.kind == DueKind::OutcomeProfileStart {
+            "TOP at start"
+        } else {
+            "TOP at review"
+        };
+        out.push(m(label, t.met_on, Some((t.status, t.due))));
+    }
+    out.push(m("Exit", e.exit_date, None));
+    for t in items.iter().filter(|i| {
+        matches!(
+            i.kind,
+            DueKind::OutcomeProfileExit
+                | DueKind::FollowUp3Months
+                | DueKind::FollowUp6Months
+                | DueKind::Transition
+        )
+    }) {
+        let label = match t.kind {
+            DueKind::OutcomeProfileExit => "TOP at exit",
+            DueKind::FollowUp3Months => "Follow-up 3 months",
+            DueKind::FollowUp6Months => "Follow-up 6 months",
+            _ => "Transition plan",
+        };
+        out.push(m(label, t.met_on, Some((t.status, t.due))));
+    }
     out
 }
 
@@ -294,6 +375,10 @@ impl CaseView {
         true
     }
 
+    fn lbl(&self, list: &str, code: &str) -> String {
+        codes::label(&self.model.codes, list, code)
+    }
+
     fn header_lines(&self, theme: Theme, width: u16) -> Vec<Line<'static>> {
         let p = &self.model.person;
         let age = p.date_of_birth.map(|dob| {
@@ -332,7 +417,7 @@ impl CaseView {
             let text = format!(
                 "{} {}",
                 level_badge(f.level),
-                codes::label("risk_types", &f.flag_type)
+                codes::label(&self.model.codes, "risk_types", &f.flag_type)
             );
             let w = text.chars().count() + 2;
             if any && used + w > width as usize {
@@ -371,13 +456,19 @@ impl CaseView {
                 "Sex / gender",
                 format!(
                     "{} / {}",
-                    p.sex.as_deref().unwrap_or("not recorded"),
+                    p.sex
+                        .as_deref()
+                        .map(|c| self.lbl("sex", c))
+                        .unwrap_or_else(|| "not recorded".into()),
                     p.gender.as_deref().unwrap_or("not recorded")
                 ),
             ),
             row(
                 "Ethnicity",
-                p.ethnicity.clone().unwrap_or_else(|| "not recorded".into()),
+                p.ethnicity
+                    .as_deref()
+                    .map(|c| self.lbl("ethnicity", c))
+                    .unwrap_or_else(|| "not recorded".into()),
             ),
             row(
                 "Postcode district",
@@ -398,7 +489,7 @@ impl CaseView {
                         ddmmyyyy(e.referral_date),
                         e.referral_source
                             .as_deref()
-                            .map(|s| format!(" by {}", s.replace('_', " ")))
+                            .map(|s| format!(" by {}", self.lbl("referral_sources", s)))
                             .unwrap_or_default(),
                         stage_label(Stage::of(e))
                     ),
@@ -407,7 +498,7 @@ impl CaseView {
                     out.push(row("Referral reason", r.clone()));
                 }
                 if let Some(i) = &e.intervention {
-                    out.push(row("Intervention", i.replace('_', " ")));
+                    out.push(row("Intervention", self.lbl("interventions", i)));
                 }
             }
             None => out.push(row("Current episode", "none".into())),
@@ -441,28 +532,26 @@ impl CaseView {
             ),
             theme.header(),
         )];
-        for m in timeline(e, &self.model.reviews, self.today) {
+        for m in timeline(e, &self.model.current_items) {
             let date = m.date.map(ddmmyyyy).unwrap_or_else(|| "—".into());
             let mut spans = vec![
-                Span::styled(format!("{:<18}", m.label), theme.dim()),
+                Span::styled(format!("{:<20}", m.label), theme.dim()),
                 Span::raw(format!("{date:<12}")),
             ];
-            if let Some(due) = m.due {
-                match m.date {
-                    Some(d) if d <= due => spans.push(Span::styled(
-                        format!("✓ on time (due {})", ddmmyyyy(due)),
-                        theme.on_time(),
-                    )),
-                    Some(_) => spans.push(Span::styled(
-                        format!("✗ late (due {})", ddmmyyyy(due)),
-                        theme.overdue(),
-                    )),
-                    None if due < self.today => spans.push(Span::styled(
-                        format!("! overdue (due {})", ddmmyyyy(due)),
-                        theme.overdue(),
-                    )),
-                    None => spans.push(Span::raw(format!("due {}", ddmmyyyy(due)))),
-                }
+            if let Some((status, due)) = m.clock {
+                let due = ddmmyyyy(due);
+                spans.push(match status {
+                    DueStatus::MetOnTime => {
+                        Span::styled(format!("✓ on time (due {due})"), theme.on_time())
+                    }
+                    DueStatus::MetLate => {
+                        Span::styled(format!("✗ late (due {due})"), theme.overdue())
+                    }
+                    DueStatus::Overdue => {
+                        Span::styled(format!("! overdue (due {due})"), theme.overdue())
+                    }
+                    DueStatus::Due => Span::raw(format!("… due {due}")),
+                });
             }
             out.push(Line::from(spans));
         }
@@ -482,7 +571,10 @@ impl CaseView {
             };
             out.push(Line::from(vec![
                 Span::styled(format!("{:<9}", level_badge(f.level)), style),
-                Span::styled(codes::label("risk_types", &f.flag_type), theme.header()),
+                Span::styled(
+                    codes::label(&self.model.codes, "risk_types", &f.flag_type),
+                    theme.header(),
+                ),
                 Span::raw(format!(
                     "  raised {} by {}",
                     ddmmyyyy(f.raised_on),
@@ -532,7 +624,7 @@ impl CaseView {
             .map(|r| {
                 Line::from(vec![
                     Span::raw(format!("{}  ", ddmmyyyy(r.date))),
-                    Span::styled(r.service.replace('_', " "), theme.header()),
+                    Span::styled(self.lbl("referral_services", &r.service), theme.header()),
                     Span::raw(if r.joint_working {
                         "  (joint working)"
                     } else {
@@ -573,7 +665,7 @@ impl CaseView {
                         .unwrap_or_else(|| stage_label(Stage::of(e)).to_string()),
                     e.exit_reason
                         .as_deref()
-                        .map(|r| r.replace('_', " "))
+                        .map(|r| self.lbl("exit_reasons", r))
                         .unwrap_or_default()
                 ))
             })
@@ -673,7 +765,11 @@ impl CaseView {
                 let row = Row::new(vec![
                     Cell::from(c.date.format("%d/%m/%y").to_string()),
                     Cell::from(c.time.clone().unwrap_or_default()),
-                    Cell::from(codes::label("contact_types", &c.contact_type)),
+                    Cell::from(codes::label(
+                        &self.model.codes,
+                        "contact_types",
+                        &c.contact_type,
+                    )),
                     Cell::from(
                         c.duration_minutes
                             .map(|m| format!("{m}m"))
@@ -741,7 +837,11 @@ impl CaseView {
             ]),
             Line::from(vec![
                 label("Type"),
-                Span::raw(codes::label("contact_types", &c.contact_type)),
+                Span::raw(codes::label(
+                    &self.model.codes,
+                    "contact_types",
+                    &c.contact_type,
+                )),
             ]),
             Line::from(vec![
                 label("Duration"),

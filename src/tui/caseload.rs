@@ -3,6 +3,8 @@
 //! and sorting happen there, and only the rows on screen are drawn, so 100,000 young people
 //! stay smooth.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32String};
@@ -12,6 +14,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table};
 use ratatui::Frame;
 
+use super::due::{short_label, tiny_label, NextDue};
 use super::form::truncate;
 use super::keymap::Action;
 use super::text_line::{Edit, TextLine};
@@ -21,22 +24,6 @@ use crate::store::caseload::CaseloadRow;
 
 /// The most a filter holds.
 const FILTER_MAX: usize = 60;
-
-/// The next thing due for a young person, for the "next due" column.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DueItem {
-    pub date: NaiveDate,
-    pub label: String,
-}
-
-/// What is next due for this row: the earliest of its due items. One function, so the source
-/// of due items can grow without touching the table.
-pub fn next_due(row: &CaseloadRow, _today: NaiveDate) -> Option<DueItem> {
-    row.flag_review_due.map(|date| DueItem {
-        date,
-        label: "flag review".into(),
-    })
-}
 
 /// Columns, in the order the sort key cycles through them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,8 +73,7 @@ impl Column {
 #[derive(Debug, Clone)]
 struct Derived {
     age: Option<u32>,
-    due: Option<DueItem>,
-    overdue: bool,
+    due: Option<NextDue>,
     stage: Option<Stage>,
     open: bool,
 }
@@ -136,7 +122,12 @@ fn haystack(r: &CaseloadRow) -> Utf32String {
 impl CaseloadScreen {
     /// A screen over `rows`, for worker `worker_id`, as of `today`. Starts on the worker's own
     /// caseload, or the whole team's when they have none.
-    pub fn new(rows: Vec<CaseloadRow>, worker_id: &str, today: NaiveDate) -> CaseloadScreen {
+    pub fn new(
+        rows: Vec<CaseloadRow>,
+        dues: &HashMap<String, NextDue>,
+        worker_id: &str,
+        today: NaiveDate,
+    ) -> CaseloadScreen {
         let mut s = CaseloadScreen {
             rows: Vec::new(),
             derived: Vec::new(),
@@ -156,7 +147,7 @@ impl CaseloadScreen {
             offset: 0,
             page: 10,
         };
-        s.replace_rows(rows);
+        s.replace_rows(rows, dues);
         if s.view.is_empty() {
             s.scope = Scope::Team;
             s.refresh();
@@ -164,11 +155,9 @@ impl CaseloadScreen {
         s
     }
 
-    fn derive(row: &CaseloadRow, today: NaiveDate) -> Derived {
-        let due = next_due(row, today);
+    fn derive(row: &CaseloadRow, due: Option<NextDue>, today: NaiveDate) -> Derived {
         Derived {
             age: row.date_of_birth.and_then(|d| today.years_since(d)),
-            overdue: due.as_ref().is_some_and(|d| d.date < today),
             due,
             stage: row.episode.as_ref().map(|e| e.stage()),
             open: row.episode.as_ref().is_some_and(|e| e.exit_date.is_none()),
@@ -176,9 +165,12 @@ impl CaseloadScreen {
     }
 
     /// Replaces every row (after a full reload), keeping the view settings.
-    pub fn replace_rows(&mut self, rows: Vec<CaseloadRow>) {
+    pub fn replace_rows(&mut self, rows: Vec<CaseloadRow>, dues: &HashMap<String, NextDue>) {
         let keep = self.selected_id().map(str::to_string);
-        self.derived = rows.iter().map(|r| Self::derive(r, self.today)).collect();
+        self.derived = rows
+            .iter()
+            .map(|r| Self::derive(r, dues.get(&r.young_person_id).copied(), self.today))
+            .collect();
         self.haystacks = rows.iter().map(haystack).collect();
         self.rows = rows;
         self.last = None;
@@ -189,9 +181,9 @@ impl CaseloadScreen {
     }
 
     /// Replaces (or adds) one young person's row after a write.
-    pub fn upsert_row(&mut self, row: CaseloadRow) {
+    pub fn upsert_row(&mut self, row: CaseloadRow, due: Option<NextDue>) {
         let keep = self.selected_id().map(str::to_string);
-        let d = Self::derive(&row, self.today);
+        let d = Self::derive(&row, due, self.today);
         let h = haystack(&row);
         match self
             .rows
@@ -435,7 +427,8 @@ impl CaseloadScreen {
             Scope::Mine => "My caseload",
             Scope::Team => "Whole team",
         };
-        let order = if !self.filter.value().trim().is_empty() && self.rank_matches {
+        let filtered = !self.filter.value().trim().is_empty();
+        let order = if filtered && self.rank_matches {
             "best match first".to_string()
         } else {
             format!(
@@ -444,12 +437,13 @@ impl CaseloadScreen {
                 if self.reverse { "↓" } else { "↑" }
             )
         };
-        let n = self.view.len();
-        format!(
-            "{which} · {} young {} · {order}",
-            n,
-            if n == 1 { "person" } else { "people" }
-        )
+        let count = if filtered {
+            let total = (0..self.rows.len()).filter(|&i| self.in_scope(i)).count();
+            format!("{} of {total}", self.view.len())
+        } else {
+            self.view.len().to_string()
+        };
+        format!("{which} ({count}) · {order}")
     }
 
     pub fn draw(&mut self, frame: &mut Frame, area: Rect, theme: Theme) {
@@ -516,6 +510,15 @@ impl CaseloadScreen {
         }
 
         let wide = table_area.width >= 96;
+        let due_w: usize = if wide { 22 } else { 16 };
+        let fixed: usize = if wide {
+            2 + 14 + 3 + 14 + 9 + 4 + 8
+        } else {
+            2 + 11 + 3 + 7 + 9 + 4 + 8
+        };
+        let name_w = (table_area.width as usize)
+            .saturating_sub(fixed + due_w + 8)
+            .max(4);
         let widths = [
             Constraint::Length(2),
             Constraint::Length(if wide { 14 } else { 11 }),
@@ -523,7 +526,7 @@ impl CaseloadScreen {
             Constraint::Length(3),
             Constraint::Length(if wide { 14 } else { 7 }),
             Constraint::Length(9),
-            Constraint::Length(if wide { 21 } else { 15 }),
+            Constraint::Length(due_w as u16),
             Constraint::Length(4),
             Constraint::Length(8),
         ];
@@ -556,10 +559,11 @@ impl CaseloadScreen {
                 let r = &self.rows[i as usize];
                 let d = &self.derived[i as usize];
                 let high = r.highest_risk == Some(RiskLevel::High);
+                let overdue = d.due.is_some_and(|x| x.overdue);
                 let marker = format!(
                     "{}{}",
                     if high { "▲" } else { " " },
-                    if d.overdue { "!" } else { " " }
+                    if overdue { "!" } else { " " }
                 );
                 let reference = if wide {
                     r.reference.clone()
@@ -572,11 +576,19 @@ impl CaseloadScreen {
                     .map(|w| short_worker(w, wide))
                     .unwrap_or_default();
                 let stage = d.stage.map(stage_label).unwrap_or("—");
-                let due_w = if wide { 21 } else { 15 };
                 let due = d
                     .due
                     .as_ref()
-                    .map(|x| truncate(&format!("{} {}", x.date.format("%d/%m/%y"), x.label), due_w))
+                    .map(|x| {
+                        truncate(
+                            &if wide {
+                                format!("{} {}", x.date.format("%d/%m/%y"), short_label(x.kind))
+                            } else {
+                                format!("{} {}", x.date.format("%d/%m"), tiny_label(x.kind))
+                            },
+                            due_w,
+                        )
+                    })
                     .unwrap_or_default();
                 let risk = match r.highest_risk {
                     Some(RiskLevel::High) => "high",
@@ -596,17 +608,17 @@ impl CaseloadScreen {
                     .unwrap_or_else(|| "—".into());
                 let selected = self.offset + n == self.selected;
                 let row = Row::new(vec![
-                    Cell::from(marker).style(if high || d.overdue {
+                    Cell::from(marker).style(if high || overdue {
                         theme.high_risk()
                     } else {
                         theme.base()
                     }),
                     Cell::from(reference),
-                    Cell::from(r.display_name()),
+                    Cell::from(truncate(&r.display_name(), name_w)),
                     Cell::from(d.age.map(|a| a.to_string()).unwrap_or_default()),
                     Cell::from(worker),
                     Cell::from(stage),
-                    Cell::from(due).style(if d.overdue {
+                    Cell::from(due).style(if overdue {
                         theme.overdue()
                     } else {
                         theme.base()

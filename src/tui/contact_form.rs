@@ -6,6 +6,7 @@ use serde_json::json;
 
 use super::codes;
 use super::form::{Field, Form, SHORT_MAX};
+use crate::domain::codes::CodeLists;
 use crate::domain::record::{Contact, YoungPerson};
 
 /// The most a contact note holds.
@@ -17,7 +18,7 @@ pub fn form_key(young_person_id: &str) -> String {
 }
 
 /// A fresh contact form for `person`, dated today.
-pub fn new_form(person: &YoungPerson, today: NaiveDate) -> Form {
+pub fn new_form(person: &YoungPerson, today: NaiveDate, lists: &CodeLists) -> Form {
     Form::new(
         form_key(&person.id),
         format!(
@@ -30,7 +31,7 @@ pub fn new_form(person: &YoungPerson, today: NaiveDate) -> Form {
                 .required()
                 .with_value(json!("today")),
             Field::time("time", "Time"),
-            Field::choice("type", "Type", codes::choices("contact_types")).required(),
+            Field::choice("type", "Type", codes::choices(lists, "contact_types")).required(),
             Field::number("duration", "Minutes", 0, 600).hint("0 to 600"),
             Field::yes_no("dna", "Did not attend").with_value(json!(false)),
             Field::text("follow_up", "Follow-up action", SHORT_MAX)
@@ -38,7 +39,7 @@ pub fn new_form(person: &YoungPerson, today: NaiveDate) -> Form {
             Field::multi(
                 "present",
                 "Who was present",
-                codes::choices("contact_present"),
+                codes::choices(lists, "contact_present"),
             ),
             Field::long_text("note", "Note", NOTE_MAX),
         ],

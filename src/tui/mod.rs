@@ -11,6 +11,7 @@ pub mod case_view;
 pub mod caseload;
 pub mod codes;
 pub mod contact_form;
+pub mod due;
 pub mod form;
 pub mod help;
 pub mod keymap;
