@@ -308,7 +308,7 @@ impl App {
             };
         }
         if let Some(cv) = &mut self.case {
-            let Some(a) = action else { return None };
+            let a = action?;
             if cv.action(a) {
                 return None;
             }
@@ -772,10 +772,20 @@ impl App {
             frame.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), area);
             return;
         }
+        // A long message (e.g. several bad keymap entries) takes up to three lines.
+        let status_h = self.status.as_ref().map_or(1, |s| {
+            let n = s.text.chars().count() + 2;
+            let w = area.width as usize;
+            if n <= w {
+                1
+            } else {
+                (n / w + 1).min(3) as u16
+            }
+        });
         let [title, body, status] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Min(1),
-            Constraint::Length(1),
+            Constraint::Length(status_h),
         ])
         .areas(area);
         self.draw_title(frame, title);
@@ -802,7 +812,7 @@ impl App {
 
     fn draw_title(&self, frame: &mut Frame, area: Rect) {
         let what = if let Some(of) = &self.form {
-            of.form.title.clone()
+            of.form.name.clone()
         } else if let Some(cv) = &self.case {
             format!("Case of {}", cv.model.person.display_name())
         } else {
@@ -832,6 +842,7 @@ impl App {
     }
 
     fn draw_form(of: &mut OpenForm, frame: &mut Frame, body: Rect, theme: Theme) {
+        let width = body.width.saturating_sub(2) as usize;
         let mode = if of.form.is_editing() {
             format!(
                 "Editing {} — letters are text here; Esc stops editing",
@@ -840,17 +851,23 @@ impl App {
         } else {
             "Moving between fields — Enter edits, Ctrl-S saves, Esc closes (draft kept)".to_string()
         };
-        frame.buffer_mut().set_line(
+        let buf = frame.buffer_mut();
+        buf.set_line(
             body.x + 1,
             body.y,
-            &Line::styled(
-                truncate(&mode, body.width.saturating_sub(2) as usize),
-                theme.dim(),
-            ),
+            &Line::styled(truncate(&of.form.title, width), theme.header()),
             body.width.saturating_sub(1),
         );
-        if body.height > 2 {
-            let fields = Rect::new(body.x, body.y + 2, body.width, body.height - 2);
+        if body.height > 1 {
+            buf.set_line(
+                body.x + 1,
+                body.y + 1,
+                &Line::styled(truncate(&mode, width), theme.dim()),
+                body.width.saturating_sub(1),
+            );
+        }
+        if body.height > 3 {
+            let fields = Rect::new(body.x, body.y + 3, body.width, body.height - 3);
             of.form.draw(frame, fields, theme);
         }
     }
@@ -902,7 +919,12 @@ impl App {
                     StatusKind::Warning => ("! ", self.theme.warning()),
                     StatusKind::Error => ("✗ ", self.theme.error()),
                 };
-                Line::styled(truncate(&format!("{mark}{}", s.text), w), style)
+                let text = truncate(&format!("{mark}{}", s.text), w * area.height as usize);
+                frame.render_widget(
+                    Paragraph::new(Line::styled(text, style)).wrap(Wrap { trim: true }),
+                    area,
+                );
+                return;
             }
             None => {
                 let mut spans = Vec::new();

@@ -532,7 +532,8 @@ impl CaseloadScreen {
         ];
         let arrow = if self.reverse { "↓" } else { "↑" };
         let head = |c: Column, s: &str| -> Cell {
-            if c == self.sort && !(self.rank_matches && !self.filter.value().trim().is_empty()) {
+            let ranked = self.rank_matches && !self.filter.value().trim().is_empty();
+            if c == self.sort && !ranked {
                 Cell::from(format!("{s}{arrow}"))
             } else {
                 Cell::from(s.to_string())

@@ -201,6 +201,9 @@ fn long_area(text: &str) -> Box<TextArea<'static>> {
     let mut area = TextArea::new(lines);
     area.set_wrap_mode(WrapMode::WordOrGlyph);
     area.set_cursor_line_style(ratatui::style::Style::new());
+    // A restored note carries on where it ended.
+    area.move_cursor(ratatui_textarea::CursorMove::Bottom);
+    area.move_cursor(ratatui_textarea::CursorMove::End);
     Box::new(area)
 }
 
@@ -663,6 +666,9 @@ fn group_thousands(n: usize) -> String {
 pub struct Form {
     /// The draft key, e.g. `contact:<young person id>`.
     pub key: String,
+    /// What the form is, for the title bar: "New contact".
+    pub name: String,
+    /// The heading over the fields: "New contact for Zoë Hart (YP-…)".
     pub title: String,
     fields: Vec<Field>,
     focus: usize,
@@ -673,9 +679,16 @@ pub struct Form {
 
 impl Form {
     /// A form that starts editing its first field.
-    pub fn new(key: String, title: String, fields: Vec<Field>, today: NaiveDate) -> Form {
+    pub fn new(
+        key: String,
+        name: String,
+        title: String,
+        fields: Vec<Field>,
+        today: NaiveDate,
+    ) -> Form {
         let mut f = Form {
             key,
+            name,
             title,
             fields,
             focus: 0,
@@ -985,7 +998,8 @@ impl Form {
                 }
                 _ => 1,
             };
-            h += u16::from(f.error.is_some()) + u16::from(f.notice.is_some());
+            h += message_lines(f.error.as_deref(), value_w, '✗').len() as u16
+                + message_lines(f.notice.as_deref(), value_w, '!').len() as u16;
             rows.push((i, h));
         }
         let focus_top: u16 = rows[..self.focus.min(rows.len())].iter().map(|r| r.1).sum();
@@ -1235,31 +1249,18 @@ impl Form {
             }
         }
         y += main_h;
-        if let Some(e) = &f.error {
-            if y < bottom {
-                frame.buffer_mut().set_line(
-                    value_x,
-                    y,
-                    &Line::styled(
-                        format!("✗ {}", truncate(e, value_w as usize - 2)),
-                        theme.error(),
-                    ),
-                    value_w,
-                );
+        for (text, style, mark) in [
+            (&f.error, theme.error(), '✗'),
+            (&f.notice, theme.warning(), '!'),
+        ] {
+            for l in message_lines(text.as_deref(), value_w, mark) {
+                if y >= bottom {
+                    break;
+                }
+                frame
+                    .buffer_mut()
+                    .set_line(value_x, y, &Line::styled(l, style), value_w);
                 y += 1;
-            }
-        }
-        if let Some(n) = &f.notice {
-            if y < bottom {
-                frame.buffer_mut().set_line(
-                    value_x,
-                    y,
-                    &Line::styled(
-                        format!("! {}", truncate(n, value_w as usize - 2)),
-                        theme.warning(),
-                    ),
-                    value_w,
-                );
             }
         }
         if let Some(c) = cursor {
@@ -1271,6 +1272,51 @@ impl Form {
     pub fn focused_is_typed(&self) -> bool {
         self.fields.get(self.focus).is_some_and(Field::is_typed)
     }
+}
+
+/// A field's message wrapped at word boundaries to `width`, at most three lines, the first
+/// marked with `mark` and the rest indented to match.
+fn message_lines(text: Option<&str>, width: u16, mark: char) -> Vec<String> {
+    let Some(text) = text else {
+        return Vec::new();
+    };
+    let w = (width as usize).saturating_sub(2).max(8);
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in text.split_whitespace() {
+        let word: String = if word.chars().count() > w {
+            truncate(word, w)
+        } else {
+            word.to_string()
+        };
+        let len = cur.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > w {
+            lines.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(&word);
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    if lines.len() > 3 {
+        lines.truncate(3);
+        let last = truncate(&format!("{}…", lines[2]), w);
+        lines[2] = last;
+    }
+    lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("{mark} {l}")
+            } else {
+                format!("  {l}")
+            }
+        })
+        .collect()
 }
 
 /// Cuts `s` to `w` display columns (counting characters), ending with `…` when cut.
@@ -1319,6 +1365,7 @@ mod tests {
     fn form() -> Form {
         Form::new(
             "k".into(),
+            "n".into(),
             "t".into(),
             vec![
                 Field::date("date", "Date").required(),
@@ -1414,6 +1461,7 @@ mod tests {
     fn a_huge_paste_is_cut_to_the_field() {
         let mut f = Form::new(
             "k".into(),
+            "n".into(),
             "t".into(),
             vec![Field::long_text("note", "Note", 4000)],
             today(),
