@@ -1,10 +1,12 @@
-//! The terminal UI drawn at 80×24 on a fixed clock and a fixed caseload, compared with the
+//! The terminal UI drawn at 80×24 on a fixed clock and seeded demo data, compared with the
 //! committed snapshots; and the cells where colour carries meaning, checked for their style
-//! (a snapshot holds text only).
+//! (a snapshot holds text only) on a small hand-made caseload.
 
 mod tui_support;
 
-use casebook::store::Store;
+use casebook::demo::{generate, DemoOptions};
+use casebook::domain::record::Role;
+use casebook::store::{people, Store};
 use casebook::tui::{App, Theme};
 use ratatui::backend::TestBackend;
 use ratatui::style::{Color, Modifier};
@@ -15,6 +17,27 @@ fn setup() -> (App, Terminal<TestBackend>) {
     let mut store = Store::open_in_memory().unwrap();
     let f = fill(&mut store);
     (app(store, &f.ama), terminal(80, 24))
+}
+
+/// Forty demo young people (seed 7), seen by the demo team's first duty worker.
+fn demo() -> (App, Terminal<TestBackend>) {
+    let mut store = Store::open_in_memory().unwrap();
+    generate(
+        &mut store,
+        &DemoOptions {
+            people: 40,
+            seed: 7,
+        },
+        d(TODAY),
+        clock().now(),
+    )
+    .unwrap();
+    let duty = people::workers(&store)
+        .unwrap()
+        .into_iter()
+        .find(|w| w.role == Role::Duty)
+        .unwrap();
+    (app(store, &duty), terminal(80, 24))
 }
 
 /// The position of the first cell whose text starts `needle` on the screen.
@@ -37,48 +60,56 @@ fn find(t: &Terminal<TestBackend>, needle: &str) -> (u16, u16) {
 
 #[test]
 fn caseload_at_80_by_24() {
-    let (mut app, mut t) = setup();
+    let (mut app, mut t) = demo();
     run(&mut app, &mut t, "");
     insta::assert_snapshot!("caseload", screen(&t));
+    // Where colour carries meaning in that picture: the high-risk marker and an overdue date.
+    let (x, y) = find(&t, "▲");
+    assert_eq!(t.backend().buffer()[(x, y)].fg, Color::Red);
+    let (x, y) = find(&t, "21/05 review");
+    assert_eq!(t.backend().buffer()[(x, y)].fg, Color::Red);
+    assert_eq!(t.backend().buffer()[(1, y)].symbol(), "!");
 }
 
 #[test]
 fn whole_team_caseload_at_80_by_24() {
-    let (mut app, mut t) = setup();
+    let (mut app, mut t) = demo();
     run(&mut app, &mut t, "t");
     insta::assert_snapshot!("caseload_team", screen(&t));
 }
 
 #[test]
 fn case_view_at_80_by_24() {
-    let (mut app, mut t) = setup();
-    run(&mut app, &mut t, "/zoe<Enter><Enter>");
+    let (mut app, mut t) = demo();
+    run(&mut app, &mut t, "<Enter>");
     insta::assert_snapshot!("case_view", screen(&t));
     run(&mut app, &mut t, "<Tab>");
     insta::assert_snapshot!("case_view_timeline", screen(&t));
+    run(&mut app, &mut t, "<Tab><Tab>");
+    insta::assert_snapshot!("case_view_contacts", screen(&t));
 }
 
 #[test]
 fn help_overlay_at_80_by_24() {
-    let (mut app, mut t) = setup();
+    let (mut app, mut t) = demo();
     run(&mut app, &mut t, "?");
     insta::assert_snapshot!("help_caseload", screen(&t));
 }
 
 #[test]
 fn command_palette_at_80_by_24() {
-    let (mut app, mut t) = setup();
+    let (mut app, mut t) = demo();
     run(&mut app, &mut t, ":sort");
     insta::assert_snapshot!("palette_sort", screen(&t));
 }
 
 #[test]
 fn contact_form_at_80_by_24() {
-    let (mut app, mut t) = setup();
+    let (mut app, mut t) = demo();
     run(
         &mut app,
         &mut t,
-        "/zoe<Enter><Enter>c<Tab>14:30<Tab>face<Enter>50<Tab>",
+        "<Enter>c<Tab>14:30<Tab>face<Enter>50<Tab>",
     );
     insta::assert_snapshot!("contact_form", screen(&t));
     // Saving without the follow-up a did-not-attend needs: the message is at the field.

@@ -765,10 +765,9 @@ impl CaseView {
                 let row = Row::new(vec![
                     Cell::from(c.date.format("%d/%m/%y").to_string()),
                     Cell::from(c.time.clone().unwrap_or_default()),
-                    Cell::from(codes::label(
-                        &self.model.codes,
-                        "contact_types",
-                        &c.contact_type,
+                    Cell::from(truncate(
+                        &codes::label(&self.model.codes, "contact_types", &c.contact_type),
+                        20,
                     )),
                     Cell::from(
                         c.duration_minutes

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32String};
 use ratatui::layout::{Constraint, Position, Rect};
@@ -585,7 +585,13 @@ impl CaseloadScreen {
                             &if wide {
                                 format!("{} {}", x.date.format("%d/%m/%y"), short_label(x.kind))
                             } else {
-                                format!("{} {}", x.date.format("%d/%m"), tiny_label(x.kind))
+                                // The year only when it is not this year's.
+                                let day = if x.date.year() == self.today.year() {
+                                    x.date.format("%d/%m").to_string()
+                                } else {
+                                    x.date.format("%m/%Y").to_string()
+                                };
+                                format!("{day} {}", tiny_label(x.kind))
                             },
                             due_w,
                         )

@@ -1319,15 +1319,30 @@ fn message_lines(text: Option<&str>, width: u16, mark: char) -> Vec<String> {
         .collect()
 }
 
-/// Cuts `s` to `w` display columns (counting characters), ending with `…` when cut.
+/// How many terminal columns `s` takes (wide characters such as 小 take two).
+pub fn width(s: &str) -> usize {
+    Span::raw(s).width()
+}
+
+/// Cuts `s` to `w` terminal columns, ending with `…` when cut.
 pub fn truncate(s: &str, w: usize) -> String {
-    if s.chars().count() <= w {
+    if width(s) <= w {
         return s.to_string();
     }
     if w == 0 {
         return String::new();
     }
-    let mut out: String = s.chars().take(w - 1).collect();
+    let mut out = String::new();
+    let mut used = 0;
+    let mut buf = [0u8; 4];
+    for c in s.chars() {
+        let cw = width(c.encode_utf8(&mut buf));
+        if used + cw > w - 1 {
+            break;
+        }
+        out.push(c);
+        used += cw;
+    }
     out.push('…');
     out
 }
