@@ -99,7 +99,7 @@ fn a_did_not_attend_needs_its_follow_up_and_then_saves_with_it() {
     let err = form.field("follow_up").unwrap().error.clone().unwrap();
     assert!(err.starts_with("Follow-up action:"), "{err}");
     assert_eq!(
-        form.focused().key,
+        form.focused().unwrap().key,
         "follow_up",
         "the focus goes to the problem"
     );
@@ -236,7 +236,11 @@ fn a_half_filled_form_comes_back_after_a_crash() {
     assert_eq!(form.choice("type").as_deref(), Some("group"));
     assert_eq!(form.text("duration").as_deref(), Some("40"));
     assert_eq!(form.text("note").as_deref(), Some("Sounded tired"));
-    assert_eq!(form.focused().key, "note", "the focus comes back too");
+    assert_eq!(
+        form.focused().unwrap().key,
+        "note",
+        "the focus comes back too"
+    );
     run(&mut app, &mut t, " but engaged.<C-s>");
     assert!(app.form().is_none(), "{:?}", app.status());
     let c = &records::contacts_of(app.store(), &id, 1, 0).unwrap()[0];

@@ -248,17 +248,10 @@ impl App {
         self.status = None;
         let contexts = self.contexts();
         let action = self.keymap.resolve(&k, &contexts);
-        if action == Some(Action::Quit) && contexts.contains(&Context::Always) {
-            // Ctrl-C (Always) or q where it is bound; either way a draft is kept first.
-            let ctrl_c = contexts.iter().any(|c| *c != Context::Always)
-                && self
-                    .keymap
-                    .resolve(&k, &[Context::Always])
-                    .is_some_and(|a| a == Action::Quit);
-            if ctrl_c || contexts.contains(&Context::Global) {
-                self.process(Msg::Quit);
-                return;
-            }
+        // Ctrl-C anywhere, or q where it is bound (never while typing); a draft is kept first.
+        if action == Some(Action::Quit) {
+            self.process(Msg::Quit);
+            return;
         }
         let msg = self.route_key(&k, action, &contexts);
         if let Some(m) = msg {
@@ -744,17 +737,7 @@ impl App {
 
     /// Whether the open form holds anything worth keeping as a draft.
     fn form_has_input(&self) -> bool {
-        let Some(of) = &self.form else { return false };
-        let fresh = contact_form::new_form(
-            &self
-                .case
-                .as_ref()
-                .map(|c| c.model.person.clone())
-                .unwrap_or_default(),
-            self.today(),
-            &self.codes,
-        );
-        of.form.draft_data()["fields"] != fresh.draft_data()["fields"]
+        self.form.as_ref().is_some_and(|of| of.form.has_changes())
     }
 
     /// Draws the whole screen.
@@ -846,7 +829,7 @@ impl App {
         let mode = if of.form.is_editing() {
             format!(
                 "Editing {} — letters are text here; Esc stops editing",
-                of.form.focused().label
+                of.form.focused().map_or("", |f| f.label)
             )
         } else {
             "Moving between fields — Enter edits, Ctrl-S saves, Esc closes (draft kept)".to_string()

@@ -675,6 +675,8 @@ pub struct Form {
     editing: bool,
     today: NaiveDate,
     scroll: usize,
+    /// The values the form opened with, to tell whether anything was typed.
+    baseline: Json,
 }
 
 impl Form {
@@ -695,7 +697,9 @@ impl Form {
             editing: false,
             today,
             scroll: 0,
+            baseline: Json::Null,
         };
+        f.baseline = f.draft_data()["fields"].clone();
         f.set_editing(true);
         f
     }
@@ -720,8 +724,13 @@ impl Form {
         self.editing
     }
 
-    pub fn focused(&self) -> &Field {
-        &self.fields[self.focus]
+    pub fn focused(&self) -> Option<&Field> {
+        self.fields.get(self.focus)
+    }
+
+    /// Whether any value differs from what the form opened with.
+    pub fn has_changes(&self) -> bool {
+        self.draft_data()["fields"] != self.baseline
     }
 
     pub fn focus_index(&self) -> usize {
@@ -1190,7 +1199,10 @@ impl Form {
                             &Line::styled(
                                 format!(
                                     "{tick}{}",
-                                    truncate(&list.options[opt].label, main.width as usize - 4)
+                                    truncate(
+                                        &list.options[opt].label,
+                                        (main.width as usize).saturating_sub(4),
+                                    )
                                 ),
                                 style,
                             ),
