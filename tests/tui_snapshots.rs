@@ -230,3 +230,17 @@ fn resizing_to_nothing_and_back_never_panics() {
     run(&mut app, &mut t, "<Esc>?<Esc>:<Esc><Esc><Esc>?<Esc>");
     assert!(screen(&t).contains("My caseload"), "{}", screen(&t));
 }
+
+#[test]
+fn the_first_frame_comes_before_the_due_dates_are_worked_out() {
+    let (mut app, mut t) = setup();
+    t.draw(|f| app.draw(f)).unwrap();
+    let (x, y) = find(&t, "Kwame");
+    let row: String = (x..80)
+        .map(|x| t.backend().buffer()[(x, y)].symbol().to_string())
+        .collect();
+    assert!(row.contains(" … "), "the due column waits: {row}");
+    app.load_dues();
+    t.draw(|f| app.draw(f)).unwrap();
+    assert!(screen(&t).contains("29/05 triage"), "{}", screen(&t));
+}

@@ -107,6 +107,7 @@ pub struct App {
     overlay: Option<Overlay>,
     status: Option<Status>,
     quit: bool,
+    dues_loaded: bool,
 }
 
 impl App {
@@ -130,8 +131,9 @@ impl App {
             .collect();
         let today = ctx.clock.today();
         let rows = caseload::caseload(&store)?;
-        let dues = next_due_by_person(&store, &calendar, &codes, today)?;
-        let caseload = CaseloadScreen::new(rows, &dues, &ctx.worker.id, today);
+        // What is due is worked out after the first frame (see `run_loop`): at the size of a
+        // large service it takes a few seconds, and the list is worth seeing before then.
+        let caseload = CaseloadScreen::new(rows, &HashMap::new(), &ctx.worker.id, today);
         let status = (!problems.is_empty()).then(|| Status {
             kind: StatusKind::Warning,
             text: problems.join(" · "),
@@ -149,6 +151,7 @@ impl App {
             overlay: None,
             status,
             quit: false,
+            dues_loaded: false,
             ctx,
         })
     }
@@ -224,6 +227,10 @@ impl App {
         I: IntoIterator<Item = io::Result<Event>>,
     {
         terminal.draw(|f| self.draw(f))?;
+        if !self.dues_loaded {
+            self.load_dues();
+            terminal.draw(|f| self.draw(f))?;
+        }
         for ev in events {
             self.handle_event(ev?);
             if self.quit {
@@ -234,8 +241,24 @@ impl App {
         Ok(())
     }
 
+    /// Works out every young person's next due item for the caseload (once, after the first
+    /// frame; later changes come row by row after each write).
+    pub fn load_dues(&mut self) {
+        self.dues_loaded = true;
+        match next_due_by_person(&self.store, &self.calendar, &self.codes, self.today()) {
+            Ok(dues) => self.caseload.set_dues(&dues),
+            Err(e) => self.set_status(
+                StatusKind::Error,
+                format!("Could not work out what is due: {e}"),
+            ),
+        }
+    }
+
     /// One terminal event.
     pub fn handle_event(&mut self, ev: Event) {
+        if !self.dues_loaded {
+            self.load_dues();
+        }
         match ev {
             // Only presses: terminals that report releases and repeats would double every key.
             Event::Key(k) if k.kind == KeyEventKind::Press => self.handle_key(k),

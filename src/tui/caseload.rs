@@ -104,6 +104,8 @@ pub struct CaseloadScreen {
     /// The last filter and the rows (with scores) it matched, to narrow as the worker types.
     last: Option<(String, Vec<(u32, u32)>)>,
     view: Vec<u32>,
+    /// Whether the next due items have been worked out yet.
+    dues_known: bool,
     selected: usize,
     offset: usize,
     page: usize,
@@ -143,10 +145,12 @@ impl CaseloadScreen {
             matcher: Matcher::new(Config::DEFAULT),
             last: None,
             view: Vec::new(),
+            dues_known: false,
             selected: 0,
             offset: 0,
             page: 10,
         };
+        s.dues_known = !dues.is_empty();
         s.replace_rows(rows, dues);
         if s.view.is_empty() {
             s.scope = Scope::Team;
@@ -167,6 +171,7 @@ impl CaseloadScreen {
     /// Replaces every row (after a full reload), keeping the view settings.
     pub fn replace_rows(&mut self, rows: Vec<CaseloadRow>, dues: &HashMap<String, NextDue>) {
         let keep = self.selected_id().map(str::to_string);
+        self.dues_known |= !dues.is_empty();
         self.derived = rows
             .iter()
             .map(|r| Self::derive(r, dues.get(&r.young_person_id).copied(), self.today))
@@ -178,6 +183,19 @@ impl CaseloadScreen {
         if let Some(id) = keep {
             self.select_id(&id);
         }
+    }
+
+    /// Sets every young person's next due item (worked out after the first frame is drawn),
+    /// then shows the list from the top in its order.
+    pub fn set_dues(&mut self, dues: &HashMap<String, NextDue>) {
+        for (r, d) in self.rows.iter().zip(self.derived.iter_mut()) {
+            d.due = dues.get(&r.young_person_id).copied();
+        }
+        self.dues_known = true;
+        self.last = None;
+        self.refresh();
+        self.selected = 0;
+        self.offset = 0;
     }
 
     /// Replaces (or adds) one young person's row after a write.
@@ -596,7 +614,13 @@ impl CaseloadScreen {
                             due_w,
                         )
                     })
-                    .unwrap_or_default();
+                    .unwrap_or_else(|| {
+                        if self.dues_known {
+                            String::new()
+                        } else {
+                            "…".into()
+                        }
+                    });
                 let risk = match r.highest_risk {
                     Some(RiskLevel::High) => "high",
                     Some(RiskLevel::Medium) => "med",
