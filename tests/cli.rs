@@ -173,3 +173,42 @@ fn an_unwritable_location_gets_a_clear_message() {
         .failure()
         .stderr(predicate::str::contains("cannot create the folder"));
 }
+
+#[test]
+fn flags_lists_active_flags_highest_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    casebook(&db)
+        .args([
+            "--as-of",
+            "2025-11-20",
+            "demo",
+            "--people",
+            "80",
+            "--seed",
+            "5",
+        ])
+        .assert()
+        .success();
+    let out = casebook(&db)
+        .args(["--as-of", "2025-11-20", "flags", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let flags: Vec<serde_json::Value> = serde_json::from_slice(&out).unwrap();
+    assert!(!flags.is_empty());
+    assert!(flags.iter().all(|f| f["closed_on"].is_null()));
+    let rank = |l: &str| {
+        ["high", "medium", "low"]
+            .iter()
+            .position(|x| *x == l)
+            .unwrap()
+    };
+    let ranks: Vec<usize> = flags
+        .iter()
+        .map(|f| rank(f["level"].as_str().unwrap()))
+        .collect();
+    assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "{ranks:?}");
+}

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use anyhow::{bail, Result};
 
-use super::{Format, Session};
+use super::{clip, Format, Session};
 use crate::domain::clocks::DueKind;
 use crate::due::{due_list, DueFilter};
 use crate::store::people;
@@ -99,14 +99,4 @@ pub fn run(
         }
     }
     Ok(())
-}
-
-fn clip(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(n - 1).collect();
-        t.push('…');
-        t
-    }
 }

@@ -4,6 +4,7 @@
 mod check;
 mod demo;
 mod due;
+mod flags;
 
 use std::path::PathBuf;
 
@@ -62,9 +63,15 @@ pub enum Command {
         /// Only items of this kind (e.g. triage, review, risk_flag_review).
         #[arg(long, value_name = "KIND")]
         kind: Option<String>,
-        /// Also list items not yet due within the next 4 weeks... and beyond.
+        /// Also list items due more than 4 weeks ahead.
         #[arg(long)]
         all: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// List every active risk flag, highest level first.
+    Flags {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -144,6 +151,18 @@ pub fn run(cli: Cli) -> Result<()> {
             all,
             format,
         }) => due::run(&session, worker.as_deref(), kind.as_deref(), *all, *format),
+        Some(Command::Flags { format }) => flags::run(&session, *format),
         Some(Command::Check) => check::run(&session),
+    }
+}
+
+/// Shortens `s` to `n` characters for a table column, marking the cut.
+pub(crate) fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n - 1).collect();
+        t.push('…');
+        t
     }
 }
