@@ -6,5 +6,6 @@ pub mod clock;
 pub mod clocks;
 pub mod codes;
 pub mod ids;
+pub mod intake;
 pub mod record;
 pub mod validate;

@@ -6,6 +6,7 @@
 
 mod audit;
 pub mod due;
+pub mod intake;
 pub mod people;
 pub mod records;
 pub mod values;
