@@ -15,9 +15,11 @@
 
 use std::collections::HashSet;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
+use crate::domain::calendar::{age_on, AgeBand};
 use crate::domain::codes::{CodeLists, ListName};
+use crate::domain::dates::{parse_relative_date, DATE_FORMS};
 use crate::domain::record::{
     fold_name, Contact, Episode, OutreachTally, RiskLevel, SubstanceUse, Worker,
 };
@@ -51,40 +53,28 @@ struct Checked;
 // ---------------------------------------------------------------------------------------------
 // Small readers shared by the forms.
 
-/// Age in whole years on `on`; `None` when `on` is before the birth.
-// Replaced by `calendar::age_on` once the calendar module lands on main.
-fn age_on(dob: NaiveDate, on: NaiveDate) -> Option<u32> {
-    if on < dob {
-        return None;
-    }
-    let mut years = on.year() - dob.year();
-    if (on.month(), on.day()) < (dob.month(), dob.day()) {
-        years -= 1;
-    }
-    u32::try_from(years).ok()
-}
-
-/// A required date: a message at `field` when empty or unreadable.
-fn required_date(p: &mut Problems, field: &str, text: &str, what: &str) -> Option<NaiveDate> {
+/// A required date of an event, as a form's date field takes it (`2025-06-02`, `02/06/2025`,
+/// `today`, `-2d`, …): a message at `field` when empty or unreadable.
+fn required_date(
+    p: &mut Problems,
+    field: &str,
+    text: &str,
+    what: &str,
+    today: NaiveDate,
+) -> Option<NaiveDate> {
     if text.trim().is_empty() {
-        p.push(field, format!("give {what} (YYYY-MM-DD or DD/MM/YYYY)"));
+        p.push(field, format!("give {what} ({DATE_FORMS})"));
         return None;
     }
-    match parse_date(text) {
-        Ok(d) => Some(d),
-        Err(e) => {
-            p.push(field, e);
-            None
-        }
-    }
+    optional_date(p, field, text, today)
 }
 
-/// An optional date: `None` when empty, a message at `field` when unreadable.
-fn optional_date(p: &mut Problems, field: &str, text: &str) -> Option<NaiveDate> {
+/// An optional date of an event: `None` when empty, a message at `field` when unreadable.
+fn optional_date(p: &mut Problems, field: &str, text: &str, today: NaiveDate) -> Option<NaiveDate> {
     if text.trim().is_empty() {
         return None;
     }
-    match parse_date(text) {
+    match parse_relative_date(text, today) {
         Ok(d) => Some(d),
         Err(e) => {
             p.push(field, e);
@@ -330,6 +320,8 @@ pub struct ValidReferral {
     pub urgency: Option<String>,
     /// Age in whole years on the referral date.
     pub age_on_referral: u32,
+    /// The episode's age band for the returns (age on the referral date).
+    pub age_band: AgeBand,
     /// Things the worker should see before saving, though nothing is wrong.
     pub notes: Vec<String>,
     _checked: Checked,
@@ -354,17 +346,28 @@ pub fn validate_referral(
         );
     }
 
-    let dob = required_date(
-        &mut p,
-        "date_of_birth",
-        &form.date_of_birth,
-        "the date of birth",
-    );
+    // A date of birth is a written date, never `today` or an offset.
+    let dob = if form.date_of_birth.trim().is_empty() {
+        p.push(
+            "date_of_birth",
+            "give the date of birth (YYYY-MM-DD or DD/MM/YYYY)",
+        );
+        None
+    } else {
+        match parse_date(&form.date_of_birth) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                p.push("date_of_birth", e);
+                None
+            }
+        }
+    };
     let referral_date = required_date(
         &mut p,
         "referral_date",
         &form.referral_date,
         "the referral date",
+        today,
     );
     if let Some(r) = referral_date {
         not_in_future(&mut p, "referral_date", r, today, "the referral date");
@@ -445,7 +448,7 @@ pub fn validate_referral(
     );
     let urgency = optional_code(&mut p, codes, ListName::Urgency, "urgency", &form.urgency);
 
-    let consent_date = optional_date(&mut p, "consent_date", &form.consent_date);
+    let consent_date = optional_date(&mut p, "consent_date", &form.consent_date, today);
     match (form.consent_to_share, consent_date) {
         (None, Some(_)) => p.push(
             "consent_date",
@@ -489,6 +492,7 @@ pub fn validate_referral(
                 consent_date,
                 urgency,
                 age_on_referral: age,
+                age_band: AgeBand::of(age),
                 notes,
                 _checked: Checked,
             })
@@ -838,7 +842,7 @@ pub fn validate_triage(
 ) -> Result<ValidTriage, Problems> {
     let mut p = Problems::default();
     let mut notes = Vec::new();
-    let date = required_date(&mut p, "date", &form.date, "the triage date");
+    let date = required_date(&mut p, "date", &form.date, "the triage date", today);
     if let Some(d) = date {
         not_in_future(&mut p, "date", d, today, "the triage date");
         p.0.extend(triage_date_problems(d, ctx).0);
@@ -1038,7 +1042,7 @@ pub fn validate_triage(
         if f.action.trim().is_empty() {
             p.push(&field("action"), "say what to do about this risk");
         }
-        let review_date = optional_date(&mut p, &field("review_date"), &f.review_date);
+        let review_date = optional_date(&mut p, &field("review_date"), &f.review_date, today);
         if let (Some(r), Some(d)) = (review_date, date) {
             if r < d {
                 p.push(
@@ -1190,7 +1194,7 @@ pub fn validate_joint_working(
         "service",
         &form.service,
     );
-    let date = required_date(&mut p, "date", &form.date, "the date");
+    let date = required_date(&mut p, "date", &form.date, "the date", today);
     if let Some(d) = date {
         not_in_future(&mut p, "date", d, today, "the date");
         p.0.extend(dated_within_episode(d, ctx).0);
@@ -1315,7 +1319,7 @@ pub fn validate_brief_intervention(
     date_of_birth: Option<NaiveDate>,
 ) -> Result<ValidBriefIntervention, Problems> {
     let mut p = Problems::default();
-    let date = required_date(&mut p, "date", &form.date, "the date");
+    let date = required_date(&mut p, "date", &form.date, "the date", today);
     if let Some(d) = date {
         not_in_future(&mut p, "date", d, today, "the date");
         if date_of_birth.is_some_and(|b| d < b) {
@@ -1403,7 +1407,7 @@ pub fn validate_outreach_tally(
     today: NaiveDate,
 ) -> Result<ValidOutreachTally, Problems> {
     let mut p = Problems::default();
-    let date = required_date(&mut p, "date", &form.date, "the date");
+    let date = required_date(&mut p, "date", &form.date, "the date", today);
     if let Some(d) = date {
         not_in_future(&mut p, "date", d, today, "the date");
     }
@@ -1496,7 +1500,7 @@ pub fn validate_exit(
     ctx: &EpisodeContext,
 ) -> Result<ValidExit, Problems> {
     let mut p = Problems::default();
-    let date = required_date(&mut p, "date", &form.date, "the exit date");
+    let date = required_date(&mut p, "date", &form.date, "the exit date", today);
     if let Some(d) = date {
         not_in_future(&mut p, "date", d, today, "the exit date");
         p.0.extend(exit_date_problems(d, ctx).0);
@@ -1615,20 +1619,12 @@ mod tests {
     }
 
     #[test]
-    fn age_counts_whole_years_and_leap_birthdays() {
-        assert_eq!(age_on(d("2010-03-15"), d("2025-03-14")), Some(14));
-        assert_eq!(age_on(d("2010-03-15"), d("2025-03-15")), Some(15));
-        assert_eq!(age_on(d("2008-02-29"), d("2025-02-28")), Some(16));
-        assert_eq!(age_on(d("2008-02-29"), d("2025-03-01")), Some(17));
-        assert_eq!(age_on(d("2010-03-15"), d("2010-03-14")), None);
-    }
-
-    #[test]
     fn a_good_referral_is_accepted_with_codes_resolved() {
         let codes = CodeLists::embedded();
         let v = validate_referral(&referral(), &codes, d("2025-06-02")).unwrap();
         assert_eq!(v.referral_source, "school_college");
         assert_eq!(v.age_on_referral, 15);
+        assert_eq!(v.age_band, AgeBand::Under18);
         assert!(v.notes.is_empty());
     }
 
