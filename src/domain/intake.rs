@@ -571,15 +571,25 @@ impl MatchReason {
     }
 }
 
-/// A name reduced for comparing: folded (lower case, no accents) and without punctuation, so
-/// `Zoë O'Brien-Smith` compares as `zoe obriensmith`.
+/// A name reduced to words for comparing: folded (lower case, no accents), hyphens as spaces,
+/// other punctuation dropped, so `Zoë O'Brien-Smith` gives `zoe obrien smith`.
 pub fn compare_key(name: &str) -> String {
     let folded = fold_name(name);
     let kept: String = folded
         .chars()
-        .filter(|c| c.is_alphanumeric() || c.is_whitespace())
+        .filter_map(|c| match c {
+            '-' | '\u{2010}' | '\u{2013}' => Some(' '),
+            c if c.is_alphanumeric() || c.is_whitespace() => Some(c),
+            _ => None,
+        })
         .collect();
     kept.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A compare key without its spaces: `Smith-Jones`, `Smith Jones` and `SmithJones` are one
+/// name.
+fn squashed(name: &str) -> String {
+    compare_key(name).replace(' ', "")
 }
 
 /// How many edits a family name may be from another and still be similar: none for very
@@ -592,26 +602,39 @@ fn allowed_edits(key: &str) -> usize {
     }
 }
 
-/// Levenshtein distance between `a` and `b` if it is at most `max`, else `None`. Stops early.
+/// The edit distance between `a` and `b` (insertions, deletions, substitutions and swaps of
+/// two neighbouring letters, the commonest slips) if it is at most `max`, else `None`. Stops
+/// as soon as the bound is passed.
 pub fn bounded_edit_distance(a: &str, b: &str, max: usize) -> Option<usize> {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     if a.len().abs_diff(b.len()) > max {
         return None;
     }
+    // Optimal string alignment: three rows of the Damerau–Levenshtein table.
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
+    let mut last_min = 0;
+    for i in 0..a.len() {
         cur[0] = i + 1;
         let mut row_min = cur[0];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-            row_min = row_min.min(cur[j + 1]);
+        for j in 0..b.len() {
+            let cost = usize::from(a[i] != b[j]);
+            let mut v = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+            if i > 0 && j > 0 && a[i] == b[j - 1] && a[i - 1] == b[j] {
+                v = v.min(before[j - 1] + 1);
+            }
+            cur[j + 1] = v;
+            row_min = row_min.min(v);
         }
-        if row_min > max {
+        // A later row is at least this row's minimum, or the one before's plus one (a swap
+        // reaches back two rows): past the bound in both, it can only grow.
+        if row_min > max && last_min + 1 > max {
             return None;
         }
+        last_min = row_min;
+        std::mem::swap(&mut before, &mut prev);
         std::mem::swap(&mut prev, &mut cur);
     }
     let d = prev[b.len()];
@@ -663,10 +686,10 @@ pub fn name_similarity(
     family: &str,
 ) -> Option<u8> {
     let (qg, qf, g, f) = (
-        compare_key(query_given),
-        compare_key(query_family),
-        compare_key(given),
-        compare_key(family),
+        squashed(query_given),
+        squashed(query_family),
+        squashed(given),
+        squashed(family),
     );
     let direct = pair_score(&qg, &qf, &g, &f);
     let swapped = pair_score(&qg, &qf, &f, &g).map(|s| s.saturating_sub(10));
@@ -697,7 +720,7 @@ pub fn name_key_prefixes(query_given: &str, query_family: &str) -> Vec<String> {
 /// words in `name_key` is within reach of `family` (the typed family name, or for the
 /// wrong-way-round case the typed given name). Only rows passing it are read in full.
 pub fn name_key_may_match(name_key: &str, family: &str) -> bool {
-    let want = compare_key(family);
+    let want = squashed(family);
     if want.is_empty() {
         return false;
     }
@@ -705,7 +728,7 @@ pub fn name_key_may_match(name_key: &str, family: &str) -> bool {
     let allowed = allowed_edits(&want);
     let mut tail: &str = &key;
     loop {
-        if bounded_edit_distance(tail, &want, allowed).is_some() {
+        if bounded_edit_distance(&tail.replace(' ', ""), &want, allowed).is_some() {
             return true;
         }
         match tail.find(' ') {
@@ -1717,6 +1740,10 @@ mod tests {
         assert_eq!(name_similarity("Jon", "Smyth", "John", "Smith"), Some(85));
         // Typed the wrong way round.
         assert_eq!(name_similarity("Smith", "Jo", "Jo", "Smith"), Some(90));
+        assert_eq!(
+            name_similarity("Alex", "Smith Jones", "Alexander", "Smith-Jones"),
+            Some(90)
+        );
         assert_eq!(name_similarity("Kai", "Lee", "Mia", "Lee"), None);
         assert_eq!(name_similarity("Kai", "Li", "Kai", "Le"), None);
         assert_eq!(name_similarity("Kai", "Lee", "Kai", "Leese"), None);
@@ -1736,6 +1763,8 @@ mod tests {
         assert_eq!(bounded_edit_distance("kitten", "sitting", 3), Some(3));
         assert_eq!(bounded_edit_distance("kitten", "sitting", 2), None);
         assert_eq!(bounded_edit_distance("", "ab", 2), Some(2));
+        assert_eq!(bounded_edit_distance("alexandre", "alexander", 1), Some(1));
+        assert_eq!(bounded_edit_distance("ca", "abc", 3), Some(3));
     }
 
     fn ctx(referral: &str) -> EpisodeContext {

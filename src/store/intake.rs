@@ -19,7 +19,7 @@ use super::values::*;
 use super::{people, records, Store, Tx};
 use crate::domain::ids::{new_id, parse_reference};
 use crate::domain::intake::{
-    allocation_problems, dated_within_episode, exit_fits_episode, name_key_may_match,
+    allocation_problems, compare_key, dated_within_episode, exit_fits_episode, name_key_may_match,
     name_key_prefixes, name_similarity, new_episode_problems, triage_fits_episode, EpisodeContext,
     MatchReason, ValidBriefIntervention, ValidExit, ValidJointWorking, ValidOutreachTally,
     ValidReferral, ValidTriage,
@@ -319,7 +319,8 @@ fn changed_columns(
 }
 
 /// A known young person's details from a referral: only what the form gave replaces what is
-/// stored (an empty field keeps the stored value).
+/// stored (an empty field keeps the stored value, and so does a name that differs only in
+/// case, accents or punctuation).
 fn update_from_referral(
     tx: &Tx,
     id: &str,
@@ -327,14 +328,18 @@ fn update_from_referral(
     stored_family: &str,
     r: &ValidReferral,
 ) -> Result<Vec<&'static str>> {
+    // A name typed without its accents or punctuation (Zoe for Zoë) keeps the stored
+    // spelling; only a different name (a change of family name, say) replaces it.
+    let keeps =
+        |typed: &str, stored: &str| typed.is_empty() || compare_key(typed) == compare_key(stored);
     let mut cols: Vec<(&'static str, Value)> = Vec::new();
-    let given = if r.given_name.is_empty() {
+    let given = if keeps(&r.given_name, stored_given) {
         stored_given
     } else {
         cols.push(("given_name", text(&r.given_name)));
         &r.given_name
     };
-    let family = if r.family_name.is_empty() {
+    let family = if keeps(&r.family_name, stored_family) {
         stored_family
     } else {
         cols.push(("family_name", text(&r.family_name)));
@@ -367,7 +372,8 @@ fn update_from_referral(
 
 /// Records a validated referral. With `existing_young_person_id` (chosen from
 /// [`possible_matches`]) the known young person gets a new episode under their own ID, and
-/// their details are updated where the form gave values; refused (field `young_person`) while
+/// their details are updated where the form gave different values (a name that differs only
+/// in case, accents or punctuation keeps its stored spelling); refused (field `young_person`) while
 /// they have an open episode, and (field `referral_date`) when dated before their last exit.
 /// Without it a new young person is registered with a new reference.
 pub fn record_referral(
