@@ -574,7 +574,13 @@ impl MatchReason {
 /// A name reduced to words for comparing: folded (lower case, no accents), hyphens as spaces,
 /// other punctuation dropped, so `Zoë O'Brien-Smith` gives `zoe obrien smith`.
 pub fn compare_key(name: &str) -> String {
-    let folded = fold_name(name);
+    // Plain ASCII needs no Unicode folding: the common case, and the duplicate search runs
+    // this over thousands of index entries per keystroke.
+    let folded = if name.is_ascii() {
+        name.to_ascii_lowercase()
+    } else {
+        fold_name(name)
+    };
     let kept: String = folded
         .chars()
         .filter_map(|c| match c {
@@ -685,56 +691,78 @@ pub fn name_similarity(
     given: &str,
     family: &str,
 ) -> Option<u8> {
-    let (qg, qf, g, f) = (
-        squashed(query_given),
-        squashed(query_family),
-        squashed(given),
-        squashed(family),
-    );
-    let direct = pair_score(&qg, &qf, &g, &f);
-    let swapped = pair_score(&qg, &qf, &f, &g).map(|s| s.saturating_sub(10));
-    direct.max(swapped)
+    NameQuery::new(query_given, query_family).score(given, family)
 }
 
-/// The `name_key` prefixes (see the `young_people_name_key` index) under which a similar name
-/// must sit: the first letter of the folded given name (its first letter must match, or the
-/// name is a prefix), and of the folded family name (for names typed the wrong way round).
-/// The store scans only these index ranges, never the whole table.
-pub fn name_key_prefixes(query_given: &str, query_family: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    if compare_key(query_family).is_empty() {
-        return out;
+/// A name typed on a referral, prepared once to be compared with many stored names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameQuery {
+    typed_given: String,
+    typed_family: String,
+    given: String,
+    family: String,
+}
+
+impl NameQuery {
+    pub fn new(given: &str, family: &str) -> NameQuery {
+        NameQuery {
+            typed_given: given.to_string(),
+            typed_family: family.to_string(),
+            given: squashed(given),
+            family: squashed(family),
+        }
     }
-    for part in [query_given, query_family] {
-        if let Some(c) = fold_name(part).chars().next() {
-            let s = c.to_string();
-            if !out.contains(&s) {
-                out.push(s);
+
+    /// Without a family name there is nothing to compare.
+    pub fn is_empty(&self) -> bool {
+        self.family.is_empty()
+    }
+
+    /// As [`name_similarity`], against a stored given and family name.
+    pub fn score(&self, given: &str, family: &str) -> Option<u8> {
+        self.score_squashed(&squashed(given), &squashed(family))
+    }
+
+    fn score_squashed(&self, given: &str, family: &str) -> Option<u8> {
+        let direct = pair_score(&self.given, &self.family, given, family);
+        let swapped =
+            pair_score(&self.given, &self.family, family, given).map(|s| s.saturating_sub(10));
+        direct.max(swapped)
+    }
+
+    /// The score against a stored `name_key` ("given family", folded) as the index holds it,
+    /// taking the best split of its words into given and family name (the key does not say
+    /// where a two-word given name ends). The store ranks index entries by this and reads in
+    /// full only the best; [`NameQuery::score`] then scores them on the real fields.
+    pub fn score_name_key(&self, name_key: &str) -> Option<u8> {
+        if self.is_empty() {
+            return None;
+        }
+        let key = compare_key(name_key);
+        let words: Vec<&str> = key.split(' ').filter(|w| !w.is_empty()).collect();
+        (0..words.len())
+            .filter_map(|k| self.score_squashed(&words[..k].concat(), &words[k..].concat()))
+            .max()
+    }
+
+    /// The `name_key` prefixes (see the `young_people_name_key` index) under which a similar
+    /// name must sit: the first letter of the folded given name (the given names share it, or
+    /// one is a prefix of the other), and of the folded family name (for names typed the wrong
+    /// way round). The store scans only these index ranges, never the whole table.
+    pub fn name_key_prefixes(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.is_empty() {
+            return out;
+        }
+        for part in [&self.typed_given, &self.typed_family] {
+            if let Some(c) = fold_name(part).chars().next() {
+                let s = c.to_string();
+                if !out.contains(&s) {
+                    out.push(s);
+                }
             }
         }
-    }
-    out
-}
-
-/// A cheap first sieve over `name_key` values read from the index: whether any trailing run of
-/// words in `name_key` is within reach of `family` (the typed family name, or for the
-/// wrong-way-round case the typed given name). Only rows passing it are read in full.
-pub fn name_key_may_match(name_key: &str, family: &str) -> bool {
-    let want = squashed(family);
-    if want.is_empty() {
-        return false;
-    }
-    let key = compare_key(name_key);
-    let allowed = allowed_edits(&want);
-    let mut tail: &str = &key;
-    loop {
-        if bounded_edit_distance(&tail.replace(' ', ""), &want, allowed).is_some() {
-            return true;
-        }
-        match tail.find(' ') {
-            Some(i) => tail = &tail[i + 1..],
-            None => return false,
-        }
+        out
     }
 }
 
@@ -1750,12 +1778,18 @@ mod tests {
     }
 
     #[test]
-    fn the_name_key_sieve_looks_at_trailing_words() {
-        assert!(name_key_may_match("zoe ni bhriain", "Ni Bhriain"));
-        assert!(name_key_may_match("zoe ni bhriain", "Bhrian"));
-        assert!(!name_key_may_match("zoe ni bhriain", "Smith"));
-        assert_eq!(name_key_prefixes("Zoë", "Ní Bhriain"), vec!["z", "n"]);
-        assert!(name_key_prefixes("Zoë", "").is_empty());
+    fn a_name_key_is_scored_on_its_best_split() {
+        let q = NameQuery::new("Zoe", "Ni Bhriain");
+        assert_eq!(q.score_name_key("zoë ní bhriain"), Some(100));
+        assert_eq!(q.score_name_key("zoe ni bhrian"), Some(90));
+        assert_eq!(q.score_name_key("zoe smith"), None);
+        let q = NameQuery::new("Mary Jane", "Smith");
+        assert_eq!(q.score_name_key("mary jane smith"), Some(100));
+        assert_eq!(
+            NameQuery::new("Zoë", "Ní Bhriain").name_key_prefixes(),
+            vec!["z", "n"]
+        );
+        assert!(NameQuery::new("Zoë", "").name_key_prefixes().is_empty());
     }
 
     #[test]

@@ -19,10 +19,10 @@ use super::values::*;
 use super::{people, records, Store, Tx};
 use crate::domain::ids::{new_id, parse_reference};
 use crate::domain::intake::{
-    allocation_problems, compare_key, dated_within_episode, exit_fits_episode, name_key_may_match,
-    name_key_prefixes, name_similarity, new_episode_problems, triage_fits_episode, EpisodeContext,
-    MatchReason, ValidBriefIntervention, ValidExit, ValidJointWorking, ValidOutreachTally,
-    ValidReferral, ValidTriage,
+    allocation_problems, compare_key, dated_within_episode, exit_fits_episode,
+    new_episode_problems, triage_fits_episode, EpisodeContext, MatchReason, NameQuery,
+    ValidBriefIntervention, ValidExit, ValidJointWorking, ValidOutreachTally, ValidReferral,
+    ValidTriage,
 };
 use crate::domain::record::{
     fold_name, Episode, RiskFlag, Role, SubstanceUse, Worker, YoungPerson,
@@ -35,8 +35,8 @@ const EPISODE_COLS: &str = "e.id, e.young_person_id, e.referral_date, e.referral
     e.triage_date, e.triage_outcome, e.assessment_date, e.treatment_start, e.intervention, \
     e.care_plan_date, e.key_worker_id, e.joint_worked, e.exit_date, e.exit_reason";
 
-/// At most this many rows are read for one date of birth, or pass the name sieve: enough for
-/// any real duplicate list, and a bound on the work a keystroke can cause.
+/// At most this many young people are read for one date of birth: enough for any real
+/// duplicate list, and a bound on the work a keystroke can cause.
 const CANDIDATE_CAP: i64 = 500;
 
 fn refuse(p: Problems) -> anyhow::Error {
@@ -172,6 +172,7 @@ pub fn possible_matches(
         }
     }
 
+    let query = NameQuery::new(given, family);
     if let Some(d) = dob {
         let mut stmt = conn.prepare_cached(DOB_SQL)?;
         let mut rows = stmt.query(params![date(d), CANDIDATE_CAP])?;
@@ -179,45 +180,44 @@ pub fn possible_matches(
             let id: String = r.get(0)?;
             let (g, f): (String, String) = (r.get(1)?, r.get(2)?);
             note(id.clone(), MatchReason::SameDateOfBirth);
-            if let Some(score) = name_similarity(given, family, &g, &f) {
+            if let Some(score) = query.score(&g, &f) {
                 note(id, MatchReason::SimilarName { score });
             }
         }
     }
 
-    // Names: the index range of each typed name's first letter, sieved on the index's own
-    // `name_key` (a covering scan), then only the survivors read and scored.
-    let mut sieved: Vec<i64> = Vec::new();
-    for prefix in name_key_prefixes(given, family) {
+    // Names: the index range of each typed name's first letter, scored on the index's own
+    // `name_key` (a covering scan, no table reads); only the best are then read in full.
+    let mut scored: Vec<(u8, String, i64)> = Vec::new();
+    for prefix in query.name_key_prefixes() {
         let upper = format!("{prefix}\u{10FFFF}");
         let mut stmt = conn.prepare_cached(NAME_RANGE_SQL)?;
         let mut rows = stmt.query(params![prefix, upper])?;
         while let Some(r) = rows.next()? {
             let key: String = r.get(1)?;
-            let may = name_key_may_match(&key, family)
-                || (!given.trim().is_empty() && name_key_may_match(&key, given));
-            if may {
-                let rowid: i64 = r.get(0)?;
-                if !sieved.contains(&rowid) {
-                    sieved.push(rowid);
-                }
-                if sieved.len() as i64 >= CANDIDATE_CAP {
-                    break;
-                }
+            if let Some(score) = query.score_name_key(&key) {
+                scored.push((score, key, r.get(0)?));
             }
         }
     }
+    // Best first, then alphabetical so the list is steady between keystrokes.
+    scored.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then_with(|| a.1.cmp(&b.1))
+            .then(a.2.cmp(&b.2))
+    });
+    scored.dedup_by_key(|s| s.2);
     {
         let mut stmt = conn.prepare_cached(
             "SELECT id, given_name, family_name FROM young_people
              WHERE rowid = ?1 AND in_error_at IS NULL",
         )?;
-        for rowid in sieved {
+        for (_, _, rowid) in scored.into_iter().take(limit.saturating_mul(2)) {
             let row: Option<(String, String, String)> = stmt
                 .query_row([rowid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                 .optional()?;
             if let Some((id, g, f)) = row {
-                if let Some(score) = name_similarity(given, family, &g, &f) {
+                if let Some(score) = query.score(&g, &f) {
                     note(id, MatchReason::SimilarName { score });
                 }
             }
@@ -356,11 +356,11 @@ fn update_from_referral(
             cols.push((col, text(v)));
         }
     }
+    // A consent answer comes with its own date (or none, for a refusal not dated), so a
+    // refusal never sits beside an old consent's date.
     if let Some(c) = r.consent_to_share {
         cols.push(("consent_to_share", boolean(c)));
-        if let Some(d) = r.consent_date {
-            cols.push(("consent_date", date(d)));
-        }
+        cols.push(("consent_date", opt_date(r.consent_date)));
     }
     let changed: Vec<&'static str> = changed_columns(tx.conn(), "young_people", id, &cols)?
         .into_iter()
