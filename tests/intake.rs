@@ -535,10 +535,16 @@ fn vulnerabilities_are_recorded_once_per_young_person() {
         .unwrap();
     desk.exit(&rec.episode_id, "2025-03-03", "declined_treatment")
         .unwrap();
-    let ep2 = desk
-        .refer(Some(&rec.young_person_id), &kai("2025-06-02"))
+    // The form for a known young person starts from their record: saving it changes nothing.
+    let person = people::young_person(&desk.store, &rec.young_person_id)
         .unwrap()
-        .episode_id;
+        .unwrap();
+    let mut form = ReferralForm::for_known(&person);
+    form.referral_date = "2025-06-02".into();
+    form.referral_source = "yot".into();
+    let again = desk.refer(Some(&rec.young_person_id), &form).unwrap();
+    assert!(again.updated.is_empty(), "{:?}", again.updated);
+    let ep2 = again.episode_id;
     let mut again = triage_form("2025-06-03");
     again.vulnerabilities = vec!["young_offender".into(), "neet".into()];
     again.flags_to_raise.clear();

@@ -21,7 +21,7 @@ use crate::domain::calendar::{age_on, AgeBand};
 use crate::domain::codes::{CodeLists, ListName};
 use crate::domain::dates::{parse_relative_date, DATE_FORMS};
 use crate::domain::record::{
-    fold_name, Contact, Episode, OutreachTally, RiskLevel, SubstanceUse, Worker,
+    fold_name, Contact, Episode, OutreachTally, RiskLevel, SubstanceUse, Worker, YoungPerson,
 };
 use crate::domain::validate::{parse_date, truncate_for_message, Problems};
 
@@ -299,6 +299,25 @@ pub struct ReferralForm {
     pub consent_date: String,
     /// Code from `urgency`; optional.
     pub urgency: String,
+}
+
+impl ReferralForm {
+    /// A referral form for a young person already known (chosen from the duplicate search),
+    /// with their details filled in; the referral's own fields are left empty.
+    pub fn for_known(person: &YoungPerson) -> ReferralForm {
+        let date = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
+        ReferralForm {
+            given_name: person.given_name.clone(),
+            family_name: person.family_name.clone(),
+            date_of_birth: date(person.date_of_birth).unwrap_or_default(),
+            sex: person.sex.clone().unwrap_or_default(),
+            ethnicity: person.ethnicity.clone().unwrap_or_default(),
+            postcode_district: person.postcode_district.clone().unwrap_or_default(),
+            consent_to_share: person.consent_to_share,
+            consent_date: date(person.consent_date).unwrap_or_default(),
+            ..Default::default()
+        }
+    }
 }
 
 /// A referral that passed every check.
