@@ -7,6 +7,7 @@ pub mod clocks;
 pub mod codes;
 pub mod dates;
 pub mod ids;
+pub mod intake;
 pub mod record;
 pub mod urgency;
 pub mod validate;

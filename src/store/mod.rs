@@ -8,6 +8,7 @@ mod audit;
 pub mod caseload;
 pub mod drafts;
 pub mod due;
+pub mod intake;
 pub mod people;
 pub mod records;
 pub mod values;
