@@ -258,7 +258,9 @@ impl AssessmentForm {
         }
 
         // DASH 14+ is, by definition, a high domestic violence risk: the record must agree.
-        if self.dash_yes_count.is_some_and(|n| n >= MARAC_THRESHOLD)
+        if self
+            .dash_yes_count
+            .is_some_and(|n| (MARAC_THRESHOLD..=DASH_QUESTIONS).contains(&n))
             && self
                 .level_of(RiskDomain::DomesticViolence)
                 .is_some_and(|l| l < RiskLevel::High)
@@ -822,9 +824,8 @@ pub fn trend(profiles: &[OutcomeProfile]) -> Vec<Series> {
 }
 
 /// Whether `measure` improved from `first` to `last` (L §10.3 C): `Some(true)` when it moved
-/// the better way, `Some(false)` when it stayed or worsened, `None` when either profile lacks
-/// it. Someone already at the best end (0 days, 20 of 20) who stays there counts as improved
-/// only if they got there: staying at 0 days of use is not an improvement.
+/// the better way, `Some(false)` when it stayed the same or worsened (so staying at 0 days of
+/// use is not counted as an improvement), `None` when either profile lacks it.
 pub fn improved(first: &OutcomeProfile, last: &OutcomeProfile, measure: &Measure) -> Option<bool> {
     let (a, b) = (first.value(measure)?, last.value(measure)?);
     Some(if measure.higher_is_better() {

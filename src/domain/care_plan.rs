@@ -296,6 +296,13 @@ impl PlanHeader {
     }
 }
 
+/// The level of support must be 1–4, and given unless the plan is interim.
+pub fn validate_support_level(level: Option<u8>, interim: bool) -> Problems {
+    let mut p = Problems::default();
+    check_support_level(&mut p, level, interim);
+    p
+}
+
 fn check_support_level(p: &mut Problems, level: Option<u8>, interim: bool) {
     match level {
         Some(l) if !(1..=4).contains(&l) => p.push(

@@ -5,6 +5,8 @@
 //! never deleted; a record entered in error is marked so, with a reason, and kept.
 
 mod audit;
+pub mod assessments;
+pub mod care_plans;
 pub mod due;
 pub mod people;
 pub mod records;
