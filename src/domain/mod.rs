@@ -7,6 +7,8 @@ pub mod care_plan;
 pub mod clock;
 pub mod clocks;
 pub mod codes;
+pub mod dates;
 pub mod ids;
 pub mod record;
+pub mod urgency;
 pub mod validate;

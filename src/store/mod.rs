@@ -7,6 +7,8 @@
 mod audit;
 pub mod assessments;
 pub mod care_plans;
+pub mod caseload;
+pub mod drafts;
 pub mod due;
 pub mod people;
 pub mod records;
