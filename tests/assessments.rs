@@ -105,7 +105,11 @@ fn low_risk(on: &str) -> AssessmentForm {
     f
 }
 
-fn save(c: &mut Case, form: &AssessmentForm, today: &str) -> anyhow::Result<assessments::SavedAssessment> {
+fn save(
+    c: &mut Case,
+    form: &AssessmentForm,
+    today: &str,
+) -> anyhow::Result<assessments::SavedAssessment> {
     let (ep, codes) = (c.episode.clone(), c.codes.clone());
     let today = d(today);
     c.store.write(&c.worker, Clock::fixed(today).now(), |tx| {
@@ -142,7 +146,9 @@ fn dash_fourteen_refers_to_marac_and_raises_a_high_flag_in_the_same_write() {
     });
     let saved = save(&mut c, &f, "2025-03-10").unwrap();
 
-    let a = assessments::assessment(&c.store, &saved.id).unwrap().unwrap();
+    let a = assessments::assessment(&c.store, &saved.id)
+        .unwrap()
+        .unwrap();
     assert!(a.marac_referral);
     assert!(!a.professional_judgement());
     assert_eq!(a.dash_yes_count, Some(14));
@@ -204,11 +210,17 @@ fn dash_thirteen_without_judgement_makes_no_referral_and_judgement_alone_does() 
     let mut c = case();
     let mut f = low_risk("2025-03-10");
     f.dash_yes_count = Some(13);
-    f.set_risk(RiskDomain::DomesticViolence, RiskLevel::Medium, "PIPPA referral");
+    f.set_risk(
+        RiskDomain::DomesticViolence,
+        RiskLevel::Medium,
+        "PIPPA referral",
+    );
     let saved = save(&mut c, &f, "2025-03-10").unwrap();
     assert_eq!(saved.marac_flag_id, None);
     assert!(records::flags_of(&c.store, &c.yp).unwrap().is_empty());
-    let a = assessments::assessment(&c.store, &saved.id).unwrap().unwrap();
+    let a = assessments::assessment(&c.store, &saved.id)
+        .unwrap()
+        .unwrap();
     assert!(!a.marac_referral);
 
     f.date = d("2025-03-12");
@@ -219,7 +231,9 @@ fn dash_thirteen_without_judgement_makes_no_referral_and_judgement_alone_does() 
     assert_eq!(flags[0].flag_type, "marac_referral");
     assert_eq!(flags[0].level, RiskLevel::High);
     assert!(flags[0].action.contains("professional judgement"));
-    let a = assessments::assessment(&c.store, &saved.id).unwrap().unwrap();
+    let a = assessments::assessment(&c.store, &saved.id)
+        .unwrap()
+        .unwrap();
     assert!(a.marac_referral && a.professional_judgement());
 }
 
@@ -227,8 +241,16 @@ fn dash_thirteen_without_judgement_makes_no_referral_and_judgement_alone_does() 
 fn chosen_medium_and_high_risks_become_flags_without_doubling() {
     let mut c = case();
     let mut f = low_risk("2025-03-10");
-    f.set_risk(RiskDomain::SelfHarm, RiskLevel::Medium, "Safety plan; weekly check-in");
-    f.set_risk(RiskDomain::Housing, RiskLevel::Medium, "Housing options referral");
+    f.set_risk(
+        RiskDomain::SelfHarm,
+        RiskLevel::Medium,
+        "Safety plan; weekly check-in",
+    );
+    f.set_risk(
+        RiskDomain::Housing,
+        RiskLevel::Medium,
+        "Housing options referral",
+    );
     assert_eq!(f.flaggable(), [RiskDomain::SelfHarm, RiskDomain::Housing]);
     f.flag_domains = vec![RiskDomain::SelfHarm];
     let saved = save(&mut c, &f, "2025-03-10").unwrap();
@@ -243,7 +265,11 @@ fn chosen_medium_and_high_risks_become_flags_without_doubling() {
     // A reassessment finds the risk high: the same flag goes up, no second flag.
     let mut again = f.clone();
     again.date = d("2025-03-24");
-    again.set_risk(RiskDomain::SelfHarm, RiskLevel::High, "Crisis plan; CAMHS referral");
+    again.set_risk(
+        RiskDomain::SelfHarm,
+        RiskLevel::High,
+        "Crisis plan; CAMHS referral",
+    );
     let saved2 = save(&mut c, &again, "2025-03-24").unwrap();
     assert_eq!(saved2.flag_ids, saved.flag_ids);
     let flags = records::flags_of(&c.store, &c.yp).unwrap();
@@ -299,7 +325,8 @@ fn a_bad_assessment_is_refused_at_its_fields_and_writes_nothing() {
 
     // A domain not assessed at all.
     let mut f = low_risk("2025-03-10");
-    f.risks.retain(|r| r.domain != RiskDomain::SexualExploitation);
+    f.risks
+        .retain(|r| r.domain != RiskDomain::SexualExploitation);
     let e = save(&mut c, &f, "2025-03-10").unwrap_err();
     assert!(message(invalid(&e), "risks.sexual_exploitation.level").contains("low, medium or high"));
 
@@ -358,7 +385,10 @@ fn outcome_profiles_read_back_in_date_order_with_days_and_ratings() {
     assert_eq!(profiles[0].occasion, Occasion::Start);
     assert_eq!(profiles[0].substance_days, b.substance_days);
     assert_eq!(profiles[0].ratings, b.ratings);
-    assert_eq!(profiles[0].accommodation.as_deref(), Some("at_risk_of_eviction"));
+    assert_eq!(
+        profiles[0].accommodation.as_deref(),
+        Some("at_risk_of_eviction")
+    );
     assert_eq!(profiles[0].sharing, Some(false));
     assert_eq!(profiles[0].worker_id.as_deref(), Some(c.worker.as_str()));
     assert_eq!(profiles[1].psychological_health, Some(13));
@@ -370,10 +400,22 @@ fn outcome_profiles_read_back_in_date_order_with_days_and_ratings() {
         .unwrap();
     assert_eq!(cannabis.values(), [24, 6]);
     let (first, last) = (&profiles[0], &profiles[1]);
-    assert_eq!(improved(first, last, &Measure::SubstanceDays("cannabis".into())), Some(true));
-    assert_eq!(improved(first, last, &Measure::SubstanceDays("alcohol".into())), Some(false));
-    assert_eq!(improved(first, last, &Measure::Area(AREA_OFFENDING.into())), Some(true));
-    assert_eq!(improved(first, last, &Measure::Area(AREA_RELATIONSHIPS.into())), Some(false));
+    assert_eq!(
+        improved(first, last, &Measure::SubstanceDays("cannabis".into())),
+        Some(true)
+    );
+    assert_eq!(
+        improved(first, last, &Measure::SubstanceDays("alcohol".into())),
+        Some(false)
+    );
+    assert_eq!(
+        improved(first, last, &Measure::Area(AREA_OFFENDING.into())),
+        Some(true)
+    );
+    assert_eq!(
+        improved(first, last, &Measure::Area(AREA_RELATIONSHIPS.into())),
+        Some(false)
+    );
 }
 
 #[test]

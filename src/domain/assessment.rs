@@ -241,8 +241,7 @@ impl AssessmentForm {
                     ),
                 ),
                 [r] => {
-                    if r.level.is_some_and(|l| l >= RiskLevel::Medium)
-                        && r.action.trim().is_empty()
+                    if r.level.is_some_and(|l| l >= RiskLevel::Medium) && r.action.trim().is_empty()
                     {
                         p.push(
                             &domain.action_field(),
@@ -289,7 +288,10 @@ impl AssessmentForm {
             if r < self.date {
                 p.push(
                     "flag_review_date",
-                    format!("the flags' review date is before the assessment ({})", self.date),
+                    format!(
+                        "the flags' review date is before the assessment ({})",
+                        self.date
+                    ),
                 );
             }
         }
@@ -340,7 +342,7 @@ impl Assessment {
     /// Whether MARAC was on professional judgement alone (the count was under 14 or absent).
     /// Not stored as such: it follows from the referral and the count.
     pub fn professional_judgement(&self) -> bool {
-        self.marac_referral && !self.dash_yes_count.is_some_and(|n| n >= MARAC_THRESHOLD)
+        self.marac_referral && self.dash_yes_count.is_none_or(|n| n < MARAC_THRESHOLD)
     }
 
     /// The risk domains assessed medium or high, highest first: those needing a risk
@@ -349,7 +351,11 @@ impl Assessment {
         let mut out: Vec<(RiskDomain, RiskLevel)> = self
             .risks
             .iter()
-            .filter_map(|r| r.level.filter(|l| *l >= RiskLevel::Medium).map(|l| (r.domain, l)))
+            .filter_map(|r| {
+                r.level
+                    .filter(|l| *l >= RiskLevel::Medium)
+                    .map(|l| (r.domain, l))
+            })
             .collect();
         out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         out
@@ -390,7 +396,9 @@ pub(crate) fn check_event_date(
         if on > exit {
             p.push(
                 field,
-                format!("{on} is after the episode ended ({exit}): expected a date in this episode"),
+                format!(
+                    "{on} is after the episode ended ({exit}): expected a date in this episode"
+                ),
             );
         }
     }
@@ -942,7 +950,10 @@ mod tests {
         assert_eq!(f.flaggable(), [RiskDomain::SelfHarm, RiskDomain::Housing]);
         f.flag_domains = vec![RiskDomain::RiskToOthers];
         let p = f.validate(&episode(), &codes, d("2025-03-10"));
-        assert!(p.for_field("flag_domains").unwrap().contains("Risk to others"));
+        assert!(p
+            .for_field("flag_domains")
+            .unwrap()
+            .contains("Risk to others"));
     }
 
     fn profile(date: &str, cannabis: i32, qol: i32, offending: i32) -> OutcomeProfile {
@@ -969,7 +980,10 @@ mod tests {
             .for_field("substance_days.cannabis")
             .unwrap()
             .contains("0 to 28"));
-        assert!(probs.for_field("quality_of_life").unwrap().contains("0 (poor) to 20"));
+        assert!(probs
+            .for_field("quality_of_life")
+            .unwrap()
+            .contains("0 (poor) to 20"));
         assert!(probs.for_field("ratings.offending").unwrap().contains("25"));
         assert!(probs.for_field("injecting_days").is_some());
         assert_eq!(probs.0.len(), 4);
@@ -982,7 +996,15 @@ mod tests {
         let targets: Vec<Option<u8>> = OUTCOME_AREAS.iter().map(|a| a.target_percent).collect();
         assert_eq!(
             targets,
-            [Some(100), Some(75), Some(50), None, Some(70), Some(70), Some(40)]
+            [
+                Some(100),
+                Some(75),
+                Some(50),
+                None,
+                Some(70),
+                Some(70),
+                Some(40)
+            ]
         );
     }
 

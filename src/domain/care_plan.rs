@@ -79,7 +79,10 @@ impl Action {
         if let Err(m) = codes.check(ListName::ActionOwners, &self.owner_kind) {
             p.push("owner_kind", m);
         } else if self.owner_kind == OWNER_OTHER_AGENCY
-            && self.owner_name.as_deref().is_none_or(|n| n.trim().is_empty())
+            && self
+                .owner_name
+                .as_deref()
+                .is_none_or(|n| n.trim().is_empty())
         {
             p.push("owner_name", "name the agency that owns this action");
         }
@@ -219,7 +222,9 @@ pub fn parse_pounds(text: &str) -> Result<i64, String> {
     // Thousands separators only in their proper places: "1,250" yes, "12,50" no.
     let groups: Vec<&str> = pounds.split(',').collect();
     let grouped_ok = groups.len() == 1
-        || (!groups[0].is_empty() && groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3));
+        || (!groups[0].is_empty()
+            && groups[0].len() <= 3
+            && groups[1..].iter().all(|g| g.len() == 3));
     let pounds: String = groups.concat();
     if !grouped_ok
         || (pounds.is_empty() && pence.is_empty())
@@ -417,9 +422,17 @@ impl CarePlan {
         let mut p = Problems::default();
         check_support_level(&mut p, self.support_level, self.interim);
         for (i, g) in self.goals.iter().enumerate() {
-            prefixed(&mut p, &format!("goals[{i}]."), validate_goal(&g.domain, &g.goal, codes));
+            prefixed(
+                &mut p,
+                &format!("goals[{i}]."),
+                validate_goal(&g.domain, &g.goal, codes),
+            );
             for (j, a) in g.actions.iter().enumerate() {
-                prefixed(&mut p, &format!("goals[{i}].actions[{j}]."), a.validate(codes));
+                prefixed(
+                    &mut p,
+                    &format!("goals[{i}].actions[{j}]."),
+                    a.validate(codes),
+                );
             }
         }
         for (i, b) in self.budget_items.iter().enumerate() {
@@ -831,11 +844,7 @@ impl Change {
                     parts.push(format!("{} → {}", budget(&from.1), budget(&to.1)));
                 }
                 if from.2 != to.2 {
-                    parts.push(format!(
-                        "{} → {}",
-                        format_pence(from.2),
-                        format_pence(to.2)
-                    ));
+                    parts.push(format!("{} → {}", format_pence(from.2), format_pence(to.2)));
                 }
                 format!("Costed item '{description}': {}", parts.join(", "))
             }
@@ -1079,14 +1088,18 @@ mod tests {
 
     #[test]
     fn junk_negative_and_absurd_amounts_are_refused_with_what_is_expected() {
-        for junk in ["twelve", "£", "12.50p", "1.2.3", "12,50", "£ 12 50", "", "."] {
+        for junk in [
+            "twelve", "£", "12.50p", "1.2.3", "12,50", "£ 12 50", "", ".",
+        ] {
             let e = parse_pounds(junk).unwrap_err();
             assert!(e.contains("12.50"), "{junk}: {e}");
         }
         assert!(parse_pounds("12.505").unwrap_err().contains("two decimal"));
         assert!(parse_pounds("-5").unwrap_err().contains("negative"));
         assert!(parse_pounds("£-5.00").unwrap_err().contains("negative"));
-        assert!(parse_pounds("100000.01").unwrap_err().contains("check the amount"));
+        assert!(parse_pounds("100000.01")
+            .unwrap_err()
+            .contains("check the amount"));
         assert!(parse_pounds(&"9".repeat(40))
             .unwrap_err()
             .contains("check the amount"));
@@ -1259,7 +1272,10 @@ mod tests {
         b.budget_items[0].amount_pence = 2500;
         b.budget_items.remove(2);
         let codes = CodeLists::embedded();
-        let lines: Vec<String> = diff_versions(&a, &b).iter().map(|c| c.line(&codes)).collect();
+        let lines: Vec<String> = diff_versions(&a, &b)
+            .iter()
+            .map(|c| c.line(&codes))
+            .collect();
         assert_eq!(
             lines,
             [

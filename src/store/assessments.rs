@@ -15,7 +15,7 @@ use super::records::{change_flag_level, raise_flag};
 use super::values::*;
 use super::{Store, Tx};
 use crate::domain::assessment::{
-    default_flag_review, marac_action, Assessment, AssessmentForm, AreaRating, Need, Occasion,
+    default_flag_review, marac_action, AreaRating, Assessment, AssessmentForm, Need, Occasion,
     OutcomeProfile, RiskDomain, RiskEntry, SubstanceDays, MARAC_FLAG_TYPE,
 };
 use crate::domain::codes::CodeLists;
@@ -92,7 +92,10 @@ pub fn save_assessment(
         &[
             ("episode_id", text(episode_id)),
             ("date", date(form.date)),
-            ("dash_yes_count", opt_int(form.dash_yes_count.map(i64::from))),
+            (
+                "dash_yes_count",
+                opt_int(form.dash_yes_count.map(i64::from)),
+            ),
             ("marac_referral", boolean(marac)),
             ("notes", opt_text(Some(&form.notes))),
             ("worker_id", text(tx.actor())),
@@ -127,7 +130,11 @@ pub fn save_assessment(
     }
 
     if episode.assessment_date.is_none_or(|d| form.date < d) {
-        tx.update("episodes", episode_id, &[("assessment_date", date(form.date))])?;
+        tx.update(
+            "episodes",
+            episode_id,
+            &[("assessment_date", date(form.date))],
+        )?;
     }
 
     let raise = |flag_type: &str, level: RiskLevel, action: &str| {
@@ -190,7 +197,10 @@ fn raise_once(
                 &id,
                 on,
                 level,
-                &format!("Comprehensive assessment on {on} found the risk {}", level.code()),
+                &format!(
+                    "Comprehensive assessment on {on} found the risk {}",
+                    level.code()
+                ),
             )?;
         }
         return Ok(id);
@@ -237,7 +247,12 @@ fn assessment_row(r: &rusqlite::Row) -> rusqlite::Result<Assessment> {
 }
 
 /// Fills in needs and risks for `list`, two queries for the lot.
-fn fill_assessments(conn: &Connection, list: &mut [Assessment], where_sql: &str, arg: &str) -> Result<()> {
+fn fill_assessments(
+    conn: &Connection,
+    list: &mut [Assessment],
+    where_sql: &str,
+    arg: &str,
+) -> Result<()> {
     let mut needs = conn.prepare_cached(&format!(
         "SELECT n.assessment_id, n.domain, n.need FROM assessment_needs n
          WHERE n.assessment_id IN (SELECT id FROM assessments WHERE {where_sql})

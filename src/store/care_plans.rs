@@ -112,7 +112,11 @@ fn fill_plan(conn: &Connection, plan: &mut CarePlan) -> Result<()> {
     Ok(())
 }
 
-fn load_where(conn: &Connection, where_sql: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Option<CarePlan>> {
+fn load_where(
+    conn: &Connection,
+    where_sql: &str,
+    args: &[&dyn rusqlite::ToSql],
+) -> Result<Option<CarePlan>> {
     let plan = conn
         .prepare_cached(&format!(
             "SELECT {PLAN_COLS} FROM care_plans WHERE {where_sql} AND in_error_at IS NULL
@@ -209,7 +213,10 @@ fn insert_plan(tx: &Tx, plan: &CarePlan) -> Result<PlanRef> {
             ("interim", boolean(plan.interim)),
             ("signed_off_by", opt_text(plan.signed_off_by.as_deref())),
             ("signed_off_on", opt_date(plan.signed_off_on)),
-            ("spend_approved_by", opt_text(plan.spend_approved_by.as_deref())),
+            (
+                "spend_approved_by",
+                opt_text(plan.spend_approved_by.as_deref()),
+            ),
             ("spend_approved_on", opt_date(plan.spend_approved_on)),
             ("review_id", opt_text(plan.review_id.as_deref())),
         ],
@@ -350,7 +357,11 @@ pub fn create_plan(
     }
     let r = insert_plan(tx, &plan)?;
     if !header.interim && episode.care_plan_date.is_none() {
-        tx.update("episodes", episode_id, &[("care_plan_date", date(header.date))])?;
+        tx.update(
+            "episodes",
+            episode_id,
+            &[("care_plan_date", date(header.date))],
+        )?;
     }
     Ok(r)
 }
@@ -430,7 +441,9 @@ fn owners_of_action(conn: &Connection, action_id: &str) -> Result<(String, Strin
 
 fn next_position(conn: &Connection, table: &str, parent_col: &str, parent: &str) -> Result<i64> {
     let sql = format!("SELECT coalesce(max(position), 0) + 1 FROM {table} WHERE {parent_col} = ?1");
-    Ok(conn.prepare_cached(&sql)?.query_row([parent], |r| r.get(0))?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([parent], |r| r.get(0))?)
 }
 
 /// Swaps a row with its neighbour above or below; `false` when it is already at that end.
@@ -548,13 +561,19 @@ pub fn sign_off(
     };
     let mut p = plan.validate(codes);
     if plan.goals.is_empty() {
-        p.push("goals", "a plan needs at least one goal before it is signed off");
+        p.push(
+            "goals",
+            "a plan needs at least one goal before it is signed off",
+        );
     }
     p.into_result()?;
     tx.update(
         "care_plans",
         plan_id,
-        &[("signed_off_by", text(assessor_id)), ("signed_off_on", date(on))],
+        &[
+            ("signed_off_by", text(assessor_id)),
+            ("signed_off_on", date(on)),
+        ],
     )?;
     Ok(())
 }
@@ -647,7 +666,9 @@ pub fn add_goal(
 ) -> Result<String> {
     editable(tx.conn(), plan_id)?;
     validate_goal(domain, goal, codes).into_result()?;
-    let domain = codes.check(ListName::LifeDomains, domain).unwrap_or_default();
+    let domain = codes
+        .check(ListName::LifeDomains, domain)
+        .unwrap_or_default();
     let id = new_id();
     let position = next_position(tx.conn(), "care_plan_goals", "care_plan_id", plan_id)?;
     insert_goal(
@@ -676,7 +697,9 @@ pub fn edit_goal(
 ) -> Result<()> {
     editable(tx.conn(), &plan_of_goal(tx.conn(), goal_id)?)?;
     validate_goal(domain, goal, codes).into_result()?;
-    let domain = codes.check(ListName::LifeDomains, domain).unwrap_or_default();
+    let domain = codes
+        .check(ListName::LifeDomains, domain)
+        .unwrap_or_default();
     tx.update(
         "care_plan_goals",
         goal_id,

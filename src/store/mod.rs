@@ -4,8 +4,8 @@
 //! records an audit row for every changed record in the same transaction. Case records are
 //! never deleted; a record entered in error is marked so, with a reason, and kept.
 
-mod audit;
 pub mod assessments;
+mod audit;
 pub mod care_plans;
 pub mod caseload;
 pub mod drafts;
