@@ -7,8 +7,6 @@
 //! were. This module holds the rules (validation, totals, the next version, the difference
 //! between two versions); the store does the reading and writing.
 
-use std::fmt;
-
 use chrono::NaiveDate;
 
 use crate::domain::assessment::{check_event_date, Assessment, OutcomeProfile, RiskDomain};
@@ -849,13 +847,6 @@ impl Change {
                 format!("Costed item '{description}': {}", parts.join(", "))
             }
         }
-    }
-}
-
-impl fmt::Display for Change {
-    /// The line with the embedded code lists' labels.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.line(&CodeLists::embedded()))
     }
 }
 
