@@ -4,7 +4,9 @@
 //! records an audit row for every changed record in the same transaction. Case records are
 //! never deleted; a record entered in error is marked so, with a reason, and kept.
 
+pub mod assessments;
 mod audit;
+pub mod care_plans;
 pub mod caseload;
 pub mod drafts;
 pub mod due;
