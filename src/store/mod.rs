@@ -6,6 +6,7 @@
 
 mod audit;
 pub mod due;
+pub mod import;
 pub mod people;
 pub mod records;
 pub mod values;
