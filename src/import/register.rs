@@ -270,8 +270,10 @@ struct Layout {
     unnamed: Vec<usize>,
 }
 
+/// Reads the header. Unknown and repeated names are noted and the rows still checked (their
+/// cells ignored); a missing required column stops there, as every row would say the same.
 fn read_header(header: &csv::ByteRecord, problems: &mut Vec<Problem>) -> Option<Layout> {
-    let before = problems.len();
+    let mut missing = false;
     let mut position = [None; COLUMNS.len()];
     let mut unnamed = Vec::new();
     if header.len() == 1 {
@@ -331,6 +333,7 @@ fn read_header(header: &csv::ByteRecord, problems: &mut Vec<Problem>) -> Option<
     for required in REQUIRED {
         let k = COLUMNS.iter().position(|c| *c == required).unwrap_or(0);
         if position[k].is_none() {
+            missing = true;
             problems.push(Problem::at(
                 1,
                 Some(required.to_string()),
@@ -338,7 +341,7 @@ fn read_header(header: &csv::ByteRecord, problems: &mut Vec<Problem>) -> Option<
             ));
         }
     }
-    (problems.len() == before).then_some(Layout {
+    (!missing).then_some(Layout {
         position,
         width: header.len(),
         unnamed,
