@@ -1,118 +1,18 @@
 //! The register import through a real SQLite file: counts, re-import, refusals that write
 //! nothing, dry runs and the audit trail.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use casebook::domain::clock::Clock;
+use casebook::domain::codes::CodeLists;
 use casebook::domain::record::{Episode, Role, YoungPerson};
-use casebook::import::{import_register, CodeLookup, ImportError, ImportReport};
+use casebook::import::{import_register, ImportError, ImportReport};
 use casebook::store::{people, records, Store};
 use chrono::NaiveDate;
 use rusqlite::Connection;
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
-
-/// A few entries of each list, with codes and labels as the embedded lists have them.
-struct TinyLists(HashMap<&'static str, Vec<(&'static str, &'static str)>>);
-
-impl TinyLists {
-    fn new() -> TinyLists {
-        let mut m = HashMap::new();
-        m.insert(
-            "sex",
-            vec![("male", "Male"), ("female", "Female"), ("f", "F")],
-        );
-        m.insert(
-            "ethnicity",
-            vec![("A", "White British"), ("H", "Indian"), ("99", "Not known")],
-        );
-        m.insert(
-            "referral_sources",
-            vec![
-                ("self", "Self-referral"),
-                ("school_college", "School or college"),
-            ],
-        );
-        m.insert(
-            "triage_outcomes",
-            vec![
-                (
-                    "brief_intervention",
-                    "Brief intervention, advice and information",
-                ),
-                (
-                    "comprehensive_assessment",
-                    "Comprehensive assessment needed (structured treatment)",
-                ),
-            ],
-        );
-        m.insert(
-            "substances",
-            vec![
-                ("alcohol", "Alcohol"),
-                ("cannabis", "Cannabis (herbal, skunk or resin)"),
-                ("cocaine", "Cocaine powder"),
-            ],
-        );
-        m.insert(
-            "routes",
-            vec![
-                ("smoking", "Smoking (including vaping)"),
-                ("sniffing", "Sniffing, snorting or inhaling"),
-            ],
-        );
-        m.insert("injecting", vec![("never", "Never injected")]);
-        m.insert(
-            "vulnerabilities",
-            vec![
-                ("looked_after", "Looked after"),
-                ("young_carer", "Young carer"),
-                ("neet", "Not in education, employment or training (NEET)"),
-            ],
-        );
-        m.insert(
-            "exit_reasons",
-            vec![
-                (
-                    "completed_drug_free",
-                    "Planned: treatment completed, free of drugs and alcohol of concern",
-                ),
-                (
-                    "self_exit",
-                    "Unplanned: self exit (dropped out or lost contact)",
-                ),
-            ],
-        );
-        TinyLists(m)
-    }
-}
-
-impl CodeLookup for TinyLists {
-    fn check(&self, list: &str, text: &str) -> Result<String, String> {
-        let entries = self.0.get(list).expect("a list the test knows");
-        let t = text.trim();
-        // "f" is an alias of female in the real list; here it stands in for one.
-        entries
-            .iter()
-            .find(|(c, l)| c.eq_ignore_ascii_case(t) || l.eq_ignore_ascii_case(t))
-            .map(|(c, _)| {
-                if *c == "f" {
-                    "female".to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .ok_or_else(|| {
-                let codes: Vec<&str> = entries.iter().map(|(c, _)| *c).collect();
-                format!(
-                    "unknown code '{t}': expected a code or label from {list} ({})",
-                    codes.join(", ")
-                )
-            })
-    }
 }
 
 struct Fixture {
@@ -147,7 +47,7 @@ impl Fixture {
             &self.actor,
             &self.clock,
             bytes,
-            &TinyLists::new(),
+            &CodeLists::embedded(),
             dry_run,
         )
     }
@@ -538,7 +438,7 @@ fn a_corrupt_register_writes_nothing_and_names_every_bad_cell() {
         "the file is not UTF-8 — save it from Excel as 'CSV UTF-8",
         "row 1, column favourite_colour: unknown column",
         "row 3, column triage_date: '31/02/2025' is not a date: use YYYY-MM-DD or DD/MM/YYYY",
-        "row 4, column ethnicity: unknown code 'Q9': expected a code or label from ethnicity (A, H, 99)",
+        "row 4, column ethnicity: unknown ethnic category 'Q9': expected a code or label from ethnicity (e.g. A, B, C",
         "row 5, column triage_date: 2025-01-02 is before the referral_date 2025-01-06",
         "row 6: has 10 cells but the header has 15",
         "row 7, column family_name: this cell is not UTF-8 text",

@@ -2,19 +2,11 @@
 //! `cargo test --release --test import_volume -- --ignored --nocapture`. Not timed.
 
 use casebook::domain::clock::Clock;
+use casebook::domain::codes::CodeLists;
 use casebook::domain::record::Role;
-use casebook::import::{import_register, CodeLookup};
+use casebook::import::import_register;
 use casebook::store::{people, Store};
 use chrono::NaiveDate;
-
-/// Accepts every code as itself: the volume run measures the import, not the lists.
-struct AnyCode;
-
-impl CodeLookup for AnyCode {
-    fn check(&self, _list: &str, text: &str) -> Result<String, String> {
-        Ok(text.trim().to_lowercase())
-    }
-}
 
 #[test]
 #[ignore = "volume run, by hand"]
@@ -42,14 +34,14 @@ fn a_hundred_thousand_row_register_imports_in_one_transaction() {
             i % 97
         ));
     }
+    let codes = CodeLists::embedded();
     let started = std::time::Instant::now();
     let report =
-        import_register(&mut store, &actor, &clock, csv.as_bytes(), &AnyCode, false).unwrap();
+        import_register(&mut store, &actor, &clock, csv.as_bytes(), &codes, false).unwrap();
     println!("{report}in {:?}", started.elapsed());
     assert_eq!(report.episodes_created, 100_000);
     let started = std::time::Instant::now();
-    let again =
-        import_register(&mut store, &actor, &clock, csv.as_bytes(), &AnyCode, false).unwrap();
+    let again = import_register(&mut store, &actor, &clock, csv.as_bytes(), &codes, false).unwrap();
     println!("{again}in {:?}", started.elapsed());
     assert_eq!(again.episodes_matched, 100_000);
 }

@@ -26,15 +26,10 @@ use anyhow::Result;
 use sha2::{Digest, Sha256};
 
 use crate::domain::clock::Clock;
+use crate::domain::codes::CodeLists;
 use crate::domain::record::{Episode, Role, YoungPerson};
 use crate::store::{import as sql, people, records, Store, Tx};
 use register::{group_rows, read_register, top_occasion, Group, RegisterRow};
-
-/// What the import needs from the code lists: the code that `text` names in `list` (its code,
-/// label or an alias, case-insensitive), or a message saying what is expected.
-pub trait CodeLookup {
-    fn check(&self, list: &str, text: &str) -> std::result::Result<String, String>;
-}
 
 /// One problem with the register, at a row (header = row 1) and column where it has one.
 #[derive(Clone, PartialEq, Eq)]
@@ -199,12 +194,12 @@ impl fmt::Display for ImportReport {
 /// Imports a register (CSV bytes) as `actor_worker_id`. Checks the whole file first; with any
 /// problem writes nothing and returns them all. Otherwise writes everything in one audited
 /// transaction, or with `dry_run` rolls it back and reports what it would have done.
-pub fn import_register<C: CodeLookup + ?Sized>(
+pub fn import_register(
     store: &mut Store,
     actor_worker_id: &str,
     clock: &Clock,
     bytes: &[u8],
-    codes: &C,
+    codes: &CodeLists,
     dry_run: bool,
 ) -> std::result::Result<ImportReport, ImportError> {
     let rows = read_register(bytes, codes, clock.today()).map_err(ImportError::Invalid)?;

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDate};
 
-use super::{CodeLookup, Problem};
+use super::Problem;
+use crate::domain::codes::{CodeLists, ListName};
 use crate::domain::validate::{parse_date, truncate_for_message};
 
 /// The register's columns, in the order DESIGN.md gives them.
@@ -149,12 +150,14 @@ enum Cell {
 }
 
 /// Reads and checks the whole register. `today` bounds dates (nothing recorded in the future).
-pub fn read_register<C: CodeLookup + ?Sized>(
+pub fn read_register(
     bytes: &[u8],
-    codes: &C,
+    codes: &CodeLists,
     today: NaiveDate,
 ) -> Result<Vec<RegisterRow>, Vec<Problem>> {
     let mut problems = Vec::new();
+    // A register repeats a few values per column many times: look each up once.
+    let mut resolved: HashMap<(ListName, String), Result<String, String>> = HashMap::new();
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         problems.push(Problem::file(
             "the file is UTF-16 (Excel's 'Unicode Text'), not UTF-8 — save it from Excel as 'CSV UTF-8 (Comma delimited)' and import that",
@@ -239,6 +242,7 @@ pub fn read_register<C: CodeLookup + ?Sized>(
             cells: &cells,
             layout: &layout,
             codes,
+            resolved: &mut resolved,
             today,
             problems: &mut problems,
         };
@@ -349,16 +353,17 @@ fn read_header(header: &csv::ByteRecord, problems: &mut Vec<Problem>) -> Option<
 }
 
 /// Reads one row's cells, noting each problem at its column.
-struct RowReader<'a, C: ?Sized> {
+struct RowReader<'a> {
     row: usize,
     cells: &'a [Cell],
     layout: &'a Layout,
-    codes: &'a C,
+    codes: &'a CodeLists,
+    resolved: &'a mut HashMap<(ListName, String), Result<String, String>>,
     today: NaiveDate,
     problems: &'a mut Vec<Problem>,
 }
 
-impl<C: CodeLookup + ?Sized> RowReader<'_, C> {
+impl RowReader<'_> {
     fn problem(&mut self, column: &str, message: impl Into<String>) {
         self.problems
             .push(Problem::at(self.row, Some(column.to_string()), message));
@@ -424,9 +429,18 @@ impl<C: CodeLookup + ?Sized> RowReader<'_, C> {
         out
     }
 
-    fn code(&mut self, column: &'static str, list: &str) -> Option<String> {
+    /// The list's code for `text` (its code, label or an alias, case-insensitive).
+    fn resolve(&mut self, list: ListName, text: &str) -> Result<String, String> {
+        let codes = self.codes;
+        self.resolved
+            .entry((list, text.to_string()))
+            .or_insert_with(|| codes.check(list, text))
+            .clone()
+    }
+
+    fn code(&mut self, column: &'static str, list: ListName) -> Option<String> {
         let text = self.optional(column)?;
-        match self.codes.check(list, &text) {
+        match self.resolve(list, &text) {
             Ok(code) => Some(code),
             Err(message) => {
                 self.problem(column, message);
@@ -435,13 +449,13 @@ impl<C: CodeLookup + ?Sized> RowReader<'_, C> {
         }
     }
 
-    fn codes(&mut self, column: &'static str, list: &str) -> Vec<String> {
+    fn codes(&mut self, column: &'static str, list: ListName) -> Vec<String> {
         let Some(text) = self.optional(column) else {
             return Vec::new();
         };
         let mut out = Vec::new();
         for item in text.split(';').map(str::trim).filter(|t| !t.is_empty()) {
-            match self.codes.check(list, item) {
+            match self.resolve(list, item) {
                 Ok(code) if !out.contains(&code) => out.push(code),
                 Ok(_) => {}
                 Err(message) => self.problem(column, message),
@@ -518,27 +532,27 @@ impl<C: CodeLookup + ?Sized> RowReader<'_, C> {
             given_name,
             family_name,
             date_of_birth,
-            sex: self.code("sex", "sex"),
-            ethnicity: self.code("ethnicity", "ethnicity"),
+            sex: self.code("sex", ListName::Sex),
+            ethnicity: self.code("ethnicity", ListName::Ethnicity),
             postcode_district: self.postcode(),
             referral_date: referral_date.unwrap_or_default(),
-            referral_source: self.code("referral_source", "referral_sources"),
+            referral_source: self.code("referral_source", ListName::ReferralSources),
             triage_date: self.date("triage_date"),
-            triage_outcome: self.code("triage_outcome", "triage_outcomes"),
+            triage_outcome: self.code("triage_outcome", ListName::TriageOutcomes),
             assessment_date: self.date("assessment_date"),
             treatment_start: self.date("treatment_start"),
             care_plan_date: self.date("care_plan_date"),
             review_dates: self.dates("review_dates"),
             key_worker: self.optional("key_worker"),
             joint_worked: self.yes_no("joint_worked"),
-            primary_substance: self.code("primary_substance", "substances"),
-            secondary_substance: self.code("secondary_substance", "substances"),
-            route: self.code("route", "routes"),
-            injecting: self.code("injecting", "injecting"),
-            vulnerabilities: self.codes("vulnerabilities", "vulnerabilities"),
+            primary_substance: self.code("primary_substance", ListName::Substances),
+            secondary_substance: self.code("secondary_substance", ListName::Substances),
+            route: self.code("route", ListName::Routes),
+            injecting: self.code("injecting", ListName::Injecting),
+            vulnerabilities: self.codes("vulnerabilities", ListName::Vulnerabilities),
             top_dates: self.dates("top_dates"),
             exit_date: self.date("exit_date"),
-            exit_reason: self.code("exit_reason", "exit_reasons"),
+            exit_reason: self.code("exit_reason", ListName::ExitReasons),
         };
         self.check_presence(&r);
         if referral_date.is_some() {

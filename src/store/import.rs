@@ -20,12 +20,14 @@ pub fn imported_episodes(tx: &Tx) -> Result<Vec<(String, String)>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+// `+date_of_birth` keeps SQLite on the name index: thousands share a birthday, few a name,
+// and without statistics the planner may pick the birthday index and scan them all.
+const NAMED: &str = "SELECT id FROM young_people
+     WHERE name_key = ?1 AND +date_of_birth = ?2 AND in_error_at IS NULL ORDER BY id";
+
 /// Young people (not entered in error) with these folded names (`name_key`) and date of birth.
 pub fn young_people_named(tx: &Tx, name_key: &str, dob: NaiveDate) -> Result<Vec<String>> {
-    let mut stmt = tx.conn().prepare_cached(
-        "SELECT id FROM young_people
-         WHERE name_key = ?1 AND date_of_birth = ?2 AND in_error_at IS NULL ORDER BY id",
-    )?;
+    let mut stmt = tx.conn().prepare_cached(NAMED)?;
     let rows = stmt.query_map(params![name_key, date(dob)], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -150,4 +152,26 @@ pub fn add_vulnerability(
         ],
     )?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::store::Store;
+
+    #[test]
+    fn names_and_birthday_are_looked_up_through_the_name_index() {
+        let store = Store::open_in_memory().unwrap();
+        let plan: Vec<String> = store
+            .conn()
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", super::NAMED))
+            .unwrap()
+            .query_map(["amy lee", "2009-01-01"], |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(
+            plan.iter().any(|p| p.contains("young_people_name_key")),
+            "{plan:?}"
+        );
+    }
 }
