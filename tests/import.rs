@@ -651,3 +651,48 @@ fn a_large_register_imports_in_one_go() {
     assert_eq!(again.episodes_matched, 4000);
     assert_eq!(f.count("episodes"), 4000);
 }
+
+#[test]
+fn an_episode_marked_in_error_is_not_brought_back_by_a_reimport() {
+    let mut f = fixture();
+    let bytes = fixture_bytes("register_good.csv");
+    f.import(&bytes, false).unwrap();
+    let li = people_named(&f, "小龍");
+    let ep = records::episodes_of(&f.store, &li[0].id).unwrap()[0]
+        .id
+        .clone();
+    let actor = f.actor.clone();
+    f.store
+        .write(&actor, f.clock.now(), |tx| {
+            tx.mark_in_error("episodes", &ep, "not our young person")
+        })
+        .unwrap();
+    let again = f.import(&bytes, false).unwrap();
+    assert_eq!(again.episodes_matched, 6);
+    assert_eq!(again.episodes_created, 0);
+    assert!(records::episodes_of(&f.store, &li[0].id)
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn an_importer_the_database_does_not_know_writes_nothing() {
+    let mut f = fixture();
+    let before = f.counts();
+    let err = import_register(
+        &mut f.store,
+        "no-such-worker",
+        &f.clock,
+        &fixture_bytes("register_good.csv"),
+        &CodeLists::embedded(),
+        false,
+    )
+    .unwrap_err();
+    assert!(matches!(err, ImportError::Failed(_)), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("the importing worker is not recorded"),
+        "{err}"
+    );
+    assert_eq!(f.counts(), before);
+}

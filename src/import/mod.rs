@@ -14,6 +14,14 @@
 //! and date of birth. The register's ref itself is not stored in the clear: the import key
 //! holds a hash of it (or of the names and date of birth), the referral date, and nothing else.
 //!
+//! Where the columns go: a triage row (date, outcome, injecting) when the register gives the
+//! triage's date and outcome; the primary substance (rank 1, with the route) and secondary
+//! (rank 2); the young person's vulnerabilities; a review per review date; a TOP per TOP date,
+//! counted for the nearest of treatment start, a review or the exit within 14 days. A key
+//! worker the database does not know is created with the duty role and named in the report.
+//! Only the postcode district is kept. A young person's details come from their most recent
+//! row that gives them.
+//!
 //! A dry run does the whole import in the transaction and rolls it back, so its report counts
 //! exactly what a real import would create and match.
 
@@ -307,14 +315,17 @@ fn plan<'g>(tx: &Tx, rows: &[RegisterRow], groups: &'g [Group]) -> Result<Vec<Pe
     let mut keys: HashSet<String> = HashSet::new();
     let mut by_tag: HashMap<String, String> = HashMap::new();
     let mut ref_tags: HashMap<String, HashSet<String>> = HashMap::new();
-    for (key, yp) in sql::imported_episodes(tx)? {
-        if let Some(tag) = tag_of_key(&key) {
+    for e in sql::imported_episodes(tx)? {
+        // A young person marked as entered in error is nobody to match; their episodes'
+        // rows still count as imported, so a re-import does not bring them back.
+        if let Some(tag) = tag_of_key(&e.import_key).filter(|_| !e.young_person_in_error) {
+            let yp = e.young_person_id;
             by_tag.entry(tag.to_string()).or_insert_with(|| yp.clone());
             if tag.starts_with("r:") {
                 ref_tags.entry(yp).or_default().insert(tag.to_string());
             }
         }
-        keys.insert(key);
+        keys.insert(e.import_key);
     }
 
     let mut problems = Vec::new();

@@ -11,12 +11,29 @@ use super::values::*;
 use super::Tx;
 use crate::domain::ids::new_id;
 
-/// Every episode that came from a register: `(import_key, young_person_id)`, in one query.
-pub fn imported_episodes(tx: &Tx) -> Result<Vec<(String, String)>> {
+/// An episode that came from a register.
+pub struct ImportedEpisode {
+    pub import_key: String,
+    pub young_person_id: String,
+    /// The young person has since been marked as entered in error.
+    pub young_person_in_error: bool,
+}
+
+/// Every episode that came from a register (those marked in error too: a re-import must not
+/// bring them back), in one query.
+pub fn imported_episodes(tx: &Tx) -> Result<Vec<ImportedEpisode>> {
     let mut stmt = tx.conn().prepare_cached(
-        "SELECT import_key, young_person_id FROM episodes WHERE import_key IS NOT NULL",
+        "SELECT e.import_key, e.young_person_id, yp.in_error_at IS NOT NULL
+         FROM episodes e JOIN young_people yp ON yp.id = e.young_person_id
+         WHERE e.import_key IS NOT NULL",
     )?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let rows = stmt.query_map([], |r| {
+        Ok(ImportedEpisode {
+            import_key: r.get(0)?,
+            young_person_id: r.get(1)?,
+            young_person_in_error: r.get(2)?,
+        })
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
