@@ -10,6 +10,7 @@ pub mod care_plans;
 pub mod caseload;
 pub mod drafts;
 pub mod due;
+pub mod import;
 pub mod intake;
 pub mod people;
 pub mod records;
