@@ -212,3 +212,48 @@ fn flags_lists_active_flags_highest_first() {
         .collect();
     assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "{ranks:?}");
 }
+
+#[test]
+fn import_a_register_then_again_adds_nothing_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("imp.db");
+    let register = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/register_good.csv"
+    );
+    casebook(&db)
+        .args(["--as-of", "2026-01-15", "import", register])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Episodes: 6 created"));
+    casebook(&db)
+        .args(["--as-of", "2026-01-15", "import", register])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Episodes: 0 created, 6 matched"));
+}
+
+#[test]
+fn a_corrupt_register_names_every_bad_cell_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("imp.db");
+    casebook(&db).arg("check").assert().success();
+    let before = std::fs::read(&db).unwrap();
+    let register = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/register_corrupt.csv"
+    );
+    casebook(&db)
+        .args(["--as-of", "2026-01-15", "import", register])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("row 3, column triage_date"))
+        .stderr(predicate::str::contains("nothing was imported"));
+    casebook(&db)
+        .arg("check")
+        .assert()
+        .success()
+        .stdout(predicate::str::is_match(r"episodes +0\n").unwrap());
+    // The acting worker was already recorded by the first `check`; nothing else changed.
+    assert_eq!(before.len(), std::fs::read(&db).unwrap().len());
+}

@@ -5,6 +5,7 @@ mod check;
 mod demo;
 mod due;
 mod flags;
+mod import;
 
 use std::path::PathBuf;
 
@@ -69,6 +70,15 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+    },
+    /// Import a spreadsheet register (CSV, one row per episode). Checks the whole file first and
+    /// writes nothing if any cell is wrong; importing the same file again adds nothing twice.
+    Import {
+        /// The register, CSV in UTF-8 (as Excel's "CSV UTF-8" saves it).
+        path: PathBuf,
+        /// Check the file and report what would be created, without writing anything.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// List every active risk flag, highest level first.
     Flags {
@@ -151,6 +161,7 @@ pub fn run(cli: Cli) -> Result<()> {
             all,
             format,
         }) => due::run(&session, worker.as_deref(), kind.as_deref(), *all, *format),
+        Some(Command::Import { path, dry_run }) => import::run(&mut session, &cli, path, *dry_run),
         Some(Command::Flags { format }) => flags::run(&session, *format),
         Some(Command::Check) => check::run(&session),
     }

@@ -1,0 +1,35 @@
+//! `casebook import`: migrate a service's spreadsheet register (CSV) into casebook.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use super::{Cli, Session};
+use crate::import::{import_register, ImportError};
+
+pub fn run(session: &mut Session, cli: &Cli, path: &Path, dry_run: bool) -> Result<()> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let codes = crate::config::load_codes(session.config_dir.as_deref())?;
+    let actor = session.actor(cli)?;
+    let mut out = std::io::stdout().lock();
+    match import_register(
+        &mut session.store,
+        &actor.id,
+        &session.clock,
+        &bytes,
+        &codes,
+        dry_run,
+    ) {
+        Ok(report) => {
+            writeln!(out, "{report}")?;
+            Ok(())
+        }
+        Err(ImportError::Invalid(problems)) => {
+            // Every problem, then a non-zero exit: nothing was written.
+            let err = ImportError::Invalid(problems);
+            anyhow::bail!("{} has problems:\n{err}", path.display())
+        }
+        Err(e @ ImportError::Failed(_)) => Err(anyhow::anyhow!("{e}")),
+    }
+}
