@@ -254,6 +254,10 @@ fn a_corrupt_register_names_every_bad_cell_and_writes_nothing() {
         .assert()
         .success()
         .stdout(predicate::str::is_match(r"episodes +0\n").unwrap());
-    // The acting worker was already recorded by the first `check`; nothing else changed.
+    casebook(&db)
+        .arg("check")
+        .assert()
+        .success()
+        .stdout(predicate::str::is_match(r"workers +0\n").unwrap());
     assert_eq!(before.len(), std::fs::read(&db).unwrap().len());
 }

@@ -199,6 +199,18 @@ impl fmt::Display for ImportReport {
     }
 }
 
+/// Checks a register's cells and rows without touching any database: every problem a file can
+/// have on its own (the import also checks it against the record, e.g. ambiguous matches).
+pub fn check_register(
+    bytes: &[u8],
+    codes: &CodeLists,
+    today: chrono::NaiveDate,
+) -> std::result::Result<(), ImportError> {
+    let rows = read_register(bytes, codes, today).map_err(ImportError::Invalid)?;
+    group_rows(&rows).map_err(ImportError::Invalid)?;
+    Ok(())
+}
+
 /// Imports a register (CSV bytes) as `actor_worker_id`. Checks the whole file first; with any
 /// problem writes nothing and returns them all. Otherwise writes everything in one audited
 /// transaction, or with `dry_run` rolls it back and reports what it would have done.
