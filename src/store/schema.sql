@@ -243,7 +243,7 @@ CREATE TABLE reviews (
     in_error_at   TEXT,
     in_error_reason TEXT
 );
-CREATE INDEX reviews_episode ON reviews(episode_id, date);
+CREATE INDEX reviews_episode ON reviews(episode_id, date, in_error_at);
 CREATE INDEX reviews_date ON reviews(date);
 
 -- Outcome profiles: TOP-style (S §8.9.4, KPI 6a) and the mentoring outcome areas (L §3.1).
@@ -265,7 +265,7 @@ CREATE TABLE outcome_profiles (
     in_error_at            TEXT,
     in_error_reason        TEXT
 );
-CREATE INDEX outcome_profiles_episode ON outcome_profiles(episode_id, date);
+CREATE INDEX outcome_profiles_episode ON outcome_profiles(episode_id, date, in_error_at);
 CREATE INDEX outcome_profiles_date ON outcome_profiles(date);
 
 CREATE TABLE outcome_substance_days (
@@ -331,7 +331,7 @@ CREATE TABLE follow_ups (
     in_error_at  TEXT,
     in_error_reason TEXT
 );
-CREATE INDEX follow_ups_episode ON follow_ups(episode_id, date);
+CREATE INDEX follow_ups_episode ON follow_ups(episode_id, date, in_error_at);
 
 CREATE TABLE outreach_tallies (
     id                  TEXT PRIMARY KEY,
