@@ -109,15 +109,6 @@ impl Drop for Tmux {
     }
 }
 
-/// Whether this build's command line has the `demo` command yet (the TUI test needs it to fill
-/// a database).
-fn cli_has_demo() -> bool {
-    Command::new(BIN).arg("--help").output().is_ok_and(|o| {
-        String::from_utf8_lossy(&o.stdout).contains("demo")
-            || String::from_utf8_lossy(&o.stderr).contains("demo")
-    })
-}
-
 fn shell_quote(p: &Path) -> String {
     format!("'{}'", p.display().to_string().replace('\'', r"'\''"))
 }
@@ -145,14 +136,10 @@ fn the_real_binary_in_tmux_opens_a_case_adds_a_contact_and_restores_the_terminal
         println!("SKIPPED: tmux is not installed, so the real-terminal test cannot run");
         return;
     }
-    if !cli_has_demo() {
-        println!("SKIPPED: this casebook binary has no `demo` command yet to fill a database");
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let db = demo_db(dir.path());
     let cmd = format!(
-        "CASEBOOK_CONFIG={} {} --db {} --as-of {AS_OF} --worker '{WORKER}'",
+        "CASEBOOK_CONFIG={} {} --db {} --as-of {AS_OF} --actor '{WORKER}'",
         shell_quote(&dir.path().join("config")),
         shell_quote(Path::new(BIN)),
         shell_quote(&db),
@@ -205,7 +192,10 @@ fn the_real_binary_in_tmux_opens_a_case_adds_a_contact_and_restores_the_terminal
     tmux.wait_for("Contacts");
 
     // Leave: the terminal is given back (alternate screen off).
-    tmux.keys(&["Escape", "q"]);
+    // (Esc and q sent together would read as Alt-q, as on any terminal.)
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("My caseload");
+    tmux.keys(&["q"]);
     let started = Instant::now();
     while tmux.format("#{pane_dead}") != "1" {
         assert!(
@@ -215,7 +205,9 @@ fn the_real_binary_in_tmux_opens_a_case_adds_a_contact_and_restores_the_terminal
         );
         sleep(Duration::from_millis(50));
     }
-    assert_eq!(tmux.format("#{pane_dead_status}"), "0");
+    // Older tmux leaves the exit status empty; where it is known it must be 0.
+    let status = tmux.format("#{pane_dead_status}");
+    assert!(status.is_empty() || status == "0", "exit status {status}");
     assert_eq!(
         tmux.format("#{alternate_on}"),
         "0",
