@@ -628,10 +628,6 @@ impl Field {
             list.open();
         }
     }
-
-    fn is_typed(&self) -> bool {
-        matches!(self.kind, FieldKind::Line { .. } | FieldKind::Long { .. })
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1278,11 +1274,6 @@ impl Form {
         if let Some(c) = cursor {
             frame.set_cursor_position(c);
         }
-    }
-
-    /// Whether the field in focus is one the worker types text into.
-    pub fn focused_is_typed(&self) -> bool {
-        self.fields.get(self.focus).is_some_and(Field::is_typed)
     }
 }
 
