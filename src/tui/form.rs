@@ -962,7 +962,20 @@ impl Form {
     pub fn draft_data(&self) -> Json {
         let mut fields = Map::new();
         for f in &self.fields {
-            fields.insert(f.key.to_string(), f.to_json());
+            let value = match &f.kind {
+                // "today" or "-2d" typed on Monday must still mean Monday's date when the draft
+                // comes back on Tuesday: keep the date it meant.
+                FieldKind::Line {
+                    input,
+                    kind: LineKind::Date,
+                    ..
+                } => match parse_relative_date(input.value(), self.today) {
+                    Ok(d) => json!(d.format("%Y-%m-%d").to_string()),
+                    Err(_) => f.to_json(),
+                },
+                _ => f.to_json(),
+            };
+            fields.insert(f.key.to_string(), value);
         }
         json!({ "fields": fields, "focus": self.focus })
     }
@@ -1520,9 +1533,29 @@ mod tests {
         let data = f.draft_data();
         let mut g = form();
         g.restore(&data);
-        assert_eq!(g.text("date").as_deref(), Some("today"));
+        assert_eq!(g.text("date").as_deref(), Some("2025-06-02"));
         assert_eq!(g.choice("type").as_deref(), Some("c0"));
         assert_eq!(g.focus_index(), 2);
+    }
+
+    #[test]
+    fn a_relative_date_keeps_its_day_in_the_draft() {
+        let mut f = form();
+        type_str(&mut f, "yesterday");
+        let data = f.draft_data();
+        assert_eq!(data["fields"]["date"], "2025-06-01");
+        let mut next_day = Form::new(
+            "k".into(),
+            "n".into(),
+            "t".into(),
+            vec![Field::date("date", "Date")],
+            NaiveDate::from_ymd_opt(2025, 6, 3).unwrap(),
+        );
+        next_day.restore(&data);
+        assert_eq!(
+            next_day.date("date"),
+            Some(NaiveDate::from_ymd_opt(2025, 6, 1).unwrap())
+        );
     }
 
     #[test]
