@@ -799,13 +799,13 @@ impl App {
         if let Some(of) = &mut self.form {
             Self::draw_form(of, frame, body, theme);
         } else if let Some(cv) = &mut self.case {
-            cv.draw(frame, body, theme);
+            cv.draw(frame, body, theme, &self.keymap);
         } else {
-            self.caseload.draw(frame, body, theme);
+            self.caseload.draw(frame, body, theme, &self.keymap);
         }
         if let Some(of) = &self.form {
             if let Some(d) = &of.offer {
-                Self::draw_offer(d, frame, body, theme);
+                Self::draw_offer(d, frame, body, theme, &self.keymap);
             }
         }
         match &mut self.overlay {
@@ -878,7 +878,11 @@ impl App {
         }
     }
 
-    fn draw_offer(d: &Draft, frame: &mut Frame, body: Rect, theme: Theme) {
+    fn draw_offer(d: &Draft, frame: &mut Frame, body: Rect, theme: Theme, keys: &KeyMap) {
+        let key = |a: Action| {
+            keys.key_for(a, Context::DraftOffer)
+                .map_or_else(|| "?".to_string(), |k| k.to_string())
+        };
         let w = body.width.saturating_sub(8).min(64);
         let h = 7u16.min(body.height);
         if w < 30 || h < 5 {
@@ -896,11 +900,11 @@ impl App {
             Line::raw(format!("A draft of this form was kept on {when}.")),
             Line::raw(""),
             Line::from(vec![
-                Span::styled("r", theme.key()),
+                Span::styled(key(Action::RestoreDraft), theme.key()),
                 Span::raw(" restore it   "),
-                Span::styled("d", theme.key()),
+                Span::styled(key(Action::DiscardDraft), theme.key()),
                 Span::raw(" discard it   "),
-                Span::styled("Esc", theme.key()),
+                Span::styled(key(Action::Back), theme.key()),
                 Span::raw(" decide later"),
             ]),
         ];

@@ -16,7 +16,7 @@ use ratatui::Frame;
 
 use super::due::{short_label, tiny_label, NextDue};
 use super::form::truncate;
-use super::keymap::Action;
+use super::keymap::{Action, Context, KeyMap};
 use super::text_line::{Edit, TextLine};
 use super::theme::Theme;
 use crate::domain::record::{RiskLevel, Stage};
@@ -464,7 +464,8 @@ impl CaseloadScreen {
         format!("{which} ({count}) · {order}")
     }
 
-    pub fn draw(&mut self, frame: &mut Frame, area: Rect, theme: Theme) {
+    pub fn draw(&mut self, frame: &mut Frame, area: Rect, theme: Theme, keys: &KeyMap) {
+        let key = |a: Action, c: Context| keys.key_for(a, c).map(|k| k.to_string());
         if area.height == 0 || area.width == 0 {
             return;
         }
@@ -513,9 +514,19 @@ impl CaseloadScreen {
 
         if self.view.is_empty() {
             let msg = if !self.filter.value().is_empty() {
-                "No young person matches the filter. Esc clears it.".to_string()
+                match key(Action::Back, Context::Caseload) {
+                    Some(k) => format!("No young person matches the filter. {k} clears it."),
+                    None => "No young person matches the filter.".to_string(),
+                }
             } else if self.scope == Scope::Mine {
-                "No open cases with you as key worker. Press t for the whole team.".to_string()
+                match key(Action::ToggleTeam, Context::Caseload) {
+                    Some(k) => {
+                        format!(
+                            "No open cases with you as key worker. Press {k} for the whole team."
+                        )
+                    }
+                    None => "No open cases with you as key worker.".to_string(),
+                }
             } else {
                 "No young people on file yet.".to_string()
             };
