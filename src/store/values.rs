@@ -56,6 +56,17 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
 }
 
+pub fn get_date(row: &Row, idx: usize) -> rusqlite::Result<Option<NaiveDate>> {
+    Ok(row
+        .get::<_, Option<String>>(idx)?
+        .as_deref()
+        .and_then(parse_date))
+}
+
+pub fn get_bool(row: &Row, idx: usize) -> rusqlite::Result<Option<bool>> {
+    Ok(row.get::<_, Option<i64>>(idx)?.map(|v| v != 0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,15 +83,4 @@ mod tests {
         assert_eq!(parse_date("2025-01-01T00"), None);
         assert_eq!(parse_date("२०२५-०१-०१"), None);
     }
-}
-
-pub fn get_date(row: &Row, idx: usize) -> rusqlite::Result<Option<NaiveDate>> {
-    Ok(row
-        .get::<_, Option<String>>(idx)?
-        .as_deref()
-        .and_then(parse_date))
-}
-
-pub fn get_bool(row: &Row, idx: usize) -> rusqlite::Result<Option<bool>> {
-    Ok(row.get::<_, Option<i64>>(idx)?.map(|v| v != 0))
 }
