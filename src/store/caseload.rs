@@ -345,7 +345,7 @@ mod tests {
         let scans: Vec<&String> = plan.iter().filter(|l| l.starts_with("SCAN")).collect();
         assert_eq!(scans, vec!["SCAN yp"], "{plan:#?}");
         assert!(
-            plan.iter().any(|l| l.contains("contacts_young_person")),
+            plan.iter().any(|l| l.contains("contacts_last")),
             "{plan:#?}"
         );
     }

@@ -303,6 +303,8 @@ CREATE TABLE contacts (
     in_error_reason   TEXT
 );
 CREATE INDEX contacts_young_person ON contacts(young_person_id, date);
+-- "last contact" on the caseload reads this index alone
+CREATE INDEX contacts_last ON contacts(young_person_id, date) WHERE in_error_at IS NULL;
 CREATE INDEX contacts_episode ON contacts(episode_id, date);
 CREATE INDEX contacts_date_type ON contacts(date, contact_type);
 CREATE INDEX contacts_dna_open ON contacts(date) WHERE did_not_attend = 1 AND dna_followed_up_on IS NULL;
