@@ -15,6 +15,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::{Frame, Terminal};
 
+use super::care::{CareMsg, CarePurpose, CareScreen};
 use super::case_view::{CaseModel, CaseView, Section};
 use super::caseload::{CaseloadScreen, Scope};
 use super::contact_form;
@@ -30,6 +31,10 @@ use crate::domain::calendar::Calendar;
 use crate::domain::codes::CodeLists;
 use crate::store::drafts::{self, Draft};
 use crate::store::{caseload, people, records, Store};
+
+// The care screens' keys, forms and writes (`tui::care`), kept in their own file.
+#[path = "care/glue.rs"]
+mod care_glue;
 
 /// The smallest terminal the app draws in; below it, a message says what is needed.
 pub const MIN_WIDTH: u16 = 60;
@@ -69,6 +74,8 @@ pub enum Msg {
     },
     Reload,
     Status(StatusKind, String),
+    /// The care screens: assessment, care plan, review, versions, outcomes.
+    Care(CareMsg),
 }
 
 /// What an open form is for.
@@ -78,6 +85,7 @@ enum FormPurpose {
         young_person_id: String,
         episode_id: Option<String>,
     },
+    Care(CarePurpose),
 }
 
 struct OpenForm {
@@ -103,6 +111,8 @@ pub struct App {
     worker_names: HashMap<String, String>,
     caseload: CaseloadScreen,
     case: Option<CaseView>,
+    /// A care screen (plan editor, versions) over the case view.
+    care: Option<CareScreen>,
     form: Option<OpenForm>,
     overlay: Option<Overlay>,
     status: Option<Status>,
@@ -147,6 +157,7 @@ impl App {
             worker_names,
             caseload,
             case: None,
+            care: None,
             form: None,
             overlay: None,
             status,
@@ -208,6 +219,12 @@ impl App {
                 (Some(f), _) if f.offer.is_some() => vec![Context::DraftOffer, Context::Global],
                 (Some(f), _) if f.form.is_editing() => vec![Context::Editing],
                 (Some(_), _) => vec![Context::Form, Context::Global],
+                (None, Some(_)) if self.care.is_some() => {
+                    vec![
+                        self.care_context().unwrap_or(Context::CaseView),
+                        Context::Global,
+                    ]
+                }
                 (None, Some(cv)) if cv.is_reading() => vec![Context::Detail, Context::Global],
                 (None, Some(_)) => vec![Context::CaseView, Context::Global],
                 (None, None) if self.caseload.is_filtering() => vec![Context::Filter],
@@ -323,6 +340,9 @@ impl App {
                 FormEvent::Ignored => self.global(action, contexts),
             };
         }
+        if self.care.is_some() {
+            return self.care_key(k, action, contexts);
+        }
         if let Some(cv) = &mut self.case {
             let a = action?;
             if cv.action(a) {
@@ -332,6 +352,10 @@ impl App {
                 Action::AddContact => Some(Msg::OpenContactForm),
                 Action::Back => Some(Msg::CloseCase),
                 Action::Reload => Some(Msg::Reload),
+                a @ (Action::AddAssessment
+                | Action::OpenCarePlan
+                | Action::AddOutcomeProfile
+                | Action::AddReview) => Self::care_case_key(a),
                 _ => self.global(action, contexts),
             };
         }
@@ -404,6 +428,7 @@ impl App {
                     ));
                 }
                 self.case = None;
+                self.care = None;
                 self.caseload.set_scope(if cmd == Command::MyCaseload {
                     Scope::Mine
                 } else {
@@ -551,6 +576,7 @@ impl App {
             }
             Msg::CloseCase => {
                 self.case = None;
+                self.care = None;
                 None
             }
             Msg::OpenContactForm => {
@@ -632,6 +658,7 @@ impl App {
             Msg::SaveForm => {
                 let of = self.form.as_mut()?;
                 match of.purpose.clone() {
+                    FormPurpose::Care(p) => self.save_care_form(p),
                     FormPurpose::Contact {
                         young_person_id,
                         episode_id,
@@ -755,6 +782,7 @@ impl App {
                 self.status = Some(Status { kind, text });
                 None
             }
+            Msg::Care(m) => self.update_care(m),
         }
     }
 
@@ -798,6 +826,8 @@ impl App {
         let theme = self.theme;
         if let Some(of) = &mut self.form {
             Self::draw_form(of, frame, body, theme);
+        } else if self.care.is_some() {
+            self.draw_care(frame, body, theme);
         } else if let Some(cv) = &mut self.case {
             cv.draw(frame, body, theme, &self.keymap);
         } else {
@@ -819,6 +849,8 @@ impl App {
     fn draw_title(&self, frame: &mut Frame, area: Rect) {
         let what = if let Some(of) = &self.form {
             of.form.name.clone()
+        } else if let Some(t) = self.care_title() {
+            t
         } else if let Some(cv) = &self.case {
             format!("Case of {}", cv.model.person.display_name())
         } else {

@@ -14,6 +14,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Tabs, Wrap};
 use ratatui::Frame;
 
+use super::care::{self, CareSummary};
 use super::caseload::stage_label;
 use super::codes;
 use super::due::{facts_of, person_next_due, NextDue};
@@ -39,16 +40,19 @@ pub enum Section {
     Contacts,
     Referrals,
     Earlier,
+    /// The care plan, assessment and outcome trend (`tui::care::trend`).
+    Care,
 }
 
 impl Section {
-    pub const ALL: [Section; 6] = [
+    pub const ALL: [Section; 7] = [
         Section::Summary,
         Section::Timeline,
         Section::Flags,
         Section::Contacts,
         Section::Referrals,
         Section::Earlier,
+        Section::Care,
     ];
 
     pub fn title(self) -> &'static str {
@@ -59,6 +63,7 @@ impl Section {
             Section::Contacts => "Contacts",
             Section::Referrals => "Referrals out",
             Section::Earlier => "Earlier",
+            Section::Care => "Care plan",
         }
     }
 
@@ -90,6 +95,8 @@ pub struct CaseModel {
     pub codes: Rc<CodeLists>,
     /// The worker has a contact draft waiting for this young person.
     pub draft_waiting: bool,
+    /// The current episode's care plan, assessment and outcome profiles.
+    pub care: CareSummary,
 }
 
 impl CaseModel {
@@ -129,7 +136,12 @@ impl CaseModel {
                     .cloned()
                     .unwrap_or_else(|| "(unknown worker)".into())
             });
+        let care = match current {
+            Some(i) => CareSummary::load(store, &episodes[i].id)?,
+            None => CareSummary::default(),
+        };
         Ok(Some(CaseModel {
+            care,
             flags: records::flags_of(store, id)?,
             contacts: records::contacts_of(store, id, CONTACT_PAGE, 0)?,
             contact_total: contact_count(store, id)?,
@@ -289,7 +301,7 @@ pub struct CaseView {
     pub model: CaseModel,
     section: Section,
     /// Per section: the selected contact (Contacts) or the scroll offset (others).
-    pos: [usize; 6],
+    pos: [usize; Section::ALL.len()],
     /// The contact being read in full, if any, and how far it is scrolled.
     reading: Option<(usize, usize)>,
     today: NaiveDate,
@@ -301,7 +313,7 @@ impl CaseView {
         CaseView {
             model,
             section: Section::Summary,
-            pos: [0; 6],
+            pos: [0; Section::ALL.len()],
             reading: None,
             today,
             page: 10,
@@ -700,6 +712,19 @@ impl CaseView {
                 _ => s.title().to_string(),
             })
             .collect();
+        // Seven tabs overflow 80 columns: shorter names then, so every tab stays readable.
+        let wide: usize = titles.iter().map(|t| t.chars().count() + 3).sum();
+        let titles: Vec<String> = if wide > area.width as usize {
+            titles
+                .into_iter()
+                .map(|t| {
+                    t.replace("Risk flags", "Flags")
+                        .replace("Referrals out", "Referrals")
+                })
+                .collect()
+        } else {
+            titles
+        };
         frame.render_widget(
             Tabs::new(titles)
                 .select(self.section.index())
@@ -715,6 +740,17 @@ impl CaseView {
         let idx = self.section.index();
         if self.section == Section::Contacts {
             self.draw_contacts(frame, body, theme, &add_key);
+        } else if self.section == Section::Care {
+            let m = &self.model;
+            care::trend::draw(
+                frame,
+                body,
+                &m.care,
+                &m.current_items,
+                &m.codes,
+                theme,
+                keys,
+            );
         } else {
             let lines = match self.section {
                 Section::Summary => self.summary_lines(theme, &add_key),
@@ -722,7 +758,7 @@ impl CaseView {
                 Section::Flags => self.flag_lines(theme),
                 Section::Referrals => self.referral_lines(theme),
                 Section::Earlier => self.earlier_lines(theme),
-                Section::Contacts => Vec::new(),
+                Section::Contacts | Section::Care => Vec::new(),
             };
             let max_scroll = lines.len().saturating_sub(body.height as usize);
             self.pos[idx] = self.pos[idx].min(max_scroll);

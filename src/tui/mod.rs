@@ -7,6 +7,7 @@
 //! palette; a form is one component with its own focus, editing state and draft.
 
 pub mod app;
+pub mod care;
 pub mod case_view;
 pub mod caseload;
 pub mod codes;
