@@ -24,35 +24,50 @@ fn need_key(code: &str) -> &'static str {
     intern(format!("needs.{code}"))
 }
 
+/// The risk domain's name in the form's label column (16 characters with the required mark).
+fn short_risk(d: RiskDomain) -> &'static str {
+    match d {
+        RiskDomain::SelfHarm => "Self-harm",
+        RiskDomain::RiskFromOthers => "Risk from others",
+        RiskDomain::RiskToOthers => "Risk to others",
+        RiskDomain::Housing => "Housing risk",
+        RiskDomain::SexualExploitation => "Exploitation",
+        RiskDomain::DomesticViolence => "Domestic abuse",
+    }
+}
+
 /// A fresh assessment form for `person`, dated today.
 pub fn new_form(person: &YoungPerson, today: NaiveDate, lists: &CodeLists) -> Form {
     let mut fields = vec![Field::date("date", "Date")
         .required()
         .with_value(json!("today"))];
     for c in lists.list(ListName::NeedDomains).active() {
-        fields.push(Field::text(
-            need_key(&c.code),
-            intern(format!("Need: {}", c.label)),
-            SHORT_MAX,
-        ));
+        // Labels fit the form's 18 columns; the full domain shows as the hint.
+        let first = c
+            .label
+            .split([' ', ','])
+            .next()
+            .unwrap_or("")
+            .to_lowercase();
+        fields.push(
+            Field::text(
+                need_key(&c.code),
+                intern(format!("Need: {first}")),
+                SHORT_MAX,
+            )
+            .hint(intern(c.label.clone())),
+        );
     }
     let levels = codes::choices(lists, "risk_levels");
     for d in RiskDomain::ALL {
         fields.push(
-            Field::choice(
-                intern(d.level_field()),
-                intern(format!("Risk: {}", d.label())),
-                levels.clone(),
-            )
-            .required(),
+            Field::choice(intern(d.level_field()), short_risk(d), levels.clone())
+                .required()
+                .hint("risk: low, medium or high"),
         );
         fields.push(
-            Field::text(
-                intern(d.action_field()),
-                intern(format!("  action ({})", d.label().to_lowercase())),
-                SHORT_MAX,
-            )
-            .hint("needed when medium or high"),
+            Field::text(intern(d.action_field()), "  action", SHORT_MAX)
+                .hint("needed when medium or high"),
         );
     }
     fields.push(

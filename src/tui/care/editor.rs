@@ -298,7 +298,7 @@ impl PlanEditor {
             Some(t) => s.push_str(&format!(" · by {}", ddmmyyyy(t))),
             None => {}
         }
-        if a.status != STATUS_DONE {
+        if a.status == STATUS_IN_PROGRESS || a.status == STATUS_DROPPED {
             s.push_str(&format!(
                 " · {}",
                 self.label(ListName::ActionStatus, &a.status)
@@ -438,7 +438,10 @@ impl PlanEditor {
         out.push(Line::raw(""));
         for (i, line) in lines.into_iter().skip(self.scroll).take(body_h) {
             if i == Some(self.selected) {
-                out.push(line.style(theme.selected()));
+                // A mark as well as the highlight, so the selection reads without colour.
+                let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+                let rest: String = text.chars().skip(1).collect();
+                out.push(Line::raw(format!("›{rest}")).style(theme.selected()));
             } else {
                 out.push(line);
             }

@@ -147,8 +147,16 @@ pub fn show_refusal(
         let key = field(&e.field).filter(|k| form.field(k).is_some());
         match key {
             Some(k) => {
-                let label = form.field(&k).map_or("", |f| f.label);
-                form.set_error(&k, format!("{label}: {}", e.message));
+                // Two rules may refuse one field (a review before both the assessment and
+                // the plan): show both.
+                let (label, before) = form
+                    .field(&k)
+                    .map_or(("", None), |f| (f.label, f.error.clone()));
+                let msg = match before {
+                    Some(b) => format!("{b}; {}", e.message),
+                    None => format!("{label}: {}", e.message),
+                };
+                form.set_error(&k, msg);
             }
             None => elsewhere.push(e.message.clone()),
         }

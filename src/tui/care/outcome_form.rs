@@ -41,6 +41,20 @@ fn pairs(list: &[(&str, &str)]) -> Vec<Choice> {
         .collect()
 }
 
+/// An L §3.1 area's name in the form's 18-column label (the full name is the hint).
+fn short_area(code: &str) -> &'static str {
+    match code {
+        "substance_use" => "Rated: substances",
+        "physical_psychological_health" => "Rated: health",
+        "education_training" => "Rated: education",
+        "accommodation" => "Rated: housing",
+        "social_skills_confidence" => "Rated: confidence",
+        "relationships" => "Rated: relations",
+        "offending" => "Rated: offending",
+        other => intern(format!("Rated: {other}")),
+    }
+}
+
 /// The measure fields, keys under `prefix` ("" for the profile form).
 pub fn measure_fields(prefix: &str, lists: &CodeLists) -> Vec<Field> {
     let substances = codes::choices(lists, "substances");
@@ -65,7 +79,7 @@ pub fn measure_fields(prefix: &str, lists: &CodeLists) -> Vec<Field> {
     out.push(Field::yes_no(k(prefix, "sharing"), "Sharing equipment"));
     out.push(Field::number(k(prefix, "offending_days"), "Offending days", 0, WIDE).hint("of 28"));
     for (name, label) in [
-        ("psychological_health", "Psychological health"),
+        ("psychological_health", "Psychological"),
         ("physical_health", "Physical health"),
         ("quality_of_life", "Quality of life"),
     ] {
@@ -83,8 +97,13 @@ pub fn measure_fields(prefix: &str, lists: &CodeLists) -> Vec<Field> {
     ));
     for a in OUTCOME_AREAS {
         out.push(
-            Field::number(k(prefix, &format!("ratings.{}", a.code)), a.label, 0, WIDE)
-                .hint("0 worst to 20 best"),
+            Field::number(
+                k(prefix, &format!("ratings.{}", a.code)),
+                short_area(a.code),
+                0,
+                WIDE,
+            )
+            .hint(intern(format!("{}, 0 worst to 20 best", a.label))),
         );
     }
     out

@@ -51,13 +51,13 @@ pub fn new_form(
         fields.push(
             Field::text(
                 progress_key(i),
-                intern(format!("Goal {}: {}", i + 1, truncate(&g.goal, 28))),
+                intern(format!("Goal {} progress", i + 1)),
                 SHORT_MAX,
             )
-            .hint("progress since the last review"),
+            .hint(intern(truncate(&g.goal, 60))),
         );
         fields.push(
-            Field::yes_no(close_key(i), "  close this goal")
+            Field::yes_no(close_key(i), intern(format!("  close goal {}", i + 1)))
                 .with_value(json!(false))
                 .hint("y: achieved or no longer wanted"),
         );
