@@ -8,6 +8,7 @@ mod audit;
 pub mod due;
 pub mod people;
 pub mod records;
+pub mod returns;
 pub mod values;
 
 use std::path::Path;
