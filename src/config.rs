@@ -38,3 +38,31 @@ pub fn read_override(dir: Option<&Path>, name: &str) -> Result<Option<String>> {
         .map(Some)
         .with_context(|| format!("cannot read the override file {}", path.display()))
 }
+
+/// The bank-holiday calendar: the embedded table, replaced or extended by
+/// `bank_holidays.toml` in the configuration folder.
+pub fn load_calendar(dir: Option<&Path>) -> Result<crate::domain::calendar::Calendar> {
+    let cal = crate::domain::calendar::Calendar::embedded();
+    match read_override(dir, "bank_holidays.toml")? {
+        Some(text) => cal
+            .with_override(&text)
+            .map_err(|e| anyhow::anyhow!("bank_holidays.toml in the configuration folder: {e}")),
+        None => Ok(cal),
+    }
+}
+
+/// The code lists: embedded, each replaceable by a same-named file in the configuration folder.
+pub fn load_codes(dir: Option<&Path>) -> Result<crate::domain::codes::CodeLists> {
+    use crate::domain::codes::{CodeLists, ListName};
+    let mut texts = std::collections::HashMap::new();
+    for list in ListName::ALL {
+        if let Some(text) = read_override(dir, list.file_name())? {
+            texts.insert(list.file_name(), text);
+        }
+    }
+    if texts.is_empty() {
+        return Ok(CodeLists::embedded());
+    }
+    CodeLists::with_overrides(|name| texts.get(name).cloned())
+        .map_err(|e| anyhow::anyhow!("code lists in the configuration folder: {e}"))
+}

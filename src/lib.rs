@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod due;
 pub mod returns;
 pub mod store;
 pub mod tui;

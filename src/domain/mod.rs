@@ -7,4 +7,5 @@ pub mod clocks;
 pub mod codes;
 pub mod ids;
 pub mod record;
+pub mod urgency;
 pub mod validate;

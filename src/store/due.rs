@@ -143,11 +143,7 @@ pub fn load(
     }
 
     // Dated events per episode, each in one joined pass.
-    for (table, which) in [
-        ("reviews", 0u8),
-        ("outcome_profiles", 1),
-        ("follow_ups", 2),
-    ] {
+    for (table, which) in [("reviews", 0u8), ("outcome_profiles", 1), ("follow_ups", 2)] {
         let sql = format!(
             "SELECT x.episode_id, x.date FROM {table} x JOIN episodes e ON e.id = x.episode_id
              JOIN young_people yp ON yp.id = e.young_person_id
