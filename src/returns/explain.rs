@@ -7,8 +7,9 @@ use chrono::NaiveDate;
 
 use super::measures::{Contribution, Status, Unit};
 use super::rules::Ctx;
-use super::shim::{Calendar, CodeLists, Quarter};
 use super::{contributions, ReturnKind};
+use crate::domain::calendar::{Calendar, Quarter};
+use crate::domain::codes::CodeLists;
 use crate::store::returns::{self as loader, ReturnInputs};
 use crate::store::Store;
 
@@ -84,13 +85,7 @@ pub fn explain_cell(
         );
     };
     let inputs = loader::load(store, quarter.start(), quarter.end(), &mut |_, _, _| {})?;
-    let cx = Ctx {
-        start: quarter.start(),
-        end: quarter.end(),
-        report_date,
-        calendar,
-        codes,
-    };
+    let cx = Ctx::new(quarter.start(), quarter.end(), report_date, calendar, codes);
     let all = contributions(kind, &inputs, &cx)?;
     let mut wanted: Vec<&Contribution> = all
         .iter()

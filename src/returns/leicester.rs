@@ -8,7 +8,7 @@ use chrono::{Datelike, Months, NaiveDate};
 
 use super::measures::{Contribution, Group, Kind, MeasureDef, Order, Status, Unit, NOT_RECORDED};
 use super::rules::{band_on, Ctx};
-use super::shim::ListName;
+use crate::domain::codes::ListName;
 use crate::store::returns::ReturnInputs;
 
 const SOURCE: &[Group] = &[Group {

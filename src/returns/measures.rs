@@ -8,8 +8,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{Datelike, NaiveDate};
 
-use super::shim::{AgeBand, CodeLists, ListName};
 use super::value::{percentage_tenths, round_div, Value};
+use crate::domain::calendar::AgeBand;
+use crate::domain::codes::{CodeLists, ListName};
 
 /// What a contribution counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -16,7 +16,7 @@ pub mod layout;
 pub mod leicester;
 pub mod measures;
 mod rules;
-mod shim;
+
 pub mod southampton;
 pub mod value;
 pub mod write;
@@ -26,10 +26,11 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+pub use crate::domain::calendar::{Calendar, Quarter};
+pub use crate::domain::codes::CodeLists;
 pub use explain::{explain, explain_cell, ExplainRow, Explanation};
 pub use layout::{LayoutSource, ReturnKind};
 pub use measures::{FieldKind, Table, TableRow};
-pub use shim::{Calendar, CodeLists, Quarter};
 pub use value::Value;
 pub use write::{export, write_return, Format, Written};
 
@@ -201,13 +202,7 @@ pub fn compute(
         layout::load(kind, request.layout_override.as_deref()).map_err(|e| anyhow!(e))?;
     let inputs = loader::load(store, quarter.start(), quarter.end(), progress)?;
     progress("counting", 0, 1);
-    let cx = Ctx {
-        start: quarter.start(),
-        end: quarter.end(),
-        report_date,
-        calendar,
-        codes,
-    };
+    let cx = Ctx::new(quarter.start(), quarter.end(), report_date, calendar, codes);
     let contributions = contributions(kind, &inputs, &cx)?;
     let mut ret = assemble(kind, &layout, source, &inputs, &contributions, &cx, quarter);
     if let Some(n) = request.suppress_below {
@@ -272,6 +267,14 @@ fn assemble(
                 .collect(),
         })
         .collect();
+    let mut notes = layout.notes.clone();
+    if cx.projected.get() {
+        notes.push(
+            "Some working-day deadlines in this return were counted across a year whose bank \
+             holidays are projected from the standing rules, not yet confirmed by GOV.UK."
+                .into(),
+        );
+    }
     Return {
         kind,
         service: layout.service.clone(),
@@ -280,7 +283,7 @@ fn assemble(
         report_date: cx.report_date,
         definitions_version: layout.definitions_version.clone(),
         layout_source: source,
-        notes: layout.notes.clone(),
+        notes,
         sections,
         suppress_below: None,
         suppressed: Vec::new(),

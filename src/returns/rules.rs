@@ -1,10 +1,13 @@
 //! What every return's counting rules share: the quarter, the report date, the calendar and
 //! the code lists, and the age band an episode is counted in.
 
+use std::cell::Cell;
+
 use anyhow::{anyhow, Result};
 use chrono::NaiveDate;
 
-use super::shim::{age_on, AgeBand, Calendar, CodeLists};
+use crate::domain::calendar::{age_on, AgeBand, Calendar};
+use crate::domain::codes::CodeLists;
 
 /// The frame a return is counted in.
 pub struct Ctx<'a> {
@@ -14,9 +17,28 @@ pub struct Ctx<'a> {
     pub report_date: NaiveDate,
     pub calendar: &'a Calendar,
     pub codes: &'a CodeLists,
+    /// Set when a deadline was counted across a year whose bank holidays are projected.
+    pub projected: Cell<bool>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    pub fn new(
+        start: NaiveDate,
+        end: NaiveDate,
+        report_date: NaiveDate,
+        calendar: &'a Calendar,
+        codes: &'a CodeLists,
+    ) -> Ctx<'a> {
+        Ctx {
+            start,
+            end,
+            report_date,
+            calendar,
+            codes,
+            projected: Cell::new(false),
+        }
+    }
+
     pub fn contains(&self, d: NaiveDate) -> bool {
         self.start <= d && d <= self.end
     }
@@ -24,10 +46,14 @@ impl Ctx<'_> {
     /// The `n`-th working day after `start`. A date the bank-holiday table does not cover is
     /// refused rather than guessed: a guessed deadline could move a figure.
     pub fn working_days_after(&self, start: NaiveDate, n: u32) -> Result<NaiveDate> {
-        self.calendar
+        let r = self
+            .calendar
             .add_working_days(start, n)
-            .map(|r| r.value)
-            .map_err(|e| anyhow!("{e}"))
+            .map_err(|e| anyhow!("{e}"))?;
+        if r.projected {
+            self.projected.set(true);
+        }
+        Ok(r.value)
     }
 }
 

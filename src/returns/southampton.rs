@@ -7,13 +7,20 @@ use chrono::{Duration, NaiveDate};
 
 use super::measures::{Contribution, Group, Kind, MeasureDef, Order, Status, Unit, NOT_RECORDED};
 use super::rules::{band_of, band_on, Ctx};
-use super::shim::{age_on, ListName};
+use crate::domain::calendar::age_on;
+use crate::domain::clocks;
+use crate::domain::codes::ListName;
 use crate::store::returns::ReturnInputs;
 
-/// Days after an event a care plan (KPI 4a) or a TOP (KPI 6a) may be dated and still count.
-const FOURTEEN_DAYS: i64 = 14;
+/// Care plan within 14 days of treatment start, inclusive (KPI 4a).
+const CARE_PLAN_DAYS: i64 = clocks::CARE_PLAN_DAYS as i64;
+/// A TOP counts for an event dated within 14 days either side of it (KPI 6a).
+const TOP_WINDOW_DAYS: i64 = clocks::TOP_WINDOW_DAYS as i64;
 /// Days from the comprehensive assessment to the first review (12 weeks, S §8.2, KPI 4b).
-const FIRST_REVIEW_DAYS: i64 = 84;
+const FIRST_REVIEW_DAYS: i64 = clocks::REVIEW_INTERVAL_DAYS as i64;
+/// KPI 2c: waiting days under 2 weeks, and under 3 weeks.
+const UNDER_2_WEEKS: i64 = clocks::FIRST_INTERVENTION_DAYS as i64;
+const UNDER_3_WEEKS: i64 = 21;
 
 const SOURCE: &[Group] = &[Group {
     prefix: "source",
@@ -237,7 +244,7 @@ fn judge(recorded_in_time: Option<bool>, due: NaiveDate, report_date: NaiveDate)
 fn top_near(tops: &[NaiveDate], event: NaiveDate) -> Option<NaiveDate> {
     tops.iter()
         .copied()
-        .filter(|t| (*t - event).num_days().abs() <= FOURTEEN_DAYS)
+        .filter(|t| (*t - event).num_days().abs() <= TOP_WINDOW_DAYS)
         .min_by_key(|t| ((*t - event).num_days().abs(), *t))
 }
 
@@ -269,7 +276,7 @@ pub fn contributions(inputs: &ReturnInputs, cx: &Ctx) -> Result<Vec<Contribution
             push("mi.1", Status::Counted, None, vec![referral]);
 
             // KPI 2a: triage on or before the 2nd working day after the referral.
-            let due = cx.working_days_after(e.referral_date, 2)?;
+            let due = cx.working_days_after(e.referral_date, clocks::TRIAGE_WORKING_DAYS)?;
             let mut dates = vec![referral, ("triage due", due)];
             dates.extend(e.triage_date.map(|t| ("triage", t)));
             let status = judge(e.triage_date.map(|t| t <= due), due, cx.report_date);
@@ -381,7 +388,7 @@ pub fn contributions(inputs: &ReturnInputs, cx: &Ctx) -> Result<Vec<Contribution
                 .as_deref()
                 .is_some_and(|o| cx.codes.is_comprehensive_assessment(o));
             if needs {
-                let due = cx.working_days_after(t, 5)?;
+                let due = cx.working_days_after(t, clocks::ASSESSMENT_WORKING_DAYS)?;
                 let mut dates = vec![referral, ("triage", t), ("assessment due", due)];
                 dates.extend(e.assessment_date.map(|a| ("assessment", a)));
                 let status = judge(e.assessment_date.map(|a| a <= due), due, cx.report_date);
@@ -419,8 +426,8 @@ pub fn contributions(inputs: &ReturnInputs, cx: &Ctx) -> Result<Vec<Contribution
             push(
                 "kpi.2c",
                 Status::Judged {
-                    met: wait < 14,
-                    second: wait < 21,
+                    met: wait < UNDER_2_WEEKS,
+                    second: wait < UNDER_3_WEEKS,
                 },
                 None,
                 vec![referral, start],
@@ -428,7 +435,7 @@ pub fn contributions(inputs: &ReturnInputs, cx: &Ctx) -> Result<Vec<Contribution
             push("mi.12", Status::Value(wait), None, vec![referral, start]);
 
             // KPI 4a: care plan dated no later than treatment start + 14 days.
-            let due = s + Duration::days(FOURTEEN_DAYS);
+            let due = s + Duration::days(CARE_PLAN_DAYS);
             let mut dates = vec![referral, start, ("care plan due", due)];
             dates.extend(e.care_plan_date.map(|c| ("care plan", c)));
             let status = judge(e.care_plan_date.map(|c| c <= due), due, cx.report_date);
@@ -440,7 +447,7 @@ pub fn contributions(inputs: &ReturnInputs, cx: &Ctx) -> Result<Vec<Contribution
             dates.extend(top.map(|t| ("TOP", t)));
             let status = judge(
                 top.map(|_| true),
-                s + Duration::days(FOURTEEN_DAYS),
+                s + Duration::days(TOP_WINDOW_DAYS),
                 cx.report_date,
             );
             push("kpi.6a.start", status, None, dates);
@@ -495,7 +502,7 @@ pub fn contributions(inputs: &ReturnInputs, cx: &Ctx) -> Result<Vec<Contribution
                 dates.extend(top.map(|t| ("TOP", t)));
                 let status = judge(
                     top.map(|_| true),
-                    x + Duration::days(FOURTEEN_DAYS),
+                    x + Duration::days(TOP_WINDOW_DAYS),
                     cx.report_date,
                 );
                 push("kpi.6a.exit", status, None, dates);
@@ -514,7 +521,7 @@ pub fn contributions(inputs: &ReturnInputs, cx: &Ctx) -> Result<Vec<Contribution
                 category: None,
                 status: judge(
                     top.map(|_| true),
-                    r + Duration::days(FOURTEEN_DAYS),
+                    r + Duration::days(TOP_WINDOW_DAYS),
                     cx.report_date,
                 ),
                 weight: 1,
