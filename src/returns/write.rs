@@ -228,7 +228,10 @@ fn section_csv(s: &super::Section) -> Result<Vec<u8>> {
     let g = grid(&s.tables);
     let mut bytes = vec![0xEF, 0xBB, 0xBF];
     {
-        let mut w = csv::Writer::from_writer(&mut bytes);
+        // CRLF line ends, as RFC 4180 and spreadsheet programs expect.
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(&mut bytes);
         let header: Vec<String> = FIXED_COLUMNS
             .iter()
             .map(|c| c.to_string())
