@@ -293,18 +293,18 @@ pub fn table(
         Kind::Categories(groups) => {
             t.fields = breakdowns.to_vec();
             t.field_kinds = vec![FieldKind::Count; breakdowns.len()];
+            // One pass: the weight in each (category, band).
+            let mut sums: HashMap<&str, [u64; 3]> = HashMap::new();
+            for c in contributions {
+                if let Some(cat) = &c.category {
+                    sums.entry(cat.as_str()).or_default()[band_index(c.band)] += c.weight;
+                }
+            }
             for (cat, label) in category_rows(groups, contributions, frame) {
+                let by_band = sums.get(cat.as_str()).copied().unwrap_or_default();
                 let values = breakdowns
                     .iter()
-                    .map(|b| {
-                        let n: u64 = contributions
-                            .iter()
-                            .filter(|c| c.category.as_deref() == Some(cat.as_str()))
-                            .filter(|c| band_matches(b, c.band))
-                            .map(|c| c.weight)
-                            .sum();
-                        Value::Int(n as i64)
-                    })
+                    .map(|b| Value::Int(band_sum(&by_band, b) as i64))
                     .collect();
                 t.rows.push(TableRow {
                     breakdown: cat,
@@ -315,51 +315,43 @@ pub fn table(
         }
         Kind::Demographic(groups) => {
             // Columns: the age bands, then each sex and ethnicity the layout asks for.
-            let mut columns: Vec<(String, Column)> = breakdowns
-                .iter()
-                .map(|b| (b.clone(), Column::Band(b.clone())))
-                .collect();
+            let mut fields: Vec<String> = breakdowns.to_vec();
             for dim in by {
-                let (list, prefix, pick): (ListName, &str, usize) = match dim.as_str() {
-                    "sex" => (ListName::Sex, "sex", 0),
-                    _ => (ListName::Ethnicity, "ethnicity", 1),
+                let (list, pick) = match dim.as_str() {
+                    "sex" => (ListName::Sex, 0),
+                    _ => (ListName::Ethnicity, 1),
                 };
                 let seen: BTreeSet<String> = contributions
                     .iter()
-                    .map(|c| {
-                        let d = (frame.demographics)(c.unit);
-                        let v = if pick == 0 { d.0 } else { d.1 };
-                        v.unwrap_or(NOT_RECORDED).to_string()
-                    })
+                    .map(|c| demographic(frame, c.unit, pick).to_string())
                     .collect();
                 for code in ordered_codes(Order::List(list), &seen, frame, true) {
-                    columns.push((format!("{prefix}:{code}"), Column::Demographic(pick, code)));
+                    fields.push(format!("{dim}:{code}"));
                 }
             }
-            t.fields = columns.iter().map(|c| c.0.clone()).collect();
-            t.field_kinds = vec![FieldKind::Count; columns.len()];
+            // One pass: the weight in each (row, column); every unit is in the total row.
+            let mut sums: HashMap<(String, String), u64> = HashMap::new();
+            for c in contributions {
+                let mut columns = vec![c.band.code().to_string(), "all".to_string()];
+                for dim in by {
+                    let pick = if dim == "sex" { 0 } else { 1 };
+                    columns.push(format!("{dim}:{}", demographic(frame, c.unit, pick)));
+                }
+                let rows = std::iter::once("total").chain(c.category.as_deref());
+                for row in rows {
+                    for col in &columns {
+                        *sums.entry((row.to_string(), col.clone())).or_default() += c.weight;
+                    }
+                }
+            }
+            t.field_kinds = vec![FieldKind::Count; fields.len()];
             let mut rows: Vec<(String, String)> = vec![("total".into(), "Total".into())];
             rows.extend(category_rows(groups, contributions, frame));
             for (cat, label) in rows {
-                let in_row: Vec<&&Contribution> = contributions
+                let values = fields
                     .iter()
-                    .filter(|c| cat == "total" || c.category.as_deref() == Some(cat.as_str()))
-                    .collect();
-                let values = columns
-                    .iter()
-                    .map(|(_, col)| {
-                        let n: u64 = in_row
-                            .iter()
-                            .filter(|c| match col {
-                                Column::Band(b) => band_matches(b, c.band),
-                                Column::Demographic(pick, code) => {
-                                    let d = (frame.demographics)(c.unit);
-                                    let v = if *pick == 0 { d.0 } else { d.1 };
-                                    v.unwrap_or(NOT_RECORDED) == code
-                                }
-                            })
-                            .map(|c| c.weight)
-                            .sum();
+                    .map(|f| {
+                        let n = sums.get(&(cat.clone(), f.clone())).copied().unwrap_or(0);
                         Value::Int(n as i64)
                     })
                     .collect();
@@ -369,15 +361,33 @@ pub fn table(
                     values,
                 });
             }
+            t.fields = fields;
         }
     }
     t
 }
 
-enum Column {
-    Band(String),
-    /// 0 = sex, 1 = ethnicity; the code.
-    Demographic(usize, String),
+fn band_index(band: AgeBand) -> usize {
+    match band {
+        AgeBand::Under18 => 0,
+        AgeBand::From18To24 => 1,
+        AgeBand::Other => 2,
+    }
+}
+
+/// The sum for a breakdown (`all` or one band) from per-band sums.
+fn band_sum(by_band: &[u64; 3], breakdown: &str) -> u64 {
+    match AgeBand::from_code(breakdown) {
+        Some(b) => by_band[band_index(b)],
+        None => by_band.iter().sum(),
+    }
+}
+
+/// The sex (`pick` 0) or ethnicity (1) code of the young person behind a unit.
+fn demographic<'a>(frame: &Frame<'a>, unit: Unit, pick: usize) -> &'a str {
+    let d = (frame.demographics)(unit);
+    let v = if pick == 0 { d.0 } else { d.1 };
+    v.unwrap_or(NOT_RECORDED)
 }
 
 /// The code used when a category is not recorded.
