@@ -409,7 +409,36 @@ fn the_word_search_finds_names_and_only_names() {
 
 #[test]
 fn nothing_exported_carries_a_name_reference_or_date_of_birth() {
-    let fx = fixture::build();
+    let mut fx = fixture::build();
+    // A referral source typed as free text, naming someone: counted as "unlisted", never
+    // printed.
+    let kofi = fixture::person(&fx.store, "Kofi", "Mensah");
+    let worker = casebook::store::people::worker_by_name(&fx.store, fixture::WORKER)
+        .unwrap()
+        .unwrap();
+    fx.store
+        .write(
+            &worker.id,
+            casebook::domain::clock::Clock::fixed(d("2025-10-01")).now(),
+            |tx| {
+                records::create_episode(
+                    tx,
+                    &casebook::domain::record::Episode {
+                        young_person_id: kofi.id.clone(),
+                        referral_date: d("2025-07-07"),
+                        referral_source: Some("Mrs Jones, head of year".into()),
+                        ..Default::default()
+                    },
+                )
+            },
+        )
+        .unwrap();
+    fx.names.push("Jones".into());
+    let ret = compute(&fx, &request(ReturnKind::Southampton));
+    assert_eq!(
+        ret.value("mi.5", "source:unlisted", "all"),
+        Some(Value::Int(1))
+    );
     assert!(fx.names.len() >= 30 && fx.references.len() >= 30 && fx.dates_of_birth.len() >= 30);
     let root = fx.dir.path().join("leave-the-building");
     let mut texts: Vec<(String, String)> = Vec::new();

@@ -84,7 +84,7 @@ pub fn explain_cell(
             known.join(", ")
         );
     };
-    let inputs = loader::load(store, quarter.start(), quarter.end(), &mut |_, _, _| {})?;
+    let inputs = super::load_inputs(store, codes, quarter, &mut |_, _, _| {})?;
     let cx = Ctx::new(quarter.start(), quarter.end(), report_date, calendar, codes);
     let all = contributions(kind, &inputs, &cx)?;
     let mut wanted: Vec<&Contribution> = all

@@ -499,6 +499,9 @@ fn code_label(order: Order, code: &str, frame: &Frame) -> String {
     if code == NOT_RECORDED {
         return "Not recorded".into();
     }
+    if code == super::rules::UNLISTED {
+        return "Not in the code list".into();
+    }
     match order {
         Order::List(name) => frame.codes.list(name).label_of(code).to_string(),
         Order::Ages => format!("Aged {code}"),
@@ -512,9 +515,6 @@ fn code_label(order: Order, code: &str, frame: &Frame) -> String {
 
 fn fixed_label(code: &str) -> &str {
     match code {
-        "generic" => "Generic settings",
-        "school_college" => "Schools and colleges",
-        "targeted" => "Targeted outreach",
         "alcohol" => "Alcohol",
         "drugs" => "Drugs",
         "under_3_months" => "Under 3 months",

@@ -200,7 +200,7 @@ pub fn compute(
     } = *request;
     let (layout, source) =
         layout::load(kind, request.layout_override.as_deref()).map_err(|e| anyhow!(e))?;
-    let inputs = loader::load(store, quarter.start(), quarter.end(), progress)?;
+    let inputs = load_inputs(store, codes, quarter, progress)?;
     progress("counting", 0, 1);
     let cx = Ctx::new(quarter.start(), quarter.end(), report_date, calendar, codes);
     let contributions = contributions(kind, &inputs, &cx)?;
@@ -211,6 +211,18 @@ pub fn compute(
     }
     progress("counting", 1, 1);
     Ok(ret)
+}
+
+/// What a return for `quarter` is counted from, every coded value canonical.
+pub(crate) fn load_inputs(
+    store: &Store,
+    codes: &CodeLists,
+    quarter: Quarter,
+    progress: Progress,
+) -> Result<ReturnInputs> {
+    let mut inputs = loader::load(store, quarter.start(), quarter.end(), progress)?;
+    rules::normalise(&mut inputs, codes);
+    Ok(inputs)
 }
 
 pub(crate) fn contributions(

@@ -7,7 +7,8 @@ use anyhow::{anyhow, Result};
 use chrono::NaiveDate;
 
 use crate::domain::calendar::{age_on, AgeBand, Calendar};
-use crate::domain::codes::CodeLists;
+use crate::domain::codes::{CodeLists, ListName};
+use crate::store::returns::ReturnInputs;
 
 /// The frame a return is counted in.
 pub struct Ctx<'a> {
@@ -68,4 +69,62 @@ pub fn band_on(dob: Option<NaiveDate>, date: NaiveDate) -> AgeBand {
 /// The band a tally was recorded in; an unknown code is counted under `other`.
 pub fn band_of(code: &str) -> AgeBand {
     AgeBand::from_code(code).unwrap_or(AgeBand::Other)
+}
+
+/// The category for a value that is not in its code list: a return counts it under
+/// "unlisted" rather than printing whatever text the record holds (which could be anything,
+/// even a name, and returns leave the building).
+pub const UNLISTED: &str = "unlisted";
+
+/// Rewrites every coded value the returns count to its list's canonical code (a label or
+/// alias becomes its code), and anything the list does not know to [`UNLISTED`], so the
+/// counting rules and the exports only ever see codes from the lists.
+pub fn normalise(inputs: &mut ReturnInputs, codes: &CodeLists) {
+    let canon = |list: ListName, v: &mut Option<String>| {
+        if let Some(text) = v.as_deref().map(str::trim) {
+            *v = if text.is_empty() {
+                None
+            } else {
+                Some(
+                    codes
+                        .list(list)
+                        .resolve(text)
+                        .map(|c| c.code.clone())
+                        .unwrap_or_else(|| UNLISTED.to_string()),
+                )
+            };
+        }
+    };
+    let canon_text = |list: ListName, v: &mut String| {
+        let mut o = Some(std::mem::take(v));
+        canon(list, &mut o);
+        *v = o.unwrap_or_else(|| UNLISTED.to_string());
+    };
+    for e in &mut inputs.episodes {
+        canon(ListName::Sex, &mut e.sex);
+        canon(ListName::Ethnicity, &mut e.ethnicity);
+        canon(ListName::ReferralSources, &mut e.referral_source);
+        canon(ListName::TriageOutcomes, &mut e.triage_outcome);
+        canon(ListName::ExitReasons, &mut e.exit_reason);
+        canon(ListName::Injecting, &mut e.injecting);
+        for s in &mut e.substances {
+            canon_text(ListName::Substances, &mut s.substance);
+            canon(ListName::Routes, &mut s.route);
+        }
+        for v in &mut e.vulnerabilities {
+            canon_text(ListName::Vulnerabilities, v);
+        }
+        e.vulnerabilities.sort();
+        e.vulnerabilities.dedup();
+    }
+    for t in &mut inputs.tallies {
+        canon_text(ListName::OutreachSettings, &mut t.setting);
+        canon_text(ListName::Sex, &mut t.gender);
+        canon_text(ListName::AgeBands, &mut t.age_band);
+        canon_text(ListName::BriefInterventions, &mut t.brief_intervention);
+    }
+    for c in &mut inputs.contacts {
+        canon(ListName::Sex, &mut c.sex);
+        canon(ListName::Ethnicity, &mut c.ethnicity);
+    }
 }

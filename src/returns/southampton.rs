@@ -82,7 +82,7 @@ const EXIT_REASON: &[Group] = &[Group {
 const OUTREACH: &[Group] = &[
     Group {
         prefix: "setting",
-        order: Order::Fixed(&["generic", "school_college", "targeted"]),
+        order: Order::List(ListName::OutreachSettings),
         not_recorded: false,
     },
     Group {
