@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod clock;
 pub mod clocks;
 pub mod codes;
+pub mod dates;
 pub mod ids;
 pub mod record;
 pub mod urgency;

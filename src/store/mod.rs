@@ -5,6 +5,8 @@
 //! never deleted; a record entered in error is marked so, with a reason, and kept.
 
 mod audit;
+pub mod caseload;
+pub mod drafts;
 pub mod due;
 pub mod people;
 pub mod records;

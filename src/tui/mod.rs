@@ -1,1 +1,63 @@
-//! The terminal UI.
+//! The terminal UI: a synchronous ratatui + crossterm loop over the store.
+//!
+//! Shape (see `/work/shared/STYLE.md`): input is an iterator of terminal events, so tests feed
+//! scripted keys through the same loop production reads from crossterm; `App::update` is the one
+//! place that writes through the store; screens draw view models loaded once and reloaded after
+//! a write; one keymap drives dispatch, the help overlay, the status-bar hints and the command
+//! palette; a form is one component with its own focus, editing state and draft.
+
+pub mod app;
+pub mod case_view;
+pub mod caseload;
+pub mod codes;
+pub mod contact_form;
+pub mod due;
+pub mod form;
+pub mod help;
+pub mod keymap;
+pub mod palette;
+pub mod text_line;
+pub mod theme;
+
+use std::io::stdout;
+use std::path::PathBuf;
+
+use ratatui::crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste};
+use ratatui::crossterm::execute;
+
+pub use app::{App, Msg, Status, StatusKind};
+pub use theme::Theme;
+
+use crate::domain::clock::Clock;
+use crate::domain::record::Worker;
+use crate::store::Store;
+
+/// What the terminal UI needs besides the store.
+#[derive(Debug, Clone)]
+pub struct TuiContext {
+    pub clock: Clock,
+    /// The worker using casebook: the actor of every write.
+    pub worker: Worker,
+    /// The config folder; a `keymap.toml` there rebinds keys.
+    pub config_dir: Option<PathBuf>,
+}
+
+/// Runs the terminal UI on the real terminal until the worker quits. The terminal is restored
+/// on every way out, a panic included.
+pub fn run(store: Store, ctx: TuiContext) -> anyhow::Result<()> {
+    let mut app = App::new(store, ctx)?;
+    // `try_init` installs a panic hook that restores the terminal; ours runs first and turns
+    // bracketed paste off too, so a panic leaves a usable shell.
+    let mut terminal = ratatui::try_init()?;
+    let restore_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(stdout(), DisableBracketedPaste);
+        restore_hook(info);
+    }));
+    let _ = execute!(stdout(), EnableBracketedPaste);
+    let events = std::iter::from_fn(|| Some(event::read()));
+    let result = app.run_loop(&mut terminal, events);
+    let _ = execute!(stdout(), DisableBracketedPaste);
+    ratatui::restore();
+    result
+}

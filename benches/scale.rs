@@ -1,0 +1,77 @@
+//! Scale benchmark: how long casebook takes at the size of a large service.
+//!
+//! `CASEBOOK_BENCH_PEOPLE` young people (default 100,000) are generated into a temporary
+//! database file; each measurement prints one line, `name key=value ... seconds=S ...`, so
+//! runs can be compared by eye or with grep. Add a measurement by calling `measure` again.
+
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use casebook::demo::{generate, DemoOptions};
+use casebook::store::due::{self, DueScope};
+use casebook::store::Store;
+use chrono::NaiveDate;
+
+/// Runs `f` once, timing it, and prints `name params seconds=S` followed by the
+/// `key=value` pairs `f` reports.
+fn measure(
+    name: &str,
+    params: &str,
+    f: impl FnOnce() -> Result<Vec<(&'static str, String)>>,
+) -> Result<()> {
+    let started = Instant::now();
+    let facts = f().with_context(|| format!("{name} failed"))?;
+    let seconds = started.elapsed().as_secs_f64();
+    let mut line = format!("{name} {params} seconds={seconds:.2}");
+    for (k, v) in facts {
+        line.push_str(&format!(" {k}={v}"));
+    }
+    println!("{line}");
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    let people: usize = match std::env::var("CASEBOOK_BENCH_PEOPLE") {
+        Ok(v) => v
+            .trim()
+            .parse()
+            .with_context(|| format!("CASEBOOK_BENCH_PEOPLE: expected a number, got {v:?}"))?,
+        Err(_) => 100_000,
+    };
+    // Fixed dates: the bench must not depend on the real date either.
+    let today = NaiveDate::from_ymd_opt(2026, 3, 31).context("a valid date")?;
+    let now = today.and_hms_opt(12, 0, 0).context("noon")?.and_utc();
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("scale.db");
+    let params = format!("people={people}");
+
+    let mut store = Store::open(&path)?;
+    measure("demo.generate", &params, || {
+        let s = generate(&mut store, &DemoOptions { people, seed: 1 }, today, now)?;
+        Ok(vec![
+            ("episodes", s.episodes.to_string()),
+            ("contacts", s.contacts.to_string()),
+            ("risk_flags", s.risk_flags.to_string()),
+            ("reviews", s.reviews.to_string()),
+            ("outreach_tallies", s.outreach_tallies.to_string()),
+        ])
+    })?;
+    // Closing the store checkpoints the write-ahead log into the file, so its size is real.
+    drop(store);
+    let bytes = std::fs::metadata(&path)?.len();
+    println!(
+        "demo.database {params} bytes={bytes} mib={:.1}",
+        bytes as f64 / (1024.0 * 1024.0)
+    );
+
+    let store = Store::open(&path)?;
+    measure("due.load.open_episodes", &params, || {
+        let inputs = due::load(&store, &DueScope::default(), &|_| None)?;
+        Ok(vec![
+            ("episodes", inputs.episodes.len().to_string()),
+            ("flags", inputs.flags.len().to_string()),
+            ("dnas", inputs.dnas.len().to_string()),
+        ])
+    })?;
+    Ok(())
+}

@@ -1,1 +1,0 @@
-//! Synthetic casework for demos and benchmarks.

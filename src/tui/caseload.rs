@@ -1,0 +1,710 @@
+//! The caseload screen (home): a table of young people, mine or the whole team's, filtered as
+//! the worker types and sorted by any column. The rows are loaded once into memory; filtering
+//! and sorting happen there, and only the rows on screen are drawn, so 100,000 young people
+//! stay smooth.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32String};
+use ratatui::layout::{Constraint, Position, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Row, Table};
+use ratatui::Frame;
+
+use super::due::{short_label, tiny_label, NextDue};
+use super::form::truncate;
+use super::keymap::Action;
+use super::text_line::{Edit, TextLine};
+use super::theme::Theme;
+use crate::domain::record::{RiskLevel, Stage};
+use crate::store::caseload::CaseloadRow;
+
+/// The most a filter holds.
+const FILTER_MAX: usize = 60;
+
+/// Columns, in the order the sort key cycles through them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    Reference,
+    Name,
+    Age,
+    KeyWorker,
+    Stage,
+    NextDue,
+    Risk,
+    LastContact,
+}
+
+impl Column {
+    const ALL: [Column; 8] = [
+        Column::Reference,
+        Column::Name,
+        Column::Age,
+        Column::KeyWorker,
+        Column::Stage,
+        Column::NextDue,
+        Column::Risk,
+        Column::LastContact,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Column::Reference => "reference",
+            Column::Name => "name",
+            Column::Age => "age",
+            Column::KeyWorker => "key worker",
+            Column::Stage => "stage",
+            Column::NextDue => "next due",
+            Column::Risk => "risk",
+            Column::LastContact => "last contact",
+        }
+    }
+
+    fn next(self) -> Column {
+        let i = Column::ALL.iter().position(|c| *c == self).unwrap_or(0);
+        Column::ALL[(i + 1) % Column::ALL.len()]
+    }
+}
+
+/// Per-row values worked out once at load (they depend on today, not on the view).
+#[derive(Debug, Clone)]
+struct Derived {
+    age: Option<u32>,
+    due: Option<NextDue>,
+    stage: Option<Stage>,
+    open: bool,
+}
+
+/// Which young people the table shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Open episodes where I am the key worker.
+    Mine,
+    /// Every young person on file.
+    Team,
+}
+
+pub struct CaseloadScreen {
+    rows: Vec<CaseloadRow>,
+    derived: Vec<Derived>,
+    haystacks: Vec<Utf32String>,
+    today: NaiveDate,
+    worker_id: String,
+    scope: Scope,
+    sort: Column,
+    reverse: bool,
+    /// Best matches first while a filter is typed; off once the worker picks a sort.
+    rank_matches: bool,
+    filter: TextLine,
+    filtering: bool,
+    matcher: Matcher,
+    /// The last filter and the rows (with scores) it matched, to narrow as the worker types.
+    last: Option<(String, Vec<(u32, u32)>)>,
+    view: Vec<u32>,
+    selected: usize,
+    offset: usize,
+    page: usize,
+}
+
+fn haystack(r: &CaseloadRow) -> Utf32String {
+    Utf32String::from(format!(
+        "{} {} {} {}",
+        r.given_name,
+        r.family_name,
+        r.reference,
+        r.postcode_district.as_deref().unwrap_or("")
+    ))
+}
+
+impl CaseloadScreen {
+    /// A screen over `rows`, for worker `worker_id`, as of `today`. Starts on the worker's own
+    /// caseload, or the whole team's when they have none.
+    pub fn new(
+        rows: Vec<CaseloadRow>,
+        dues: &HashMap<String, NextDue>,
+        worker_id: &str,
+        today: NaiveDate,
+    ) -> CaseloadScreen {
+        let mut s = CaseloadScreen {
+            rows: Vec::new(),
+            derived: Vec::new(),
+            haystacks: Vec::new(),
+            today,
+            worker_id: worker_id.to_string(),
+            scope: Scope::Mine,
+            sort: Column::NextDue,
+            reverse: false,
+            rank_matches: true,
+            filter: TextLine::new(FILTER_MAX),
+            filtering: false,
+            matcher: Matcher::new(Config::DEFAULT),
+            last: None,
+            view: Vec::new(),
+            selected: 0,
+            offset: 0,
+            page: 10,
+        };
+        s.replace_rows(rows, dues);
+        if s.view.is_empty() {
+            s.scope = Scope::Team;
+            s.refresh();
+        }
+        s
+    }
+
+    fn derive(row: &CaseloadRow, due: Option<NextDue>, today: NaiveDate) -> Derived {
+        Derived {
+            age: row.date_of_birth.and_then(|d| today.years_since(d)),
+            due,
+            stage: row.episode.as_ref().map(|e| e.stage()),
+            open: row.episode.as_ref().is_some_and(|e| e.exit_date.is_none()),
+        }
+    }
+
+    /// Replaces every row (after a full reload), keeping the view settings.
+    pub fn replace_rows(&mut self, rows: Vec<CaseloadRow>, dues: &HashMap<String, NextDue>) {
+        let keep = self.selected_id().map(str::to_string);
+        self.derived = rows
+            .iter()
+            .map(|r| Self::derive(r, dues.get(&r.young_person_id).copied(), self.today))
+            .collect();
+        self.haystacks = rows.iter().map(haystack).collect();
+        self.rows = rows;
+        self.last = None;
+        self.refresh();
+        if let Some(id) = keep {
+            self.select_id(&id);
+        }
+    }
+
+    /// Replaces (or adds) one young person's row after a write.
+    pub fn upsert_row(&mut self, row: CaseloadRow, due: Option<NextDue>) {
+        let keep = self.selected_id().map(str::to_string);
+        let d = Self::derive(&row, due, self.today);
+        let h = haystack(&row);
+        match self
+            .rows
+            .iter()
+            .position(|r| r.young_person_id == row.young_person_id)
+        {
+            Some(i) => {
+                self.rows[i] = row;
+                self.derived[i] = d;
+                self.haystacks[i] = h;
+            }
+            None => {
+                self.rows.push(row);
+                self.derived.push(d);
+                self.haystacks.push(h);
+            }
+        }
+        self.last = None;
+        self.refresh();
+        if let Some(id) = keep {
+            self.select_id(&id);
+        }
+    }
+
+    pub fn rows(&self) -> &[CaseloadRow] {
+        &self.rows
+    }
+
+    /// The young people shown, in order (for tests and the count in the title).
+    pub fn visible(&self) -> impl Iterator<Item = &CaseloadRow> {
+        self.view.iter().map(|&i| &self.rows[i as usize])
+    }
+
+    pub fn visible_count(&self) -> usize {
+        self.view.len()
+    }
+
+    pub fn scope(&self) -> Scope {
+        self.scope
+    }
+
+    pub fn set_scope(&mut self, scope: Scope) {
+        if self.scope != scope {
+            self.scope = scope;
+            self.last = None;
+            self.refresh();
+        }
+    }
+
+    pub fn sort(&self) -> (Column, bool) {
+        (self.sort, self.reverse)
+    }
+
+    pub fn filter_text(&self) -> &str {
+        self.filter.value()
+    }
+
+    pub fn is_filtering(&self) -> bool {
+        self.filtering
+    }
+
+    pub fn selected_id(&self) -> Option<&str> {
+        self.view
+            .get(self.selected)
+            .map(|&i| self.rows[i as usize].young_person_id.as_str())
+    }
+
+    pub fn selected_row(&self) -> Option<&CaseloadRow> {
+        self.view
+            .get(self.selected)
+            .map(|&i| &self.rows[i as usize])
+    }
+
+    fn select_id(&mut self, id: &str) {
+        if let Some(p) = self
+            .view
+            .iter()
+            .position(|&i| self.rows[i as usize].young_person_id == id)
+        {
+            self.selected = p;
+        }
+    }
+
+    fn in_scope(&self, i: usize) -> bool {
+        match self.scope {
+            Scope::Team => true,
+            Scope::Mine => {
+                self.derived[i].open
+                    && self.rows[i].key_worker_id.as_deref() == Some(self.worker_id.as_str())
+            }
+        }
+    }
+
+    /// Recomputes the view: scope, then filter, then order.
+    fn refresh(&mut self) {
+        let query = self.filter.value().trim().to_string();
+        let mut scored: Vec<(u32, u32)> = if query.is_empty() {
+            self.last = None;
+            (0..self.rows.len())
+                .filter(|&i| self.in_scope(i))
+                .map(|i| (i as u32, 0))
+                .collect()
+        } else {
+            let pattern = Pattern::new(
+                &query,
+                CaseMatching::Ignore,
+                Normalization::Smart,
+                AtomKind::Fuzzy,
+            );
+            // A longer query matches a subset of what its prefix matched: search only those.
+            let candidates: Vec<u32> = match &self.last {
+                Some((prev, hits)) if query.starts_with(prev.as_str()) && !prev.is_empty() => {
+                    hits.iter().map(|h| h.0).collect()
+                }
+                _ => (0..self.rows.len() as u32)
+                    .filter(|&i| self.in_scope(i as usize))
+                    .collect(),
+            };
+            let mut out = Vec::new();
+            for i in candidates {
+                if let Some(score) =
+                    pattern.score(self.haystacks[i as usize].slice(..), &mut self.matcher)
+                {
+                    out.push((i, score));
+                }
+            }
+            self.last = Some((query.clone(), out.clone()));
+            out
+        };
+        let rows = &self.rows;
+        let derived = &self.derived;
+        let sort = self.sort;
+        let reverse = self.reverse;
+        let by_column = |a: u32, b: u32| {
+            let o = compare(rows, derived, sort, a as usize, b as usize);
+            let o = if reverse { o.reverse() } else { o };
+            o.then_with(|| rows[a as usize].reference.cmp(&rows[b as usize].reference))
+        };
+        if !query.is_empty() && self.rank_matches {
+            scored.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| by_column(a.0, b.0)));
+        } else {
+            scored.sort_unstable_by(|a, b| by_column(a.0, b.0));
+        }
+        self.view = scored.into_iter().map(|(i, _)| i).collect();
+        self.selected = self.selected.min(self.view.len().saturating_sub(1));
+    }
+
+    /// A key while the filter is being typed. Returns whether it was used.
+    pub fn filter_key(&mut self, ev: &ratatui::crossterm::event::KeyEvent) -> Edit {
+        let e = self.filter.key(ev);
+        if e == Edit::Changed {
+            self.rank_matches = true;
+            self.selected = 0;
+            self.offset = 0;
+            self.refresh();
+        }
+        e
+    }
+
+    /// Pasted text into the filter; returns true when some was left out.
+    pub fn filter_paste(&mut self, text: &str) -> bool {
+        let (changed, cut) = self.filter.paste(text);
+        if changed {
+            self.rank_matches = true;
+            self.selected = 0;
+            self.refresh();
+        }
+        cut
+    }
+
+    pub fn filter_max(&self) -> usize {
+        self.filter.max()
+    }
+
+    /// An action on the screen. Returns true when it was used.
+    pub fn action(&mut self, action: Action) -> bool {
+        let last = self.view.len().saturating_sub(1);
+        match action {
+            Action::Up => self.selected = self.selected.saturating_sub(1),
+            Action::Down => self.selected = (self.selected + 1).min(last),
+            Action::Top => self.selected = 0,
+            Action::Bottom => self.selected = last,
+            Action::PageUp => self.selected = self.selected.saturating_sub(self.page.max(1)),
+            Action::PageDown => self.selected = (self.selected + self.page.max(1)).min(last),
+            Action::Filter => self.filtering = true,
+            Action::ToggleTeam => {
+                let keep = self.selected_id().map(str::to_string);
+                self.set_scope(match self.scope {
+                    Scope::Mine => Scope::Team,
+                    Scope::Team => Scope::Mine,
+                });
+                self.selected = 0;
+                if let Some(id) = keep {
+                    self.select_id(&id);
+                }
+            }
+            Action::SortNext | Action::SortReverse => {
+                let keep = self.selected_id().map(str::to_string);
+                if action == Action::SortNext {
+                    self.sort = self.sort.next();
+                    self.reverse = false;
+                } else {
+                    self.reverse = !self.reverse;
+                }
+                self.rank_matches = false;
+                self.refresh();
+                if let Some(id) = keep {
+                    self.select_id(&id);
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// Leaves filter typing, keeping (`keep`) or clearing the filter.
+    pub fn end_filter(&mut self, keep: bool) {
+        self.filtering = false;
+        if !keep {
+            let id = self.selected_id().map(str::to_string);
+            self.filter.clear();
+            self.refresh();
+            if let Some(id) = id {
+                self.select_id(&id);
+            }
+        }
+    }
+
+    /// Clears a kept filter (Esc on the list). Returns false when there was none.
+    pub fn clear_filter(&mut self) -> bool {
+        if self.filter.value().is_empty() {
+            return false;
+        }
+        self.end_filter(false);
+        true
+    }
+
+    /// The title-bar description: which list, how many, in what order.
+    pub fn describe(&self) -> String {
+        let which = match self.scope {
+            Scope::Mine => "My caseload",
+            Scope::Team => "Whole team",
+        };
+        let filtered = !self.filter.value().trim().is_empty();
+        let order = if filtered && self.rank_matches {
+            "best match first".to_string()
+        } else {
+            format!(
+                "by {} {}",
+                self.sort.label(),
+                if self.reverse { "↓" } else { "↑" }
+            )
+        };
+        let count = if filtered {
+            let total = (0..self.rows.len()).filter(|&i| self.in_scope(i)).count();
+            format!("{} of {total}", self.view.len())
+        } else {
+            self.view.len().to_string()
+        };
+        format!("{which} ({count}) · {order}")
+    }
+
+    pub fn draw(&mut self, frame: &mut Frame, area: Rect, theme: Theme) {
+        if area.height == 0 || area.width == 0 {
+            return;
+        }
+        let mut table_area = area;
+        if self.filtering || !self.filter.value().is_empty() {
+            let line = Line::from(vec![
+                Span::styled("/ ", theme.key()),
+                Span::raw(self.filter.value().to_string()),
+                Span::styled(
+                    if self.filtering {
+                        "   (Enter keeps, Esc clears)"
+                    } else {
+                        "   (/ to change, Esc clears)"
+                    },
+                    theme.dim(),
+                ),
+            ]);
+            frame
+                .buffer_mut()
+                .set_line(area.x, area.y, &line, area.width);
+            if self.filtering {
+                let x = area.x + 2 + self.filter.cursor() as u16;
+                frame.set_cursor_position(Position::new(
+                    x.min(area.right().saturating_sub(1)),
+                    area.y,
+                ));
+            }
+            table_area = Rect {
+                y: area.y + 1,
+                height: area.height - 1,
+                ..area
+            };
+        }
+        if table_area.height < 2 {
+            return;
+        }
+        let body_h = (table_area.height - 1) as usize;
+        self.page = body_h;
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        }
+        if self.selected >= self.offset + body_h {
+            self.offset = self.selected + 1 - body_h;
+        }
+        self.offset = self.offset.min(self.view.len().saturating_sub(body_h));
+
+        if self.view.is_empty() {
+            let msg = if !self.filter.value().is_empty() {
+                "No young person matches the filter. Esc clears it.".to_string()
+            } else if self.scope == Scope::Mine {
+                "No open cases with you as key worker. Press t for the whole team.".to_string()
+            } else {
+                "No young people on file yet.".to_string()
+            };
+            frame.buffer_mut().set_line(
+                table_area.x + 1,
+                table_area.y + 1,
+                &Line::styled(msg, theme.dim()),
+                table_area.width.saturating_sub(1),
+            );
+        }
+
+        let wide = table_area.width >= 96;
+        let due_w: usize = if wide { 22 } else { 16 };
+        let fixed: usize = if wide {
+            2 + 14 + 3 + 14 + 9 + 4 + 8
+        } else {
+            2 + 11 + 3 + 7 + 9 + 4 + 8
+        };
+        let name_w = (table_area.width as usize)
+            .saturating_sub(fixed + due_w + 8)
+            .max(4);
+        let widths = [
+            Constraint::Length(2),
+            Constraint::Length(if wide { 14 } else { 11 }),
+            Constraint::Min(10),
+            Constraint::Length(3),
+            Constraint::Length(if wide { 14 } else { 7 }),
+            Constraint::Length(9),
+            Constraint::Length(due_w as u16),
+            Constraint::Length(4),
+            Constraint::Length(8),
+        ];
+        let arrow = if self.reverse { "↓" } else { "↑" };
+        let head = |c: Column, s: &str| -> Cell {
+            if c == self.sort && !(self.rank_matches && !self.filter.value().trim().is_empty()) {
+                Cell::from(format!("{s}{arrow}"))
+            } else {
+                Cell::from(s.to_string())
+            }
+        };
+        let header = Row::new(vec![
+            Cell::from(""),
+            head(Column::Reference, "Ref"),
+            head(Column::Name, "Name"),
+            head(Column::Age, "Age"),
+            head(Column::KeyWorker, "Worker"),
+            head(Column::Stage, "Stage"),
+            head(Column::NextDue, "Next due"),
+            head(Column::Risk, "Risk"),
+            head(Column::LastContact, "Last"),
+        ])
+        .style(theme.header());
+
+        let end = (self.offset + body_h).min(self.view.len());
+        let rows: Vec<Row> = self.view[self.offset..end]
+            .iter()
+            .enumerate()
+            .map(|(n, &i)| {
+                let r = &self.rows[i as usize];
+                let d = &self.derived[i as usize];
+                let high = r.highest_risk == Some(RiskLevel::High);
+                let overdue = d.due.is_some_and(|x| x.overdue);
+                let marker = format!(
+                    "{}{}",
+                    if high { "▲" } else { " " },
+                    if overdue { "!" } else { " " }
+                );
+                let reference = if wide {
+                    r.reference.clone()
+                } else {
+                    r.reference.trim_start_matches("YP-").to_string()
+                };
+                let worker = r
+                    .key_worker_name
+                    .as_deref()
+                    .map(|w| short_worker(w, wide))
+                    .unwrap_or_default();
+                let stage = d.stage.map(stage_label).unwrap_or("—");
+                let due = d
+                    .due
+                    .as_ref()
+                    .map(|x| {
+                        truncate(
+                            &if wide {
+                                format!("{} {}", x.date.format("%d/%m/%y"), short_label(x.kind))
+                            } else {
+                                format!("{} {}", x.date.format("%d/%m"), tiny_label(x.kind))
+                            },
+                            due_w,
+                        )
+                    })
+                    .unwrap_or_default();
+                let risk = match r.highest_risk {
+                    Some(RiskLevel::High) => "high",
+                    Some(RiskLevel::Medium) => "med",
+                    Some(RiskLevel::Low) => "low",
+                    None => "",
+                };
+                let risk_style = match r.highest_risk {
+                    Some(RiskLevel::High) => theme.high_risk(),
+                    Some(RiskLevel::Medium) => theme.medium_risk(),
+                    Some(RiskLevel::Low) => theme.low_risk(),
+                    None => theme.base(),
+                };
+                let last = r
+                    .last_contact
+                    .map(|x| x.format("%d/%m/%y").to_string())
+                    .unwrap_or_else(|| "—".into());
+                let selected = self.offset + n == self.selected;
+                let row = Row::new(vec![
+                    Cell::from(marker).style(if high || overdue {
+                        theme.high_risk()
+                    } else {
+                        theme.base()
+                    }),
+                    Cell::from(reference),
+                    Cell::from(truncate(&r.display_name(), name_w)),
+                    Cell::from(d.age.map(|a| a.to_string()).unwrap_or_default()),
+                    Cell::from(worker),
+                    Cell::from(stage),
+                    Cell::from(due).style(if overdue {
+                        theme.overdue()
+                    } else {
+                        theme.base()
+                    }),
+                    Cell::from(risk).style(risk_style),
+                    Cell::from(last),
+                ]);
+                if selected {
+                    row.style(theme.selected())
+                } else {
+                    row.style(Style::new())
+                }
+            })
+            .collect();
+        let table = Table::new(rows, widths).header(header).column_spacing(1);
+        frame.render_widget(table, table_area);
+    }
+}
+
+fn compare(
+    rows: &[CaseloadRow],
+    derived: &[Derived],
+    col: Column,
+    a: usize,
+    b: usize,
+) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    // Absent values sort after present ones whichever way the column is read.
+    fn opt<T: Ord>(a: &Option<T>, b: &Option<T>) -> Ordering {
+        match (a, b) {
+            (Some(x), Some(y)) => x.cmp(y),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        }
+    }
+    let (ra, rb) = (&rows[a], &rows[b]);
+    let (da, db) = (&derived[a], &derived[b]);
+    match col {
+        Column::Reference => ra.reference.cmp(&rb.reference),
+        Column::Name => ra
+            .name_key
+            .cmp(&rb.name_key)
+            .then_with(|| ra.family_name.cmp(&rb.family_name)),
+        Column::Age => opt(&da.age, &db.age),
+        Column::KeyWorker => opt(&ra.key_worker_name, &rb.key_worker_name),
+        Column::Stage => opt(&da.stage, &db.stage),
+        Column::NextDue => opt(
+            &da.due.as_ref().map(|d| d.date),
+            &db.due.as_ref().map(|d| d.date),
+        ),
+        // Highest risk first reads naturally, so the "ascending" risk order is high to low.
+        Column::Risk => match (ra.highest_risk, rb.highest_risk) {
+            (Some(x), Some(y)) => y.cmp(&x),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        },
+        // Longest without contact first: the ones to worry about.
+        Column::LastContact => opt(&ra.last_contact, &rb.last_contact),
+    }
+}
+
+/// A worker's name in the width the table has: "Ama M." when narrow.
+fn short_worker(name: &str, wide: bool) -> String {
+    if wide {
+        return name.to_string();
+    }
+    let mut parts = name.split_whitespace();
+    match (parts.next(), parts.last()) {
+        (Some(first), Some(last)) => {
+            let initial: String = last.chars().take(1).collect();
+            truncate(&format!("{first} {initial}"), 7)
+        }
+        (Some(first), None) => truncate(first, 7),
+        _ => String::new(),
+    }
+}
+
+/// The stage in the nine columns the table gives it.
+pub fn stage_label(s: Stage) -> &'static str {
+    match s {
+        Stage::Referred => "referred",
+        Stage::Triaged => "triaged",
+        Stage::Assessed => "assessed",
+        Stage::InTreatment => "treatment",
+        Stage::Exited => "exited",
+    }
+}

@@ -1,0 +1,567 @@
+//! `casebook demo`: synthetic casework through the store, read back from a real SQLite file.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use casebook::demo::{generate, DemoOptions, DemoSummary, DEMO_ACTOR_NAME};
+use casebook::domain::clock::Clock;
+use casebook::store::{people, records, Store};
+use chrono::NaiveDate;
+use rusqlite::Connection;
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+const TODAY: &str = "2026-03-31";
+
+fn today() -> NaiveDate {
+    d(TODAY)
+}
+
+struct Demo {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+    summary: DemoSummary,
+}
+
+fn demo(people: usize, seed: u64) -> Demo {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.db");
+    let mut store = Store::open(&path).unwrap();
+    let summary = generate(
+        &mut store,
+        &DemoOptions { people, seed },
+        today(),
+        Clock::fixed(today()).now(),
+    )
+    .unwrap();
+    Demo {
+        _dir: dir,
+        path,
+        summary,
+    }
+}
+
+fn strings(path: &Path, sql: &str) -> Vec<String> {
+    let c = Connection::open(path).unwrap();
+    let mut s = c.prepare(sql).unwrap();
+    s.query_map([], |r| r.get::<_, Option<String>>(0))
+        .unwrap()
+        .map(|r| r.unwrap().unwrap_or_default())
+        .collect()
+}
+
+fn count(path: &Path, sql: &str) -> i64 {
+    Connection::open(path)
+        .unwrap()
+        .query_row(sql, [], |r| r.get(0))
+        .unwrap()
+}
+
+/// Each young person in the order written: names, date of birth, reference, and the referral
+/// dates of their episodes in order.
+type PersonLine = (String, String, String, String, Vec<String>);
+
+fn people_and_referrals(path: &Path) -> Vec<PersonLine> {
+    let c = Connection::open(path).unwrap();
+    let mut out: Vec<PersonLine> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut s = c
+        .prepare(
+            "SELECT id, given_name, family_name, date_of_birth, reference FROM young_people
+             ORDER BY rowid",
+        )
+        .unwrap();
+    let rows = s
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+            ))
+        })
+        .unwrap();
+    for row in rows {
+        let (id, given, family, dob, reference) = row.unwrap();
+        index.insert(id, out.len());
+        out.push((given, family, dob, reference, Vec::new()));
+    }
+    let mut s = c
+        .prepare("SELECT young_person_id, referral_date FROM episodes ORDER BY rowid")
+        .unwrap();
+    let rows = s
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .unwrap();
+    for row in rows {
+        let (yp, date) = row.unwrap();
+        out[index[&yp]].4.push(date);
+    }
+    out
+}
+
+#[test]
+fn the_same_seed_gives_the_same_people_dates_and_references() {
+    let a = demo(60, 7);
+    let b = demo(60, 7);
+    assert_eq!(a.summary, b.summary);
+    let (pa, pb) = (people_and_referrals(&a.path), people_and_referrals(&b.path));
+    assert_eq!(pa.len(), 60);
+    assert_eq!(pa, pb);
+    let codes = "SELECT referral_source || triage_outcome || coalesce(exit_reason, '') FROM episodes ORDER BY rowid";
+    assert_eq!(strings(&a.path, codes), strings(&b.path, codes));
+    let contacts = "SELECT date || contact_type || did_not_attend FROM contacts ORDER BY rowid";
+    assert_eq!(strings(&a.path, contacts), strings(&b.path, contacts));
+}
+
+#[test]
+fn another_seed_gives_other_people() {
+    let a = people_and_referrals(&demo(60, 7).path);
+    let b = people_and_referrals(&demo(60, 8).path);
+    assert_eq!(a.len(), b.len());
+    assert_ne!(a, b);
+    let same_name_and_birth = a
+        .iter()
+        .zip(&b)
+        .filter(|(x, y)| (&x.0, &x.1, &x.2) == (&y.0, &y.1, &y.2))
+        .count();
+    assert!(same_name_and_birth < 3, "{same_name_and_birth} of 60 alike");
+}
+
+#[test]
+fn every_episode_keeps_the_order_of_the_journey_and_nothing_is_after_today() {
+    let demo = demo(200, 3);
+    let c = Connection::open(&demo.path).unwrap();
+    let mut s = c
+        .prepare(
+            "SELECT referral_date, first_contact_date, triage_date, assessment_date,
+                    treatment_start, care_plan_date, exit_date, exit_reason FROM episodes",
+        )
+        .unwrap();
+    let rows = s
+        .query_map([], |r| {
+            let dates: Vec<Option<String>> = (0..7).map(|i| r.get(i)).collect::<Result<_, _>>()?;
+            Ok((dates, r.get::<_, Option<String>>(7)?))
+        })
+        .unwrap();
+    let mut n = 0;
+    for row in rows {
+        let (dates, exit_reason) = row.unwrap();
+        let present: Vec<NaiveDate> = dates.iter().flatten().map(|s| d(s)).collect();
+        assert!(
+            present.windows(2).all(|w| w[0] <= w[1]),
+            "out of order: {dates:?}"
+        );
+        assert!(
+            present.iter().all(|x| *x <= today()),
+            "after today: {dates:?}"
+        );
+        assert_eq!(dates[6].is_some(), exit_reason.is_some(), "{dates:?}");
+        n += 1;
+    }
+    assert_eq!(n, demo.summary.episodes);
+
+    // Everything dated hangs inside its episode and before today.
+    let inside = |sql: &str| count(&demo.path, sql);
+    let t = TODAY;
+    assert_eq!(
+        inside(&format!(
+            "SELECT count(*) FROM contacts x JOIN episodes e ON e.id = x.episode_id
+             WHERE x.date < e.referral_date OR x.date > coalesce(e.exit_date, '{t}')
+                OR x.dna_followed_up_on > '{t}' OR x.dna_followed_up_on < x.date"
+        )),
+        0
+    );
+    assert_eq!(
+        inside(&format!(
+            "SELECT count(*) FROM reviews x JOIN episodes e ON e.id = x.episode_id
+             WHERE x.date <= e.assessment_date OR e.assessment_date IS NULL
+                OR x.date >= coalesce(e.exit_date, '9999') OR x.date > '{t}'"
+        )),
+        0
+    );
+    assert_eq!(
+        inside(&format!(
+            "SELECT count(*) FROM outcome_profiles x JOIN episodes e ON e.id = x.episode_id
+             WHERE x.date < e.treatment_start OR e.treatment_start IS NULL
+                OR x.date > coalesce(e.exit_date, '{t}')"
+        )),
+        0
+    );
+    assert_eq!(
+        inside(&format!(
+            "SELECT count(*) FROM follow_ups x JOIN episodes e ON e.id = x.episode_id
+             WHERE e.exit_date IS NULL OR x.date <= e.exit_date OR x.date > '{t}'"
+        )),
+        0
+    );
+    assert_eq!(
+        inside(&format!(
+            "SELECT count(*) FROM risk_flags f JOIN episodes e ON e.id = f.episode_id
+             WHERE f.raised_on < e.referral_date OR f.raised_on > '{t}'
+                OR f.closed_on < f.raised_on OR f.closed_on > '{t}'"
+        )),
+        0
+    );
+    assert_eq!(
+        inside(&format!(
+            "SELECT count(*) FROM risk_flag_events v JOIN risk_flags f ON f.id = v.flag_id
+             WHERE v.date < f.raised_on OR v.date > '{t}'"
+        )),
+        0
+    );
+    assert_eq!(
+        inside(&format!(
+            "SELECT count(*) FROM referrals_out x JOIN episodes e ON e.id = x.episode_id
+             WHERE x.date < e.referral_date OR x.date > '{t}'"
+        )),
+        0
+    );
+    assert_eq!(
+        inside(&format!(
+            "SELECT count(*) FROM outreach_tallies WHERE date > '{t}' OR date < '2024-03-31'"
+        )),
+        0
+    );
+    // A returning young person's second episode starts after the first one closed.
+    assert_eq!(
+        inside(
+            "SELECT count(*) FROM episodes a JOIN episodes b
+               ON a.young_person_id = b.young_person_id AND a.rowid < b.rowid
+             WHERE a.exit_date IS NULL OR b.referral_date <= a.exit_date"
+        ),
+        0
+    );
+}
+
+#[test]
+fn every_audit_row_names_the_demo_actor() {
+    let demo = demo(30, 11);
+    let store = Store::open(&demo.path).unwrap();
+    let actor = people::worker_by_name(&store, DEMO_ACTOR_NAME)
+        .unwrap()
+        .expect("the demo actor is a worker");
+    drop(store);
+    let actors = strings(&demo.path, "SELECT DISTINCT actor_id FROM audit_log");
+    assert_eq!(actors, vec![actor.id]);
+    assert!(count(&demo.path, "SELECT count(*) FROM audit_log") > 300);
+}
+
+#[test]
+fn a_number_of_people_out_of_range_is_refused_and_nothing_is_written() {
+    for people in [0, 9, 100_001] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("demo.db")).unwrap();
+        let err = generate(
+            &mut store,
+            &DemoOptions { people, seed: 1 },
+            today(),
+            Clock::fixed(today()).now(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("people:"), "{err}");
+        assert!(err.contains("10 to 100000"), "{err}");
+        assert!(err.contains(&people.to_string()), "{err}");
+        for (table, n) in records::record_counts(&store).unwrap() {
+            assert_eq!(n, 0, "{table} was written to");
+        }
+    }
+}
+
+#[test]
+fn a_database_that_already_holds_casework_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("demo.db")).unwrap();
+    let now = Clock::fixed(today()).now();
+    let opts = DemoOptions {
+        people: 10,
+        seed: 1,
+    };
+    generate(&mut store, &opts, today(), now).unwrap();
+    let before = records::record_counts(&store).unwrap();
+    let err = generate(&mut store, &opts, today(), now)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("already holds casework"), "{err}");
+    assert_eq!(records::record_counts(&store).unwrap(), before);
+}
+
+#[test]
+fn the_summary_counts_what_is_in_the_database() {
+    let demo = demo(120, 5);
+    let s = demo.summary;
+    let counts: HashMap<&str, i64> = records::record_counts(&Store::open(&demo.path).unwrap())
+        .unwrap()
+        .into_iter()
+        .collect();
+    let pairs = [
+        ("workers", s.workers),
+        ("young_people", s.young_people),
+        ("episodes", s.episodes),
+        ("contacts", s.contacts),
+        ("risk_flags", s.risk_flags),
+        ("reviews", s.reviews),
+        ("outreach_tallies", s.outreach_tallies),
+        ("outcome_profiles", s.outcome_profiles),
+        ("referrals_out", s.referrals_out),
+        ("follow_ups", s.follow_ups),
+    ];
+    for (table, n) in pairs {
+        assert_eq!(counts[table], n as i64, "{table}");
+    }
+    assert_eq!(s.young_people, 120);
+    assert_eq!(
+        count(
+            &demo.path,
+            "SELECT count(*) FROM contacts WHERE did_not_attend = 1"
+        ),
+        s.did_not_attend as i64
+    );
+    assert_eq!(
+        count(
+            &demo.path,
+            "SELECT count(*) FROM (SELECT young_person_id FROM episodes
+             GROUP BY young_person_id HAVING count(*) > 1)"
+        ),
+        s.returning_young_people as i64
+    );
+    // About ten contacts per young person.
+    let per_person = s.contacts as f64 / s.young_people as f64;
+    assert!((7.0..=14.0).contains(&per_person), "{per_person}");
+}
+
+const PLANNED: &[&str] = &[
+    "treatment_completed",
+    "transferred_adult_services",
+    "referred_more_appropriate_service",
+];
+const UNPLANNED: &[&str] = &[
+    "dropped_out",
+    "disciplinary",
+    "remanded_custody",
+    "declined_treatment",
+    "moved_away",
+];
+
+fn in_list(list: &[&str]) -> String {
+    let quoted: Vec<String> = list.iter().map(|c| format!("'{c}'")).collect();
+    format!("({})", quoted.join(", "))
+}
+
+#[test]
+fn two_hundred_young_people_show_every_kind_of_case() {
+    let demo = demo(200, 42);
+    let p = &demo.path;
+    let t = TODAY;
+    let n = |sql: &str| count(p, sql);
+    assert!(
+        n(&format!(
+            "SELECT count(*) FROM episodes WHERE exit_reason IN {}",
+            in_list(PLANNED)
+        )) > 0
+    );
+    assert!(
+        n(&format!(
+            "SELECT count(*) FROM episodes WHERE exit_reason IN {}",
+            in_list(UNPLANNED)
+        )) > 0
+    );
+    assert!(n("SELECT count(*) FROM contacts WHERE did_not_attend = 1") > 0);
+    assert!(n("SELECT count(*) FROM risk_flags WHERE closed_on IS NULL AND level = 'high'") > 0);
+    assert!(
+        n(&format!(
+            "SELECT count(*) FROM risk_flags WHERE closed_on IS NULL AND review_date < '{t}'"
+        )) > 0,
+        "an overdue flag review"
+    );
+    assert!(n("SELECT count(*) FROM risk_flags WHERE closed_on IS NOT NULL") > 0);
+    assert!(n("SELECT count(*) FROM risk_flag_events WHERE kind = 'reviewed'") > 0);
+    for level in ["low", "medium", "high"] {
+        assert!(
+            n(&format!(
+                "SELECT count(*) FROM risk_flags WHERE level = '{level}'"
+            )) > 0,
+            "{level}"
+        );
+    }
+    // Open episodes, some still waiting at each stage or with a review overdue.
+    assert!(n("SELECT count(*) FROM episodes WHERE exit_date IS NULL") > 10);
+    assert!(
+        n(&format!(
+            "SELECT count(*) FROM episodes e WHERE exit_date IS NULL AND assessment_date IS NOT NULL
+               AND date(coalesce((SELECT max(date) FROM reviews r WHERE r.episode_id = e.id),
+                                 assessment_date), '+84 days') < '{t}'"
+        )) > 0,
+        "an overdue care plan review"
+    );
+    assert!(
+        n(&format!(
+            "SELECT count(*) FROM contacts WHERE did_not_attend = 1 AND dna_followed_up_on IS NULL
+               AND date < '{t}'"
+        )) > 0,
+        "a DNA awaiting follow-up"
+    );
+    assert!(n("SELECT count(*) FROM reviews") > 0);
+    assert!(n("SELECT count(*) FROM follow_ups") > 0);
+    assert!(n("SELECT count(*) FROM episodes WHERE joint_worked = 1") > 0);
+    assert!(
+        n("SELECT count(*) FROM episodes WHERE key_worker_id IS NULL AND triage_date IS NOT NULL")
+            > 0
+    );
+    assert!(demo.summary.returning_young_people > 0);
+    assert!(demo.summary.outreach_tallies >= 100);
+
+    // Every triage outcome, and the age spread of S §11.2: mostly 11–24, a few outside.
+    let outcomes: HashSet<String> = strings(
+        p,
+        "SELECT DISTINCT triage_outcome FROM episodes WHERE triage_outcome IS NOT NULL",
+    )
+    .into_iter()
+    .collect();
+    assert_eq!(outcomes.len(), 5, "{outcomes:?}");
+    let outside = n("SELECT count(*) FROM young_people yp WHERE EXISTS (
+            SELECT 1 FROM episodes e WHERE e.young_person_id = yp.id
+              AND (date(yp.date_of_birth, '+11 years') > e.referral_date
+                   OR date(yp.date_of_birth, '+25 years') <= e.referral_date))");
+    assert!(outside > 0 && outside < 20, "{outside} outside 11–24");
+
+    // Names in other scripts and with accents.
+    let names = strings(
+        p,
+        "SELECT given_name || ' ' || family_name FROM young_people",
+    );
+    assert!(names.iter().any(|s| !s.is_ascii()));
+    assert!(names.iter().any(|s| {
+        s.chars().any(|c| {
+            ('\u{0600}'..='\u{06ff}').contains(&c) || ('\u{4e00}'..='\u{9fff}').contains(&c)
+        })
+    }));
+}
+
+#[test]
+fn every_code_written_comes_from_the_fixed_lists() {
+    let demo = demo(300, 9);
+    let p = &demo.path;
+    let check = |sql: &str, list: &[&str]| {
+        for code in strings(p, sql) {
+            assert!(list.contains(&code.as_str()), "{code} from {sql}");
+        }
+    };
+    check(
+        "SELECT DISTINCT referral_source FROM episodes",
+        &[
+            "self",
+            "family_carer",
+            "gp",
+            "school_college",
+            "yot",
+            "social_care",
+            "camhs",
+            "hospital",
+            "police",
+            "housing",
+            "outreach",
+            "other",
+        ],
+    );
+    check(
+        "SELECT DISTINCT triage_outcome FROM episodes WHERE triage_outcome IS NOT NULL",
+        &[
+            "crisis_intervention",
+            "brief_intervention",
+            "low_intensity_support",
+            "referral_other_service",
+            "comprehensive_assessment",
+        ],
+    );
+    let exits: Vec<&str> = PLANNED.iter().chain(UNPLANNED).copied().collect();
+    check(
+        "SELECT DISTINCT exit_reason FROM episodes WHERE exit_reason IS NOT NULL",
+        &exits,
+    );
+    check(
+        "SELECT DISTINCT intervention FROM episodes WHERE intervention IS NOT NULL",
+        &[
+            "psychosocial",
+            "family_work",
+            "harm_reduction",
+            "pharmacological",
+        ],
+    );
+    check(
+        "SELECT DISTINCT sex FROM young_people",
+        &["male", "female", "other", "not_stated"],
+    );
+    check(
+        "SELECT DISTINCT ethnicity FROM young_people",
+        &[
+            "A", "B", "C", "D", "E", "F", "G", "H", "J", "K", "L", "M", "N", "P", "R", "S", "Z",
+            "99",
+        ],
+    );
+    check(
+        "SELECT DISTINCT flag_type FROM risk_flags",
+        &[
+            "self_harm",
+            "risk_from_others",
+            "risk_to_others",
+            "housing",
+            "sexual_exploitation",
+            "domestic_violence",
+            "child_protection",
+        ],
+    );
+    check(
+        "SELECT DISTINCT contact_type FROM contacts",
+        &[
+            "face_to_face",
+            "telephone",
+            "outreach",
+            "home_visit",
+            "group",
+            "text_online",
+            "brief_intervention_alcohol",
+            "brief_intervention_drugs",
+        ],
+    );
+    check(
+        "SELECT DISTINCT service FROM referrals_out",
+        &["camhs", "yot", "housing", "gp", "sexual_health", "mash"],
+    );
+    check(
+        "SELECT DISTINCT setting FROM outreach_tallies",
+        &["generic", "school_college", "targeted"],
+    );
+    check(
+        "SELECT DISTINCT age_band FROM outreach_tallies",
+        &["under_18", "18_24", "other"],
+    );
+    check(
+        "SELECT DISTINCT gender FROM outreach_tallies",
+        &["male", "female", "other", "not_stated"],
+    );
+    check(
+        "SELECT DISTINCT brief_intervention FROM outreach_tallies",
+        &["alcohol", "drugs", "both", "none"],
+    );
+    check(
+        "SELECT DISTINCT role FROM workers",
+        &["outreach", "duty", "manager", "coordinator"],
+    );
+    assert_eq!(
+        count(p, "SELECT count(DISTINCT role) FROM workers"),
+        4,
+        "every role is in the team"
+    );
+    // Postcode districts only, never a full postcode.
+    for pc in strings(
+        p,
+        "SELECT DISTINCT postcode_district FROM young_people WHERE postcode_district IS NOT NULL",
+    ) {
+        assert!(pc.starts_with("SO") || pc.starts_with("LE"), "{pc}");
+        assert!(!pc.contains(' ') && pc.len() <= 4, "{pc}");
+    }
+}
