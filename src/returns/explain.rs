@@ -61,7 +61,9 @@ pub fn explain(
 }
 
 /// The episodes behind one row or column of `measure`: `breakdown` is `all`, an age band, a
-/// category (`source:self`) or, for a Leicester table, a column such as `sex:female`.
+/// category (`source:self`) or, for a Leicester table, a column such as `sex:female`. In a
+/// table where one episode can count in several rows (MI 9 vulnerabilities, MI 10 substances),
+/// `all` lists it once per row it counts in; ask for a row to see that row's episodes.
 pub fn explain_cell(
     store: &Store,
     calendar: &Calendar,

@@ -2,6 +2,7 @@
 //! the code lists, and the age band an episode is counted in.
 
 use std::cell::Cell;
+use std::collections::HashMap;
 
 use anyhow::{anyhow, Result};
 use chrono::NaiveDate;
@@ -80,51 +81,77 @@ pub const UNLISTED: &str = "unlisted";
 /// alias becomes its code), and anything the list does not know to [`UNLISTED`], so the
 /// counting rules and the exports only ever see codes from the lists.
 pub fn normalise(inputs: &mut ReturnInputs, codes: &CodeLists) {
-    let canon = |list: ListName, v: &mut Option<String>| {
-        if let Some(text) = v.as_deref().map(str::trim) {
-            *v = if text.is_empty() {
-                None
-            } else {
-                Some(
-                    codes
-                        .list(list)
-                        .resolve(text)
-                        .map(|c| c.code.clone())
-                        .unwrap_or_else(|| UNLISTED.to_string()),
-                )
-            };
-        }
-    };
-    let canon_text = |list: ListName, v: &mut String| {
-        let mut o = Some(std::mem::take(v));
-        canon(list, &mut o);
-        *v = o.unwrap_or_else(|| UNLISTED.to_string());
+    let mut n = Canon {
+        codes,
+        seen: HashMap::new(),
     };
     for e in &mut inputs.episodes {
-        canon(ListName::Sex, &mut e.sex);
-        canon(ListName::Ethnicity, &mut e.ethnicity);
-        canon(ListName::ReferralSources, &mut e.referral_source);
-        canon(ListName::TriageOutcomes, &mut e.triage_outcome);
-        canon(ListName::ExitReasons, &mut e.exit_reason);
-        canon(ListName::Injecting, &mut e.injecting);
+        n.opt(ListName::Sex, &mut e.sex);
+        n.opt(ListName::Ethnicity, &mut e.ethnicity);
+        n.opt(ListName::ReferralSources, &mut e.referral_source);
+        n.opt(ListName::TriageOutcomes, &mut e.triage_outcome);
+        n.opt(ListName::ExitReasons, &mut e.exit_reason);
+        n.opt(ListName::Injecting, &mut e.injecting);
         for s in &mut e.substances {
-            canon_text(ListName::Substances, &mut s.substance);
-            canon(ListName::Routes, &mut s.route);
+            n.text(ListName::Substances, &mut s.substance);
+            n.opt(ListName::Routes, &mut s.route);
         }
         for v in &mut e.vulnerabilities {
-            canon_text(ListName::Vulnerabilities, v);
+            n.text(ListName::Vulnerabilities, v);
         }
         e.vulnerabilities.sort();
         e.vulnerabilities.dedup();
     }
     for t in &mut inputs.tallies {
-        canon_text(ListName::OutreachSettings, &mut t.setting);
-        canon_text(ListName::Sex, &mut t.gender);
-        canon_text(ListName::AgeBands, &mut t.age_band);
-        canon_text(ListName::BriefInterventions, &mut t.brief_intervention);
+        n.text(ListName::OutreachSettings, &mut t.setting);
+        n.text(ListName::Sex, &mut t.gender);
+        n.text(ListName::AgeBands, &mut t.age_band);
+        n.text(ListName::BriefInterventions, &mut t.brief_intervention);
     }
     for c in &mut inputs.contacts {
-        canon(ListName::Sex, &mut c.sex);
-        canon(ListName::Ethnicity, &mut c.ethnicity);
+        n.opt(ListName::Sex, &mut c.sex);
+        n.opt(ListName::Ethnicity, &mut c.ethnicity);
+    }
+}
+
+/// Resolves coded values to canonical codes, each distinct value once (the same few values
+/// repeat on every row).
+struct Canon<'a> {
+    codes: &'a CodeLists,
+    seen: HashMap<(ListName, String), String>,
+}
+
+impl Canon<'_> {
+    fn code(&mut self, list: ListName, text: &str) -> String {
+        if let Some(code) = self.seen.get(&(list, text.to_string())) {
+            return code.clone();
+        }
+        let code = self
+            .codes
+            .list(list)
+            .resolve(text)
+            .map(|c| c.code.clone())
+            .unwrap_or_else(|| UNLISTED.to_string());
+        self.seen.insert((list, text.to_string()), code.clone());
+        code
+    }
+
+    fn opt(&mut self, list: ListName, v: &mut Option<String>) {
+        if let Some(text) = v.as_deref().map(str::trim) {
+            *v = if text.is_empty() {
+                None
+            } else {
+                Some(self.code(list, text))
+            };
+        }
+    }
+
+    fn text(&mut self, list: ListName, v: &mut String) {
+        let text = v.trim();
+        *v = if text.is_empty() {
+            UNLISTED.to_string()
+        } else {
+            self.code(list, text)
+        };
     }
 }

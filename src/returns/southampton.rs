@@ -9,7 +9,7 @@ use super::measures::{Contribution, Group, Kind, MeasureDef, Order, Status, Unit
 use super::rules::{band_of, band_on, Ctx};
 use crate::domain::calendar::age_on;
 use crate::domain::clocks;
-use crate::domain::codes::ListName;
+use crate::domain::codes::{self, ListName};
 use crate::store::returns::ReturnInputs;
 
 /// Care plan within 14 days of treatment start, inclusive (KPI 4a).
@@ -383,10 +383,8 @@ pub fn contributions(inputs: &ReturnInputs, cx: &Ctx) -> Result<Vec<Contribution
         // KPI 2b: triage in Q said a comprehensive assessment is needed; assessment on or
         // before the 5th working day after the triage.
         if let Some(t) = e.triage_date.filter(|t| cx.contains(*t)) {
-            let needs = e
-                .triage_outcome
-                .as_deref()
-                .is_some_and(|o| cx.codes.is_comprehensive_assessment(o));
+            // Codes are canonical by now (rules::normalise).
+            let needs = e.triage_outcome.as_deref() == Some(codes::COMPREHENSIVE_ASSESSMENT);
             if needs {
                 let due = cx.working_days_after(t, clocks::ASSESSMENT_WORKING_DAYS)?;
                 let mut dates = vec![referral, ("triage", t), ("assessment due", due)];
@@ -476,11 +474,9 @@ pub fn contributions(inputs: &ReturnInputs, cx: &Ctx) -> Result<Vec<Contribution
 
         if let Some(x) = e.exit_date.filter(|x| cx.contains(*x)) {
             let exit = ("exit", x);
-            let planned = e
-                .exit_reason
-                .as_deref()
-                .and_then(|r| cx.codes.exit_is_planned(r))
-                .unwrap_or(false);
+            let planned = e.exit_reason.as_deref().is_some_and(|r| {
+                cx.codes.list(ListName::ExitReasons).category_of(r) == Some(codes::PLANNED)
+            });
             push(
                 "kpi.5a",
                 Status::Judged {

@@ -105,20 +105,19 @@ pub const COUNTED_CONTACT_TYPES: &[&str] = &[
 /// (assessment + 84 days, KPI 4b) inside the quarter.
 pub const FIRST_REVIEW_DAYS: i64 = 84;
 
-/// The IDs of the episodes that can touch the quarter `?1`..`?2`: any milestone dated in it, a
+/// The episodes that can touch the quarter `?1`..`?2`: any milestone dated in it, a
 /// first-review deadline in it (`?3` = start − 84 days), a review in it, or in treatment at its
-/// end. Each arm is a range on an indexed date column, so nothing scans the whole table.
-const EPISODES_IN_WINDOW: &str = "ids(id) AS (
-        SELECT id FROM episodes WHERE referral_date BETWEEN ?1 AND ?2
-  UNION SELECT id FROM episodes WHERE triage_date BETWEEN ?1 AND ?2
-  UNION SELECT id FROM episodes WHERE assessment_date BETWEEN ?3 AND ?2
-  UNION SELECT id FROM episodes WHERE treatment_start BETWEEN ?1 AND ?2
-  UNION SELECT id FROM episodes WHERE care_plan_date BETWEEN ?1 AND ?2
-  UNION SELECT id FROM episodes WHERE exit_date BETWEEN ?1 AND ?2
-  UNION SELECT id FROM episodes WHERE exit_date IS NULL AND treatment_start <= ?2
-  UNION SELECT id FROM episodes WHERE exit_date > ?2 AND treatment_start <= ?2
-  UNION SELECT episode_id FROM reviews WHERE date BETWEEN ?1 AND ?2 AND in_error_at IS NULL
-)";
+/// end. Each arm is a range on an indexed date column, so SQLite answers it with one index
+/// search per arm (a multi-index OR) rather than a scan of the table.
+const EPISODE_IN_WINDOW: &str = "(e.referral_date BETWEEN ?1 AND ?2
+      OR e.triage_date BETWEEN ?1 AND ?2
+      OR e.assessment_date BETWEEN ?3 AND ?2
+      OR e.treatment_start BETWEEN ?1 AND ?2
+      OR e.care_plan_date BETWEEN ?1 AND ?2
+      OR e.exit_date BETWEEN ?1 AND ?2
+      OR (e.treatment_start <= ?2 AND (e.exit_date IS NULL OR e.exit_date > ?2))
+      OR e.id IN (SELECT episode_id FROM reviews
+                  WHERE date BETWEEN ?1 AND ?2 AND in_error_at IS NULL))";
 
 /// Where loading has got to: `(stage, done, total)`.
 pub type Progress<'a> = &'a mut dyn FnMut(&str, usize, usize);
@@ -148,30 +147,25 @@ fn load_in(
     end: NaiveDate,
     progress: Progress,
 ) -> Result<ReturnInputs> {
-    const STAGES: usize = 8;
+    const STAGES: usize = 9;
     let conn = store.conn();
     let (s, e) = (date_text(start), date_text(end));
     let review_from = date_text(start - Duration::days(FIRST_REVIEW_DAYS));
-    let window = params![s, e, review_from];
     let live = "e.in_error_at IS NULL AND yp.in_error_at IS NULL";
 
     progress("reading episodes", 0, STAGES);
     let mut episodes: Vec<EpisodeRow> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
     {
         let sql = format!(
-            "WITH {EPISODES_IN_WINDOW}
-             SELECT e.id, e.young_person_id, yp.date_of_birth, yp.sex, yp.ethnicity,
+            "SELECT e.id, e.young_person_id, yp.date_of_birth, yp.sex, yp.ethnicity,
                     e.referral_date, e.referral_source, e.triage_date, e.triage_outcome,
                     e.assessment_date, e.treatment_start, e.care_plan_date,
                     e.key_worker_id IS NOT NULL, e.joint_worked, e.exit_date, e.exit_reason
-             FROM ids JOIN episodes e ON e.id = ids.id
-             JOIN young_people yp ON yp.id = e.young_person_id
-             WHERE {live}
-             ORDER BY e.referral_date, e.id"
+             FROM episodes e JOIN young_people yp ON yp.id = e.young_person_id
+             WHERE {EPISODE_IN_WINDOW} AND {live}"
         );
         let mut stmt = conn.prepare(&sql)?;
-        let mut rows = stmt.query(window)?;
+        let mut rows = stmt.query(params![s, e, review_from])?;
         while let Some(r) = rows.next()? {
             let row = EpisodeRow {
                 episode_id: r.get(0)?,
@@ -192,12 +186,29 @@ fn load_in(
                 exit_reason: r.get(15)?,
                 ..Default::default()
             };
-            index.insert(row.episode_id.clone(), episodes.len());
             episodes.push(row);
         }
     }
+    // Sorted here, not by SQL: an ORDER BY would lead SQLite to walk the referral-date index
+    // over the whole table instead of searching each date range.
+    episodes.sort_unstable_by(|a, b| {
+        (a.referral_date, &a.episode_id).cmp(&(b.referral_date, &b.episode_id))
+    });
+    let index: HashMap<String, usize> = episodes
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.episode_id.clone(), i))
+        .collect();
 
-    // Dated events per episode, each table in one joined pass.
+    // What hangs off those episodes, each table in one pass that looks the episodes up by
+    // ID (a JSON array SQLite reads with `json_each`) rather than re-running the search.
+    let ids = serde_json::to_string(&episodes.iter().map(|e| &e.episode_id).collect::<Vec<_>>())?;
+    let people_ids = {
+        let mut p: Vec<&String> = episodes.iter().map(|e| &e.young_person_id).collect();
+        p.sort_unstable();
+        p.dedup();
+        serde_json::to_string(&p)?
+    };
     for (stage, (table, which)) in [("reviews", 0u8), ("outcome_profiles", 1)]
         .into_iter()
         .enumerate()
@@ -208,12 +219,11 @@ fn load_in(
             STAGES,
         );
         let sql = format!(
-            "WITH {EPISODES_IN_WINDOW}
-             SELECT x.episode_id, x.date FROM ids JOIN {table} x ON x.episode_id = ids.id
+            "SELECT x.episode_id, x.date FROM json_each(?1) j JOIN {table} x ON x.episode_id = j.value
              WHERE x.in_error_at IS NULL"
         );
         let mut stmt = conn.prepare(&sql)?;
-        let mut rows = stmt.query(window)?;
+        let mut rows = stmt.query([&ids])?;
         while let Some(r) = rows.next()? {
             let ep: String = r.get(0)?;
             let (Some(&i), Some(d)) = (index.get(&ep), get_date(r, 1)?) else {
@@ -233,12 +243,12 @@ fn load_in(
     progress("reading joint working", 3, STAGES);
     {
         let sql = format!(
-            "WITH {EPISODES_IN_WINDOW}
-             SELECT DISTINCT x.episode_id FROM ids JOIN referrals_out x ON x.episode_id = ids.id
+            "SELECT DISTINCT x.episode_id FROM json_each(?1) j
+             JOIN referrals_out x ON x.episode_id = j.value
              WHERE x.in_error_at IS NULL AND x.joint_working = 1"
         );
         let mut stmt = conn.prepare(&sql)?;
-        let mut rows = stmt.query(window)?;
+        let mut rows = stmt.query([&ids])?;
         while let Some(r) = rows.next()? {
             if let Some(&i) = index.get(&r.get::<_, String>(0)?) {
                 episodes[i].joint_worked = true;
@@ -249,13 +259,12 @@ fn load_in(
     progress("reading substances", 4, STAGES);
     {
         let sql = format!(
-            "WITH {EPISODES_IN_WINDOW}
-             SELECT x.episode_id, x.rank, x.substance, x.route
-             FROM ids JOIN episode_substances x ON x.episode_id = ids.id
+            "SELECT x.episode_id, x.rank, x.substance, x.route
+             FROM json_each(?1) j JOIN episode_substances x ON x.episode_id = j.value
              WHERE x.in_error_at IS NULL ORDER BY x.episode_id, x.rank, x.id"
         );
         let mut stmt = conn.prepare(&sql)?;
-        let mut rows = stmt.query(window)?;
+        let mut rows = stmt.query([&ids])?;
         while let Some(r) = rows.next()? {
             if let Some(&i) = index.get(&r.get::<_, String>(0)?) {
                 episodes[i].substances.push(SubstanceRow {
@@ -266,12 +275,12 @@ fn load_in(
             }
         }
         let sql = format!(
-            "WITH {EPISODES_IN_WINDOW}
-             SELECT x.episode_id, x.injecting FROM ids JOIN triages x ON x.episode_id = ids.id
+            "SELECT x.episode_id, x.injecting FROM json_each(?1) j
+             JOIN triages x ON x.episode_id = j.value
              WHERE x.in_error_at IS NULL AND x.injecting IS NOT NULL"
         );
         let mut stmt = conn.prepare(&sql)?;
-        let mut rows = stmt.query(window)?;
+        let mut rows = stmt.query([&ids])?;
         while let Some(r) = rows.next()? {
             if let Some(&i) = index.get(&r.get::<_, String>(0)?) {
                 episodes[i].injecting = r.get(1)?;
@@ -282,17 +291,30 @@ fn load_in(
     progress("reading vulnerabilities", 5, STAGES);
     {
         let sql = format!(
-            "WITH {EPISODES_IN_WINDOW}
-             SELECT e.id, v.code FROM ids JOIN episodes e ON e.id = ids.id
-             JOIN young_person_vulnerabilities v ON v.young_person_id = e.young_person_id
-             WHERE v.in_error_at IS NULL ORDER BY e.id, v.code"
+            "SELECT v.young_person_id, v.code FROM json_each(?1) j
+             JOIN young_person_vulnerabilities v ON v.young_person_id = j.value
+             WHERE v.in_error_at IS NULL ORDER BY v.young_person_id, v.code"
         );
+        let mut of_person: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, e) in episodes.iter().enumerate() {
+            of_person
+                .entry(e.young_person_id.as_str())
+                .or_default()
+                .push(i);
+        }
+        let mut found: Vec<(usize, String)> = Vec::new();
         let mut stmt = conn.prepare(&sql)?;
-        let mut rows = stmt.query(window)?;
+        let mut rows = stmt.query([&people_ids])?;
         while let Some(r) = rows.next()? {
-            if let Some(&i) = index.get(&r.get::<_, String>(0)?) {
-                episodes[i].vulnerabilities.push(r.get(1)?);
+            let yp: String = r.get(0)?;
+            let code: String = r.get(1)?;
+            for &i in of_person.get(yp.as_str()).into_iter().flatten() {
+                found.push((i, code.clone()));
             }
+        }
+        drop(of_person);
+        for (i, code) in found {
+            episodes[i].vulnerabilities.push(code);
         }
     }
 
@@ -358,6 +380,7 @@ fn load_in(
         }
     }
 
+    progress("counting records", 8, STAGES);
     let record_counts = super::records::record_counts(store)?
         .into_iter()
         .map(|(t, n)| (t.to_string(), n))
