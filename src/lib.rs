@@ -7,6 +7,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod due;
+pub mod import;
 pub mod returns;
 pub mod store;
 pub mod tui;

@@ -334,12 +334,12 @@ fn the_summary_counts_what_is_in_the_database() {
 }
 
 const PLANNED: &[&str] = &[
-    "treatment_completed",
-    "transferred_adult_services",
-    "referred_more_appropriate_service",
+    "completed_drug_free",
+    "transfer_adult_services",
+    "referral_more_appropriate",
 ];
 const UNPLANNED: &[&str] = &[
-    "dropped_out",
+    "self_exit",
     "disciplinary",
     "remanded_custody",
     "declined_treatment",
@@ -443,125 +443,49 @@ fn two_hundred_young_people_show_every_kind_of_case() {
 
 #[test]
 fn every_code_written_comes_from_the_fixed_lists() {
+    use casebook::domain::codes::{CodeLists, ListName};
     let demo = demo(300, 9);
     let p = &demo.path;
-    let check = |sql: &str, list: &[&str]| {
-        for code in strings(p, sql) {
-            assert!(list.contains(&code.as_str()), "{code} from {sql}");
-        }
-    };
-    check(
-        "SELECT DISTINCT referral_source FROM episodes",
-        &[
-            "self",
-            "family_carer",
-            "gp",
-            "school_college",
-            "yot",
-            "social_care",
-            "camhs",
-            "hospital",
-            "police",
-            "housing",
-            "outreach",
-            "other",
-        ],
-    );
-    check(
-        "SELECT DISTINCT triage_outcome FROM episodes WHERE triage_outcome IS NOT NULL",
-        &[
-            "crisis_intervention",
+    let codes = CodeLists::embedded();
+    // Every coded column the demo writes, checked against the shipped code lists exactly
+    // (the stored value must be the canonical code, not a label or a near miss).
+    let columns = [
+        (ListName::ReferralSources, "referral_source", "episodes"),
+        (ListName::TriageOutcomes, "triage_outcome", "episodes"),
+        (ListName::ExitReasons, "exit_reason", "episodes"),
+        (ListName::Interventions, "intervention", "episodes"),
+        (ListName::Sex, "sex", "young_people"),
+        (ListName::Ethnicity, "ethnicity", "young_people"),
+        (ListName::RiskTypes, "flag_type", "risk_flags"),
+        (ListName::ContactTypes, "contact_type", "contacts"),
+        (ListName::ReferralServices, "service", "referrals_out"),
+        (ListName::OutreachSettings, "setting", "outreach_tallies"),
+        (ListName::AgeBands, "age_band", "outreach_tallies"),
+        (ListName::Sex, "gender", "outreach_tallies"),
+        (
+            ListName::BriefInterventions,
             "brief_intervention",
-            "low_intensity_support",
-            "referral_other_service",
-            "comprehensive_assessment",
-        ],
-    );
-    let exits: Vec<&str> = PLANNED.iter().chain(UNPLANNED).copied().collect();
-    check(
-        "SELECT DISTINCT exit_reason FROM episodes WHERE exit_reason IS NOT NULL",
-        &exits,
-    );
-    check(
-        "SELECT DISTINCT intervention FROM episodes WHERE intervention IS NOT NULL",
-        &[
-            "psychosocial",
-            "family_work",
-            "harm_reduction",
-            "pharmacological",
-        ],
-    );
-    check(
-        "SELECT DISTINCT sex FROM young_people",
-        &["male", "female", "other", "not_stated"],
-    );
-    check(
-        "SELECT DISTINCT ethnicity FROM young_people",
-        &[
-            "A", "B", "C", "D", "E", "F", "G", "H", "J", "K", "L", "M", "N", "P", "R", "S", "Z",
-            "99",
-        ],
-    );
-    check(
-        "SELECT DISTINCT flag_type FROM risk_flags",
-        &[
-            "self_harm",
-            "risk_from_others",
-            "risk_to_others",
-            "housing",
-            "sexual_exploitation",
-            "domestic_violence",
-            "child_protection",
-        ],
-    );
-    check(
-        "SELECT DISTINCT contact_type FROM contacts",
-        &[
-            "face_to_face",
-            "telephone",
-            "outreach",
-            "home_visit",
-            "group",
-            "text_online",
-            "brief_intervention_alcohol",
-            "brief_intervention_drugs",
-        ],
-    );
-    check(
-        "SELECT DISTINCT service FROM referrals_out",
-        &["camhs", "yot", "housing", "gp", "sexual_health", "mash"],
-    );
-    check(
-        "SELECT DISTINCT setting FROM outreach_tallies",
-        &["generic", "school_college", "targeted"],
-    );
-    check(
-        "SELECT DISTINCT age_band FROM outreach_tallies",
-        &["under_18", "18_24", "other"],
-    );
-    check(
-        "SELECT DISTINCT gender FROM outreach_tallies",
-        &["male", "female", "other", "not_stated"],
-    );
-    check(
-        "SELECT DISTINCT brief_intervention FROM outreach_tallies",
-        &["alcohol", "drugs", "both", "none"],
-    );
-    check(
-        "SELECT DISTINCT role FROM workers",
-        &["outreach", "duty", "manager", "coordinator"],
-    );
-    assert_eq!(
-        count(p, "SELECT count(DISTINCT role) FROM workers"),
-        4,
-        "every role is in the team"
-    );
-    // Postcode districts only, never a full postcode.
-    for pc in strings(
-        p,
-        "SELECT DISTINCT postcode_district FROM young_people WHERE postcode_district IS NOT NULL",
-    ) {
-        assert!(pc.starts_with("SO") || pc.starts_with("LE"), "{pc}");
-        assert!(!pc.contains(' ') && pc.len() <= 4, "{pc}");
+            "outreach_tallies",
+        ),
+    ];
+    for (list, column, table) in columns {
+        let sql = format!("SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL");
+        let found = strings(p, &sql);
+        assert!(!found.is_empty(), "the demo writes no {column} in {table}");
+        for code in found {
+            assert!(
+                codes.list(list).get(&code).is_some(),
+                "{table}.{column} = '{code}' is not a code of {list}"
+            );
+        }
     }
+    // Both exit categories occur.
+    let exits = strings(
+        p,
+        "SELECT DISTINCT exit_reason FROM episodes WHERE exit_reason IS NOT NULL",
+    );
+    assert!(exits.iter().any(|c| codes.exit_is_planned(c) == Some(true)));
+    assert!(exits
+        .iter()
+        .any(|c| codes.exit_is_planned(c) == Some(false)));
 }

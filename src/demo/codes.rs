@@ -154,15 +154,15 @@ pub const SUBSTANCES: &[&str] = &[
 pub const ROUTES: &[&str] = &["oral", "smoking", "sniffing", "injecting"];
 
 pub const PLANNED_EXITS: Weighted<&str> = &[
-    ("treatment_completed", 70),
-    ("referred_more_appropriate_service", 12),
+    ("completed_drug_free", 70),
+    ("referral_more_appropriate", 12),
 ];
 /// Planned, and only for young people who are 18 or over at exit.
-pub const TRANSFERRED_ADULT_SERVICES: &str = "transferred_adult_services";
-pub const TREATMENT_COMPLETED: &str = "treatment_completed";
-pub const REFERRED_MORE_APPROPRIATE_SERVICE: &str = "referred_more_appropriate_service";
+pub const TRANSFERRED_ADULT_SERVICES: &str = "transfer_adult_services";
+pub const TREATMENT_COMPLETED: &str = "completed_drug_free";
+pub const REFERRED_MORE_APPROPRIATE_SERVICE: &str = "referral_more_appropriate";
 pub const UNPLANNED_EXITS: Weighted<&str> = &[
-    ("dropped_out", 55),
+    ("self_exit", 55),
     ("declined_treatment", 15),
     ("moved_away", 15),
     ("remanded_custody", 10),

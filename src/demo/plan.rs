@@ -492,7 +492,7 @@ impl<R: Rng> Planner<'_, R> {
                 self.flags(ep, triage, worker, crisis, 0.3, Some(exit));
                 ep.episode.exit_date = Some(exit);
                 ep.episode.exit_reason =
-                    Some(one(self.rng, &["dropped_out", "declined_treatment"]).to_string());
+                    Some(one(self.rng, &["self_exit", "declined_treatment"]).to_string());
                 return;
             }
         }
@@ -630,7 +630,7 @@ impl<R: Rng> Planner<'_, R> {
                 if planned {
                     c::TREATMENT_COMPLETED
                 } else {
-                    "dropped_out"
+                    "self_exit"
                 }
                 .to_string(),
             );

@@ -14,8 +14,8 @@ pub fn parse_relative_date(text: &str, today: NaiveDate) -> Result<NaiveDate, St
     let t = text.trim().to_ascii_lowercase();
     match t.as_str() {
         "" => return Err(format!("give a date: {DATE_FORMS}")),
-        "today" | "t" => return Ok(today),
-        "yesterday" | "y" => return Ok(today - Days::new(1)),
+        "today" => return Ok(today),
+        "yesterday" => return Ok(today - Days::new(1)),
         "tomorrow" => return Ok(today + Days::new(1)),
         _ => {}
     }

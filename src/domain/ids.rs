@@ -99,7 +99,8 @@ pub fn parse_reference(typed: &str) -> Result<String, ReferenceError> {
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '-')
         .collect();
-    if t.len() >= 2 && t[..2].eq_ignore_ascii_case("YP") {
+    // `get` rather than indexing: the first character may be several bytes long.
+    if t.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("YP")) {
         t.drain(..2);
     }
     if t.chars().count() != DATA_LEN + 1 {

@@ -4,10 +4,14 @@
 //! records an audit row for every changed record in the same transaction. Case records are
 //! never deleted; a record entered in error is marked so, with a reason, and kept.
 
+pub mod assessments;
 mod audit;
+pub mod care_plans;
 pub mod caseload;
 pub mod drafts;
 pub mod due;
+pub mod import;
+pub mod intake;
 pub mod people;
 pub mod records;
 pub mod returns;
@@ -83,7 +87,8 @@ impl Store {
         // WAL keeps readers (another terminal on the same file) unblocked by a writer.
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         conn.execute_batch(
-            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
+            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;
+             PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824;",
         )?;
         let app_id: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
         if app_id != APPLICATION_ID {

@@ -491,3 +491,37 @@ pub fn record_counts(store: &Store) -> Result<Vec<(&'static str, i64)>> {
     }
     Ok(out)
 }
+
+/// An active flag with what the flags list shows beside it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ActiveFlag {
+    #[serde(flatten)]
+    pub flag: RiskFlag,
+    pub reference: String,
+    pub name: String,
+    pub raised_by_name: Option<String>,
+}
+
+/// Every active risk flag across the caseload: highest level first, then the review that is
+/// due soonest (flags with no review date last).
+pub fn active_flags(store: &Store) -> Result<Vec<ActiveFlag>> {
+    let cols: Vec<String> = FLAG_COLS.split(", ").map(|c| format!("f.{c}")).collect();
+    let mut stmt = store.conn().prepare(&format!(
+        "SELECT {}, yp.reference, yp.given_name || ' ' || yp.family_name, w.name
+         FROM risk_flags f JOIN young_people yp ON yp.id = f.young_person_id
+         LEFT JOIN workers w ON w.id = f.raised_by
+         WHERE f.closed_on IS NULL AND f.in_error_at IS NULL AND yp.in_error_at IS NULL
+         ORDER BY CASE f.level WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END,
+                  f.review_date IS NULL, f.review_date, yp.reference",
+        cols.join(", ")
+    ))?;
+    let rows = stmt.query_map([], |r| {
+        Ok(ActiveFlag {
+            flag: flag_from_row(r)?,
+            reference: r.get(12)?,
+            name: r.get::<_, String>(13)?.trim().to_string(),
+            raised_by_name: r.get(14)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

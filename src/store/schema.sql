@@ -243,7 +243,7 @@ CREATE TABLE reviews (
     in_error_at   TEXT,
     in_error_reason TEXT
 );
-CREATE INDEX reviews_episode ON reviews(episode_id, date);
+CREATE INDEX reviews_episode ON reviews(episode_id, date, in_error_at);
 CREATE INDEX reviews_date ON reviews(date);
 
 -- Outcome profiles: TOP-style (S §8.9.4, KPI 6a) and the mentoring outcome areas (L §3.1).
@@ -265,7 +265,7 @@ CREATE TABLE outcome_profiles (
     in_error_at            TEXT,
     in_error_reason        TEXT
 );
-CREATE INDEX outcome_profiles_episode ON outcome_profiles(episode_id, date);
+CREATE INDEX outcome_profiles_episode ON outcome_profiles(episode_id, date, in_error_at);
 CREATE INDEX outcome_profiles_date ON outcome_profiles(date);
 
 CREATE TABLE outcome_substance_days (
@@ -303,6 +303,8 @@ CREATE TABLE contacts (
     in_error_reason   TEXT
 );
 CREATE INDEX contacts_young_person ON contacts(young_person_id, date);
+-- "last contact" on the caseload reads this index alone
+CREATE INDEX contacts_last ON contacts(young_person_id, date) WHERE in_error_at IS NULL;
 CREATE INDEX contacts_episode ON contacts(episode_id, date);
 CREATE INDEX contacts_date_type ON contacts(date, contact_type);
 CREATE INDEX contacts_dna_open ON contacts(date) WHERE did_not_attend = 1 AND dna_followed_up_on IS NULL;
@@ -331,7 +333,7 @@ CREATE TABLE follow_ups (
     in_error_at  TEXT,
     in_error_reason TEXT
 );
-CREATE INDEX follow_ups_episode ON follow_ups(episode_id, date);
+CREATE INDEX follow_ups_episode ON follow_ups(episode_id, date, in_error_at);
 
 CREATE TABLE outreach_tallies (
     id                  TEXT PRIMARY KEY,

@@ -41,8 +41,19 @@ pub fn opt_int(i: Option<i64>) -> Value {
 }
 
 /// Parses a stored date column; a malformed stored date reads as absent rather than panicking.
+/// Stored dates are always `YYYY-MM-DD`, so this reads the digits directly: chrono's
+/// format-string parser was most of the cost of loading a large due-list.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
 }
 
 pub fn get_date(row: &Row, idx: usize) -> rusqlite::Result<Option<NaiveDate>> {
@@ -54,4 +65,22 @@ pub fn get_date(row: &Row, idx: usize) -> rusqlite::Result<Option<NaiveDate>> {
 
 pub fn get_bool(row: &Row, idx: usize) -> rusqlite::Result<Option<bool>> {
     Ok(row.get::<_, Option<i64>>(idx)?.map(|v| v != 0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_dates_read_back_and_junk_reads_as_absent() {
+        assert_eq!(
+            parse_date("2024-02-29"),
+            NaiveDate::from_ymd_opt(2024, 2, 29)
+        );
+        assert_eq!(parse_date("2025-02-29"), None);
+        assert_eq!(parse_date("2025-1-01"), None);
+        assert_eq!(parse_date("20x5-01-01"), None);
+        assert_eq!(parse_date("2025-01-01T00"), None);
+        assert_eq!(parse_date("२०२५-०१-०१"), None);
+    }
 }

@@ -107,6 +107,7 @@ pub struct App {
     overlay: Option<Overlay>,
     status: Option<Status>,
     quit: bool,
+    dues_loaded: bool,
 }
 
 impl App {
@@ -130,8 +131,9 @@ impl App {
             .collect();
         let today = ctx.clock.today();
         let rows = caseload::caseload(&store)?;
-        let dues = next_due_by_person(&store, &calendar, &codes, today)?;
-        let caseload = CaseloadScreen::new(rows, &dues, &ctx.worker.id, today);
+        // What is due is worked out after the first frame (see `run_loop`): at the size of a
+        // large service it takes a few seconds, and the list is worth seeing before then.
+        let caseload = CaseloadScreen::new(rows, &HashMap::new(), &ctx.worker.id, today);
         let status = (!problems.is_empty()).then(|| Status {
             kind: StatusKind::Warning,
             text: problems.join(" · "),
@@ -149,6 +151,7 @@ impl App {
             overlay: None,
             status,
             quit: false,
+            dues_loaded: false,
             ctx,
         })
     }
@@ -224,6 +227,10 @@ impl App {
         I: IntoIterator<Item = io::Result<Event>>,
     {
         terminal.draw(|f| self.draw(f))?;
+        if !self.dues_loaded {
+            self.load_dues();
+            terminal.draw(|f| self.draw(f))?;
+        }
         for ev in events {
             self.handle_event(ev?);
             if self.quit {
@@ -234,8 +241,24 @@ impl App {
         Ok(())
     }
 
+    /// Works out every young person's next due item for the caseload (once, after the first
+    /// frame; later changes come row by row after each write).
+    pub fn load_dues(&mut self) {
+        self.dues_loaded = true;
+        match next_due_by_person(&self.store, &self.calendar, &self.codes, self.today()) {
+            Ok(dues) => self.caseload.set_dues(&dues),
+            Err(e) => self.set_status(
+                StatusKind::Error,
+                format!("Could not work out what is due: {e}"),
+            ),
+        }
+    }
+
     /// One terminal event.
     pub fn handle_event(&mut self, ev: Event) {
+        if !self.dues_loaded {
+            self.load_dues();
+        }
         match ev {
             // Only presses: terminals that report releases and repeats would double every key.
             Event::Key(k) if k.kind == KeyEventKind::Press => self.handle_key(k),
@@ -248,17 +271,10 @@ impl App {
         self.status = None;
         let contexts = self.contexts();
         let action = self.keymap.resolve(&k, &contexts);
-        if action == Some(Action::Quit) && contexts.contains(&Context::Always) {
-            // Ctrl-C (Always) or q where it is bound; either way a draft is kept first.
-            let ctrl_c = contexts.iter().any(|c| *c != Context::Always)
-                && self
-                    .keymap
-                    .resolve(&k, &[Context::Always])
-                    .is_some_and(|a| a == Action::Quit);
-            if ctrl_c || contexts.contains(&Context::Global) {
-                self.process(Msg::Quit);
-                return;
-            }
+        // Ctrl-C anywhere, or q where it is bound (never while typing); a draft is kept first.
+        if action == Some(Action::Quit) {
+            self.process(Msg::Quit);
+            return;
         }
         let msg = self.route_key(&k, action, &contexts);
         if let Some(m) = msg {
@@ -308,7 +324,7 @@ impl App {
             };
         }
         if let Some(cv) = &mut self.case {
-            let Some(a) = action else { return None };
+            let a = action?;
             if cv.action(a) {
                 return None;
             }
@@ -744,17 +760,7 @@ impl App {
 
     /// Whether the open form holds anything worth keeping as a draft.
     fn form_has_input(&self) -> bool {
-        let Some(of) = &self.form else { return false };
-        let fresh = contact_form::new_form(
-            &self
-                .case
-                .as_ref()
-                .map(|c| c.model.person.clone())
-                .unwrap_or_default(),
-            self.today(),
-            &self.codes,
-        );
-        of.form.draft_data()["fields"] != fresh.draft_data()["fields"]
+        self.form.as_ref().is_some_and(|of| of.form.has_changes())
     }
 
     /// Draws the whole screen.
@@ -772,10 +778,20 @@ impl App {
             frame.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), area);
             return;
         }
+        // A long message (e.g. several bad keymap entries) takes up to three lines.
+        let status_h = self.status.as_ref().map_or(1, |s| {
+            let n = s.text.chars().count() + 2;
+            let w = area.width as usize;
+            if n <= w {
+                1
+            } else {
+                (n / w + 1).min(3) as u16
+            }
+        });
         let [title, body, status] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Min(1),
-            Constraint::Length(1),
+            Constraint::Length(status_h),
         ])
         .areas(area);
         self.draw_title(frame, title);
@@ -783,13 +799,13 @@ impl App {
         if let Some(of) = &mut self.form {
             Self::draw_form(of, frame, body, theme);
         } else if let Some(cv) = &mut self.case {
-            cv.draw(frame, body, theme);
+            cv.draw(frame, body, theme, &self.keymap);
         } else {
-            self.caseload.draw(frame, body, theme);
+            self.caseload.draw(frame, body, theme, &self.keymap);
         }
         if let Some(of) = &self.form {
             if let Some(d) = &of.offer {
-                Self::draw_offer(d, frame, body, theme);
+                Self::draw_offer(d, frame, body, theme, &self.keymap);
             }
         }
         match &mut self.overlay {
@@ -802,7 +818,7 @@ impl App {
 
     fn draw_title(&self, frame: &mut Frame, area: Rect) {
         let what = if let Some(of) = &self.form {
-            of.form.title.clone()
+            of.form.name.clone()
         } else if let Some(cv) = &self.case {
             format!("Case of {}", cv.model.person.display_name())
         } else {
@@ -832,30 +848,41 @@ impl App {
     }
 
     fn draw_form(of: &mut OpenForm, frame: &mut Frame, body: Rect, theme: Theme) {
+        let width = body.width.saturating_sub(2) as usize;
         let mode = if of.form.is_editing() {
             format!(
                 "Editing {} — letters are text here; Esc stops editing",
-                of.form.focused().label
+                of.form.focused().map_or("", |f| f.label)
             )
         } else {
             "Moving between fields — Enter edits, Ctrl-S saves, Esc closes (draft kept)".to_string()
         };
-        frame.buffer_mut().set_line(
+        let buf = frame.buffer_mut();
+        buf.set_line(
             body.x + 1,
             body.y,
-            &Line::styled(
-                truncate(&mode, body.width.saturating_sub(2) as usize),
-                theme.dim(),
-            ),
+            &Line::styled(truncate(&of.form.title, width), theme.header()),
             body.width.saturating_sub(1),
         );
-        if body.height > 2 {
-            let fields = Rect::new(body.x, body.y + 2, body.width, body.height - 2);
+        if body.height > 1 {
+            buf.set_line(
+                body.x + 1,
+                body.y + 1,
+                &Line::styled(truncate(&mode, width), theme.dim()),
+                body.width.saturating_sub(1),
+            );
+        }
+        if body.height > 3 {
+            let fields = Rect::new(body.x, body.y + 3, body.width, body.height - 3);
             of.form.draw(frame, fields, theme);
         }
     }
 
-    fn draw_offer(d: &Draft, frame: &mut Frame, body: Rect, theme: Theme) {
+    fn draw_offer(d: &Draft, frame: &mut Frame, body: Rect, theme: Theme, keys: &KeyMap) {
+        let key = |a: Action| {
+            keys.key_for(a, Context::DraftOffer)
+                .map_or_else(|| "?".to_string(), |k| k.to_string())
+        };
         let w = body.width.saturating_sub(8).min(64);
         let h = 7u16.min(body.height);
         if w < 30 || h < 5 {
@@ -873,11 +900,11 @@ impl App {
             Line::raw(format!("A draft of this form was kept on {when}.")),
             Line::raw(""),
             Line::from(vec![
-                Span::styled("r", theme.key()),
+                Span::styled(key(Action::RestoreDraft), theme.key()),
                 Span::raw(" restore it   "),
-                Span::styled("d", theme.key()),
+                Span::styled(key(Action::DiscardDraft), theme.key()),
                 Span::raw(" discard it   "),
-                Span::styled("Esc", theme.key()),
+                Span::styled(key(Action::Back), theme.key()),
                 Span::raw(" decide later"),
             ]),
         ];
@@ -902,7 +929,12 @@ impl App {
                     StatusKind::Warning => ("! ", self.theme.warning()),
                     StatusKind::Error => ("✗ ", self.theme.error()),
                 };
-                Line::styled(truncate(&format!("{mark}{}", s.text), w), style)
+                let text = truncate(&format!("{mark}{}", s.text), w * area.height as usize);
+                frame.render_widget(
+                    Paragraph::new(Line::styled(text, style)).wrap(Wrap { trim: true }),
+                    area,
+                );
+                return;
             }
             None => {
                 let mut spans = Vec::new();

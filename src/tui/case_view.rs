@@ -18,7 +18,7 @@ use super::caseload::stage_label;
 use super::codes;
 use super::due::{facts_of, person_next_due, NextDue};
 use super::form::truncate;
-use super::keymap::Action;
+use super::keymap::{Action, Context, KeyMap};
 use super::theme::Theme;
 use crate::domain::calendar::Calendar;
 use crate::domain::clocks::{episode_due_items, DueItem, DueKind, DueStatus};
@@ -437,7 +437,7 @@ impl CaseView {
         lines
     }
 
-    fn summary_lines(&self, theme: Theme) -> Vec<Line<'static>> {
+    fn summary_lines(&self, theme: Theme, add_key: &str) -> Vec<Line<'static>> {
         let p = &self.model.person;
         let row = |k: &str, v: String| {
             Line::from(vec![
@@ -514,7 +514,10 @@ impl CaseView {
         if self.model.draft_waiting {
             out.push(Line::from(vec![
                 Span::styled(format!("{:<18}", "Draft"), theme.dim()),
-                Span::styled("a contact draft is waiting — press c", theme.warning()),
+                Span::styled(
+                    format!("a contact draft is waiting — press {add_key}"),
+                    theme.warning(),
+                ),
             ]));
         }
         out
@@ -672,7 +675,10 @@ impl CaseView {
             .collect()
     }
 
-    pub fn draw(&mut self, frame: &mut Frame, area: Rect, theme: Theme) {
+    pub fn draw(&mut self, frame: &mut Frame, area: Rect, theme: Theme, keys: &KeyMap) {
+        let add_key = keys
+            .key_for(Action::AddContact, Context::CaseView)
+            .map_or_else(|| ":".to_string(), |k| k.to_string());
         if area.width == 0 || area.height == 0 {
             return;
         }
@@ -708,10 +714,10 @@ impl CaseView {
         self.page = body.height as usize;
         let idx = self.section.index();
         if self.section == Section::Contacts {
-            self.draw_contacts(frame, body, theme);
+            self.draw_contacts(frame, body, theme, &add_key);
         } else {
             let lines = match self.section {
-                Section::Summary => self.summary_lines(theme),
+                Section::Summary => self.summary_lines(theme, &add_key),
                 Section::Timeline => self.timeline_lines(theme),
                 Section::Flags => self.flag_lines(theme),
                 Section::Referrals => self.referral_lines(theme),
@@ -730,12 +736,12 @@ impl CaseView {
         }
     }
 
-    fn draw_contacts(&mut self, frame: &mut Frame, body: Rect, theme: Theme) {
+    fn draw_contacts(&mut self, frame: &mut Frame, body: Rect, theme: Theme, add_key: &str) {
         let idx = Section::Contacts.index();
         if self.model.contacts.is_empty() {
             frame.render_widget(
                 Paragraph::new(Line::styled(
-                    "No contacts yet. Press c to add one.",
+                    format!("No contacts yet. Press {add_key} to add one."),
                     theme.dim(),
                 )),
                 body,
@@ -765,10 +771,9 @@ impl CaseView {
                 let row = Row::new(vec![
                     Cell::from(c.date.format("%d/%m/%y").to_string()),
                     Cell::from(c.time.clone().unwrap_or_default()),
-                    Cell::from(codes::label(
-                        &self.model.codes,
-                        "contact_types",
-                        &c.contact_type,
+                    Cell::from(truncate(
+                        &codes::label(&self.model.codes, "contact_types", &c.contact_type),
+                        20,
                     )),
                     Cell::from(
                         c.duration_minutes

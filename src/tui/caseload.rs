@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32String};
 use ratatui::layout::{Constraint, Position, Rect};
@@ -16,7 +16,7 @@ use ratatui::Frame;
 
 use super::due::{short_label, tiny_label, NextDue};
 use super::form::truncate;
-use super::keymap::Action;
+use super::keymap::{Action, Context, KeyMap};
 use super::text_line::{Edit, TextLine};
 use super::theme::Theme;
 use crate::domain::record::{RiskLevel, Stage};
@@ -104,6 +104,8 @@ pub struct CaseloadScreen {
     /// The last filter and the rows (with scores) it matched, to narrow as the worker types.
     last: Option<(String, Vec<(u32, u32)>)>,
     view: Vec<u32>,
+    /// Whether the next due items have been worked out yet.
+    dues_known: bool,
     selected: usize,
     offset: usize,
     page: usize,
@@ -143,10 +145,12 @@ impl CaseloadScreen {
             matcher: Matcher::new(Config::DEFAULT),
             last: None,
             view: Vec::new(),
+            dues_known: false,
             selected: 0,
             offset: 0,
             page: 10,
         };
+        s.dues_known = !dues.is_empty();
         s.replace_rows(rows, dues);
         if s.view.is_empty() {
             s.scope = Scope::Team;
@@ -167,6 +171,7 @@ impl CaseloadScreen {
     /// Replaces every row (after a full reload), keeping the view settings.
     pub fn replace_rows(&mut self, rows: Vec<CaseloadRow>, dues: &HashMap<String, NextDue>) {
         let keep = self.selected_id().map(str::to_string);
+        self.dues_known |= !dues.is_empty();
         self.derived = rows
             .iter()
             .map(|r| Self::derive(r, dues.get(&r.young_person_id).copied(), self.today))
@@ -178,6 +183,19 @@ impl CaseloadScreen {
         if let Some(id) = keep {
             self.select_id(&id);
         }
+    }
+
+    /// Sets every young person's next due item (worked out after the first frame is drawn),
+    /// then shows the list from the top in its order.
+    pub fn set_dues(&mut self, dues: &HashMap<String, NextDue>) {
+        for (r, d) in self.rows.iter().zip(self.derived.iter_mut()) {
+            d.due = dues.get(&r.young_person_id).copied();
+        }
+        self.dues_known = true;
+        self.last = None;
+        self.refresh();
+        self.selected = 0;
+        self.offset = 0;
     }
 
     /// Replaces (or adds) one young person's row after a write.
@@ -446,7 +464,8 @@ impl CaseloadScreen {
         format!("{which} ({count}) · {order}")
     }
 
-    pub fn draw(&mut self, frame: &mut Frame, area: Rect, theme: Theme) {
+    pub fn draw(&mut self, frame: &mut Frame, area: Rect, theme: Theme, keys: &KeyMap) {
+        let key = |a: Action, c: Context| keys.key_for(a, c).map(|k| k.to_string());
         if area.height == 0 || area.width == 0 {
             return;
         }
@@ -495,9 +514,19 @@ impl CaseloadScreen {
 
         if self.view.is_empty() {
             let msg = if !self.filter.value().is_empty() {
-                "No young person matches the filter. Esc clears it.".to_string()
+                match key(Action::Back, Context::Caseload) {
+                    Some(k) => format!("No young person matches the filter. {k} clears it."),
+                    None => "No young person matches the filter.".to_string(),
+                }
             } else if self.scope == Scope::Mine {
-                "No open cases with you as key worker. Press t for the whole team.".to_string()
+                match key(Action::ToggleTeam, Context::Caseload) {
+                    Some(k) => {
+                        format!(
+                            "No open cases with you as key worker. Press {k} for the whole team."
+                        )
+                    }
+                    None => "No open cases with you as key worker.".to_string(),
+                }
             } else {
                 "No young people on file yet.".to_string()
             };
@@ -532,7 +561,8 @@ impl CaseloadScreen {
         ];
         let arrow = if self.reverse { "↓" } else { "↑" };
         let head = |c: Column, s: &str| -> Cell {
-            if c == self.sort && !(self.rank_matches && !self.filter.value().trim().is_empty()) {
+            let ranked = self.rank_matches && !self.filter.value().trim().is_empty();
+            if c == self.sort && !ranked {
                 Cell::from(format!("{s}{arrow}"))
             } else {
                 Cell::from(s.to_string())
@@ -584,12 +614,24 @@ impl CaseloadScreen {
                             &if wide {
                                 format!("{} {}", x.date.format("%d/%m/%y"), short_label(x.kind))
                             } else {
-                                format!("{} {}", x.date.format("%d/%m"), tiny_label(x.kind))
+                                // The year only when it is not this year's.
+                                let day = if x.date.year() == self.today.year() {
+                                    x.date.format("%d/%m").to_string()
+                                } else {
+                                    x.date.format("%m/%Y").to_string()
+                                };
+                                format!("{day} {}", tiny_label(x.kind))
                             },
                             due_w,
                         )
                     })
-                    .unwrap_or_default();
+                    .unwrap_or_else(|| {
+                        if self.dues_known {
+                            String::new()
+                        } else {
+                            "…".into()
+                        }
+                    });
                 let risk = match r.highest_risk {
                     Some(RiskLevel::High) => "high",
                     Some(RiskLevel::Medium) => "med",

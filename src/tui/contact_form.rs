@@ -21,8 +21,9 @@ pub fn form_key(young_person_id: &str) -> String {
 pub fn new_form(person: &YoungPerson, today: NaiveDate, lists: &CodeLists) -> Form {
     Form::new(
         form_key(&person.id),
+        "New contact".into(),
         format!(
-            "New contact — {} ({})",
+            "New contact with {} ({})",
             person.display_name(),
             person.reference
         ),

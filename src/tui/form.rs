@@ -201,6 +201,9 @@ fn long_area(text: &str) -> Box<TextArea<'static>> {
     let mut area = TextArea::new(lines);
     area.set_wrap_mode(WrapMode::WordOrGlyph);
     area.set_cursor_line_style(ratatui::style::Style::new());
+    // A restored note carries on where it ended.
+    area.move_cursor(ratatui_textarea::CursorMove::Bottom);
+    area.move_cursor(ratatui_textarea::CursorMove::End);
     Box::new(area)
 }
 
@@ -625,10 +628,6 @@ impl Field {
             list.open();
         }
     }
-
-    fn is_typed(&self) -> bool {
-        matches!(self.kind, FieldKind::Line { .. } | FieldKind::Long { .. })
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -663,26 +662,40 @@ fn group_thousands(n: usize) -> String {
 pub struct Form {
     /// The draft key, e.g. `contact:<young person id>`.
     pub key: String,
+    /// What the form is, for the title bar: "New contact".
+    pub name: String,
+    /// The heading over the fields: "New contact for Zoë Hart (YP-…)".
     pub title: String,
     fields: Vec<Field>,
     focus: usize,
     editing: bool,
     today: NaiveDate,
     scroll: usize,
+    /// The values the form opened with, to tell whether anything was typed.
+    baseline: Json,
 }
 
 impl Form {
     /// A form that starts editing its first field.
-    pub fn new(key: String, title: String, fields: Vec<Field>, today: NaiveDate) -> Form {
+    pub fn new(
+        key: String,
+        name: String,
+        title: String,
+        fields: Vec<Field>,
+        today: NaiveDate,
+    ) -> Form {
         let mut f = Form {
             key,
+            name,
             title,
             fields,
             focus: 0,
             editing: false,
             today,
             scroll: 0,
+            baseline: Json::Null,
         };
+        f.baseline = f.draft_data()["fields"].clone();
         f.set_editing(true);
         f
     }
@@ -707,8 +720,13 @@ impl Form {
         self.editing
     }
 
-    pub fn focused(&self) -> &Field {
-        &self.fields[self.focus]
+    pub fn focused(&self) -> Option<&Field> {
+        self.fields.get(self.focus)
+    }
+
+    /// Whether any value differs from what the form opened with.
+    pub fn has_changes(&self) -> bool {
+        self.draft_data()["fields"] != self.baseline
     }
 
     pub fn focus_index(&self) -> usize {
@@ -944,7 +962,20 @@ impl Form {
     pub fn draft_data(&self) -> Json {
         let mut fields = Map::new();
         for f in &self.fields {
-            fields.insert(f.key.to_string(), f.to_json());
+            let value = match &f.kind {
+                // "today" or "-2d" typed on Monday must still mean Monday's date when the draft
+                // comes back on Tuesday: keep the date it meant.
+                FieldKind::Line {
+                    input,
+                    kind: LineKind::Date,
+                    ..
+                } => match parse_relative_date(input.value(), self.today) {
+                    Ok(d) => json!(d.format("%Y-%m-%d").to_string()),
+                    Err(_) => f.to_json(),
+                },
+                _ => f.to_json(),
+            };
+            fields.insert(f.key.to_string(), value);
         }
         json!({ "fields": fields, "focus": self.focus })
     }
@@ -985,7 +1016,8 @@ impl Form {
                 }
                 _ => 1,
             };
-            h += u16::from(f.error.is_some()) + u16::from(f.notice.is_some());
+            h += message_lines(f.error.as_deref(), value_w, '✗').len() as u16
+                + message_lines(f.notice.as_deref(), value_w, '!').len() as u16;
             rows.push((i, h));
         }
         let focus_top: u16 = rows[..self.focus.min(rows.len())].iter().map(|r| r.1).sum();
@@ -1176,7 +1208,10 @@ impl Form {
                             &Line::styled(
                                 format!(
                                     "{tick}{}",
-                                    truncate(&list.options[opt].label, main.width as usize - 4)
+                                    truncate(
+                                        &list.options[opt].label,
+                                        (main.width as usize).saturating_sub(4),
+                                    )
                                 ),
                                 style,
                             ),
@@ -1235,53 +1270,95 @@ impl Form {
             }
         }
         y += main_h;
-        if let Some(e) = &f.error {
-            if y < bottom {
-                frame.buffer_mut().set_line(
-                    value_x,
-                    y,
-                    &Line::styled(
-                        format!("✗ {}", truncate(e, value_w as usize - 2)),
-                        theme.error(),
-                    ),
-                    value_w,
-                );
+        for (text, style, mark) in [
+            (&f.error, theme.error(), '✗'),
+            (&f.notice, theme.warning(), '!'),
+        ] {
+            for l in message_lines(text.as_deref(), value_w, mark) {
+                if y >= bottom {
+                    break;
+                }
+                frame
+                    .buffer_mut()
+                    .set_line(value_x, y, &Line::styled(l, style), value_w);
                 y += 1;
-            }
-        }
-        if let Some(n) = &f.notice {
-            if y < bottom {
-                frame.buffer_mut().set_line(
-                    value_x,
-                    y,
-                    &Line::styled(
-                        format!("! {}", truncate(n, value_w as usize - 2)),
-                        theme.warning(),
-                    ),
-                    value_w,
-                );
             }
         }
         if let Some(c) = cursor {
             frame.set_cursor_position(c);
         }
     }
-
-    /// Whether the field in focus is one the worker types text into.
-    pub fn focused_is_typed(&self) -> bool {
-        self.fields.get(self.focus).is_some_and(Field::is_typed)
-    }
 }
 
-/// Cuts `s` to `w` display columns (counting characters), ending with `…` when cut.
+/// A field's message wrapped at word boundaries to `width`, at most three lines, the first
+/// marked with `mark` and the rest indented to match.
+fn message_lines(text: Option<&str>, width: u16, mark: char) -> Vec<String> {
+    let Some(text) = text else {
+        return Vec::new();
+    };
+    let w = (width as usize).saturating_sub(2).max(8);
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in text.split_whitespace() {
+        let word: String = if word.chars().count() > w {
+            truncate(word, w)
+        } else {
+            word.to_string()
+        };
+        let len = cur.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > w {
+            lines.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(&word);
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    if lines.len() > 3 {
+        lines.truncate(3);
+        let last = truncate(&format!("{}…", lines[2]), w);
+        lines[2] = last;
+    }
+    lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("{mark} {l}")
+            } else {
+                format!("  {l}")
+            }
+        })
+        .collect()
+}
+
+/// How many terminal columns `s` takes (wide characters such as 小 take two).
+pub fn width(s: &str) -> usize {
+    Span::raw(s).width()
+}
+
+/// Cuts `s` to `w` terminal columns, ending with `…` when cut.
 pub fn truncate(s: &str, w: usize) -> String {
-    if s.chars().count() <= w {
+    if width(s) <= w {
         return s.to_string();
     }
     if w == 0 {
         return String::new();
     }
-    let mut out: String = s.chars().take(w - 1).collect();
+    let mut out = String::new();
+    let mut used = 0;
+    let mut buf = [0u8; 4];
+    for c in s.chars() {
+        let cw = width(c.encode_utf8(&mut buf));
+        if used + cw > w - 1 {
+            break;
+        }
+        out.push(c);
+        used += cw;
+    }
     out.push('…');
     out
 }
@@ -1319,6 +1396,7 @@ mod tests {
     fn form() -> Form {
         Form::new(
             "k".into(),
+            "n".into(),
             "t".into(),
             vec![
                 Field::date("date", "Date").required(),
@@ -1414,6 +1492,7 @@ mod tests {
     fn a_huge_paste_is_cut_to_the_field() {
         let mut f = Form::new(
             "k".into(),
+            "n".into(),
             "t".into(),
             vec![Field::long_text("note", "Note", 4000)],
             today(),
@@ -1454,9 +1533,29 @@ mod tests {
         let data = f.draft_data();
         let mut g = form();
         g.restore(&data);
-        assert_eq!(g.text("date").as_deref(), Some("today"));
+        assert_eq!(g.text("date").as_deref(), Some("2025-06-02"));
         assert_eq!(g.choice("type").as_deref(), Some("c0"));
         assert_eq!(g.focus_index(), 2);
+    }
+
+    #[test]
+    fn a_relative_date_keeps_its_day_in_the_draft() {
+        let mut f = form();
+        type_str(&mut f, "yesterday");
+        let data = f.draft_data();
+        assert_eq!(data["fields"]["date"], "2025-06-01");
+        let mut next_day = Form::new(
+            "k".into(),
+            "n".into(),
+            "t".into(),
+            vec![Field::date("date", "Date")],
+            NaiveDate::from_ymd_opt(2025, 6, 3).unwrap(),
+        );
+        next_day.restore(&data);
+        assert_eq!(
+            next_day.date("date"),
+            Some(NaiveDate::from_ymd_opt(2025, 6, 1).unwrap())
+        );
     }
 
     #[test]

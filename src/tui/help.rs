@@ -101,7 +101,7 @@ impl Help {
         self.page = list_h.max(1);
         let entries = self.lines(keymap);
         self.scroll = self.scroll.min(entries.len().saturating_sub(list_h));
-        let keys_w = 20usize;
+        let keys_w = 14usize;
         let lines: Vec<Line> = if entries.is_empty() {
             vec![Line::styled("No key matches the filter.", theme.dim())]
         } else {

@@ -815,8 +815,8 @@ impl KeyMap {
             .and_then(|b| b.keys.first().copied())
     }
 
-    /// Applies a worker's `keymap.toml` text. Returns the messages for entries that were not
-    /// used; those actions keep their default keys.
+    /// Applies a worker's `keymap.toml` text. Returns a short message for each entry that was
+    /// not used; those actions keep their default keys.
     pub fn apply_user_file(&mut self, text: &str) -> Vec<String> {
         let table: BTreeMap<String, toml::Value> = match toml::from_str(text) {
             Ok(t) => t,
@@ -832,7 +832,7 @@ impl KeyMap {
         for (name, value) in table {
             let Some(action) = Action::from_name(&name) else {
                 problems.push(format!(
-                    "keymap.toml: '{}' is not an action (e.g. sort_next, add_contact); ignored",
+                    "'{}' is not an action",
                     crate::domain::validate::truncate_for_message(&name)
                 ));
                 continue;
@@ -845,7 +845,7 @@ impl KeyMap {
                     .collect(),
                 _ => {
                     problems.push(format!(
-                        "keymap.toml: {name} needs a key or a list of keys, e.g. \"ctrl-s\"; default kept"
+                        "{name} needs a key or a list of keys, e.g. \"ctrl-s\""
                     ));
                     continue;
                 }
@@ -853,13 +853,20 @@ impl KeyMap {
             let keys: Result<Vec<Key>, String> = texts.iter().map(|t| Key::parse(t)).collect();
             let keys = match keys {
                 Ok(k) => k,
-                Err(e) => {
-                    problems.push(format!("keymap.toml: {name}: {e}; default kept"));
+                Err(_) => {
+                    let bad = texts
+                        .iter()
+                        .find(|t| Key::parse(t).is_err())
+                        .map(|t| crate::domain::validate::truncate_for_message(t))
+                        .unwrap_or_default();
+                    problems.push(format!(
+                        "{name}: '{bad}' is not a key (e.g. x, ctrl-s, shift-tab, f2)"
+                    ));
                     continue;
                 }
             };
             if let Some(clash) = self.clash(action, &keys) {
-                problems.push(format!("keymap.toml: {name}: {clash}; default kept"));
+                problems.push(format!("{name}: {clash}"));
                 continue;
             }
             for b in self.bindings.iter_mut().filter(|b| b.action == action) {
@@ -905,7 +912,17 @@ impl KeyMap {
         match std::fs::read_to_string(&path) {
             Ok(text) => {
                 let problems = map.apply_user_file(&text);
-                (map, problems)
+                let msg = match problems.as_slice() {
+                    [] => Vec::new(),
+                    [one] if one.starts_with("keymap.toml") => problems,
+                    _ => vec![format!(
+                        "keymap.toml: default keys kept for {} entr{}: {}",
+                        problems.len(),
+                        if problems.len() == 1 { "y" } else { "ies" },
+                        problems.join("; ")
+                    )],
+                };
+                (map, msg)
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => (map, Vec::new()),
             Err(e) => (
@@ -1003,7 +1020,11 @@ mod tests {
             None
         );
         assert_eq!(problems.len(), 3, "{problems:?}");
-        assert!(problems[0].contains("add_contact") && problems[0].contains("default kept"));
+        assert!(
+            problems[0].starts_with("add_contact: 'hyper-z' is not a key"),
+            "{}",
+            problems[0]
+        );
         assert!(problems[1].contains("'fly' is not an action"));
         assert!(problems[2].contains("toggle_team") && problems[2].contains("already"));
         // The defaults survive for the bad entries.

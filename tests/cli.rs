@@ -1,0 +1,263 @@
+//! The command line through the real binary: the commands a newcomer types, and refusals.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn casebook(db: &std::path::Path) -> Command {
+    let mut c = Command::cargo_bin("casebook").unwrap();
+    c.arg("--db").arg(db).env("CASEBOOK_ACTOR", "Test Runner");
+    // A configuration folder of our own, so a developer's overrides never leak in.
+    c.env("CASEBOOK_CONFIG", db.with_extension("config"));
+    c
+}
+
+#[test]
+fn help_names_every_command() {
+    Command::cargo_bin("casebook")
+        .unwrap()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("demo"))
+        .stdout(predicate::str::contains("due"))
+        .stdout(predicate::str::contains("check"))
+        .stdout(predicate::str::contains("--as-of"));
+}
+
+#[test]
+fn demo_then_due_then_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    casebook(&db)
+        .args([
+            "--as-of",
+            "2025-11-20",
+            "demo",
+            "--people",
+            "60",
+            "--seed",
+            "3",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("young people             60"));
+
+    let out = casebook(&db)
+        .args(["--as-of", "2025-11-20", "due", "--format", "json", "--all"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let items: Vec<serde_json::Value> = serde_json::from_slice(&out).unwrap();
+    assert!(!items.is_empty());
+    // Overdue items come first, and the groups never go backwards.
+    let order = ["overdue", "today", "this week", "later"];
+    let ranks: Vec<usize> = items
+        .iter()
+        .map(|i| {
+            order
+                .iter()
+                .position(|g| *g == i["group"].as_str().unwrap())
+                .unwrap()
+        })
+        .collect();
+    assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "{ranks:?}");
+
+    casebook(&db)
+        .arg("check")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("integrity       ok"))
+        .stdout(predicate::str::is_match(r"young_people +60\n").unwrap());
+}
+
+#[test]
+fn the_same_seed_gives_the_same_due_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut outputs = Vec::new();
+    for name in ["a.db", "b.db"] {
+        let db = dir.path().join(name);
+        casebook(&db)
+            .args([
+                "--as-of",
+                "2025-11-20",
+                "demo",
+                "--people",
+                "30",
+                "--seed",
+                "11",
+            ])
+            .assert()
+            .success();
+        let out = casebook(&db)
+            .args(["--as-of", "2025-11-20", "due"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        outputs.push(String::from_utf8(out).unwrap());
+    }
+    assert_eq!(outputs[0], outputs[1]);
+}
+
+#[test]
+fn a_foreign_file_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shopping.db");
+    std::fs::write(&db, b"eggs, milk, bread\n").unwrap();
+    casebook(&db)
+        .arg("check")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("not a casebook database"));
+    assert_eq!(std::fs::read(&db).unwrap(), b"eggs, milk, bread\n");
+}
+
+#[test]
+fn a_malformed_date_is_named_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    casebook(&db)
+        .args(["--as-of", "31/02/2025", "check"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--as-of"))
+        .stderr(predicate::str::contains("YYYY-MM-DD"));
+    assert!(
+        !db.exists(),
+        "nothing is created when the command line is wrong"
+    );
+}
+
+#[test]
+fn unknown_worker_and_kind_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    casebook(&db)
+        .args(["due", "--worker", "Nobody Atall"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "--worker: no worker called 'Nobody Atall'",
+        ));
+    casebook(&db)
+        .args(["due", "--kind", "lunch"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--kind: 'lunch' is not a kind"))
+        .stderr(predicate::str::contains("triage"));
+}
+
+#[test]
+fn demo_size_out_of_range_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    casebook(&db)
+        .args(["demo", "--people", "5"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("10"));
+}
+
+#[test]
+fn an_unwritable_location_gets_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("not-a-folder");
+    std::fs::write(&blocker, b"x").unwrap();
+    let db = blocker.join("case.db");
+    casebook(&db)
+        .arg("check")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("cannot create the folder"));
+}
+
+#[test]
+fn flags_lists_active_flags_highest_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    casebook(&db)
+        .args([
+            "--as-of",
+            "2025-11-20",
+            "demo",
+            "--people",
+            "80",
+            "--seed",
+            "5",
+        ])
+        .assert()
+        .success();
+    let out = casebook(&db)
+        .args(["--as-of", "2025-11-20", "flags", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let flags: Vec<serde_json::Value> = serde_json::from_slice(&out).unwrap();
+    assert!(!flags.is_empty());
+    assert!(flags.iter().all(|f| f["closed_on"].is_null()));
+    let rank = |l: &str| {
+        ["high", "medium", "low"]
+            .iter()
+            .position(|x| *x == l)
+            .unwrap()
+    };
+    let ranks: Vec<usize> = flags
+        .iter()
+        .map(|f| rank(f["level"].as_str().unwrap()))
+        .collect();
+    assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "{ranks:?}");
+}
+
+#[test]
+fn import_a_register_then_again_adds_nothing_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("imp.db");
+    let register = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/register_good.csv"
+    );
+    casebook(&db)
+        .args(["--as-of", "2026-01-15", "import", register])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Episodes: 6 created"));
+    casebook(&db)
+        .args(["--as-of", "2026-01-15", "import", register])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Episodes: 0 created, 6 matched"));
+}
+
+#[test]
+fn a_corrupt_register_names_every_bad_cell_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("imp.db");
+    casebook(&db).arg("check").assert().success();
+    let before = std::fs::read(&db).unwrap();
+    let register = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/register_corrupt.csv"
+    );
+    casebook(&db)
+        .args(["--as-of", "2026-01-15", "import", register])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("row 3, column triage_date"))
+        .stderr(predicate::str::contains("nothing was imported"));
+    casebook(&db)
+        .arg("check")
+        .assert()
+        .success()
+        .stdout(predicate::str::is_match(r"episodes +0\n").unwrap());
+    casebook(&db)
+        .arg("check")
+        .assert()
+        .success()
+        .stdout(predicate::str::is_match(r"workers +0\n").unwrap());
+    assert_eq!(before.len(), std::fs::read(&db).unwrap().len());
+}
