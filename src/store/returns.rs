@@ -242,12 +242,10 @@ fn load_in(
 
     progress("reading joint working", 3, STAGES);
     {
-        let sql = format!(
-            "SELECT DISTINCT x.episode_id FROM json_each(?1) j
+        let sql = "SELECT DISTINCT x.episode_id FROM json_each(?1) j
              JOIN referrals_out x ON x.episode_id = j.value
-             WHERE x.in_error_at IS NULL AND x.joint_working = 1"
-        );
-        let mut stmt = conn.prepare(&sql)?;
+             WHERE x.in_error_at IS NULL AND x.joint_working = 1";
+        let mut stmt = conn.prepare(sql)?;
         let mut rows = stmt.query([&ids])?;
         while let Some(r) = rows.next()? {
             if let Some(&i) = index.get(&r.get::<_, String>(0)?) {
@@ -258,12 +256,10 @@ fn load_in(
 
     progress("reading substances", 4, STAGES);
     {
-        let sql = format!(
-            "SELECT x.episode_id, x.rank, x.substance, x.route
+        let sql = "SELECT x.episode_id, x.rank, x.substance, x.route
              FROM json_each(?1) j JOIN episode_substances x ON x.episode_id = j.value
-             WHERE x.in_error_at IS NULL ORDER BY x.episode_id, x.rank, x.id"
-        );
-        let mut stmt = conn.prepare(&sql)?;
+             WHERE x.in_error_at IS NULL ORDER BY x.episode_id, x.rank, x.id";
+        let mut stmt = conn.prepare(sql)?;
         let mut rows = stmt.query([&ids])?;
         while let Some(r) = rows.next()? {
             if let Some(&i) = index.get(&r.get::<_, String>(0)?) {
@@ -274,12 +270,10 @@ fn load_in(
                 });
             }
         }
-        let sql = format!(
-            "SELECT x.episode_id, x.injecting FROM json_each(?1) j
+        let sql = "SELECT x.episode_id, x.injecting FROM json_each(?1) j
              JOIN triages x ON x.episode_id = j.value
-             WHERE x.in_error_at IS NULL AND x.injecting IS NOT NULL"
-        );
-        let mut stmt = conn.prepare(&sql)?;
+             WHERE x.in_error_at IS NULL AND x.injecting IS NOT NULL";
+        let mut stmt = conn.prepare(sql)?;
         let mut rows = stmt.query([&ids])?;
         while let Some(r) = rows.next()? {
             if let Some(&i) = index.get(&r.get::<_, String>(0)?) {
@@ -290,11 +284,9 @@ fn load_in(
 
     progress("reading vulnerabilities", 5, STAGES);
     {
-        let sql = format!(
-            "SELECT v.young_person_id, v.code FROM json_each(?1) j
+        let sql = "SELECT v.young_person_id, v.code FROM json_each(?1) j
              JOIN young_person_vulnerabilities v ON v.young_person_id = j.value
-             WHERE v.in_error_at IS NULL ORDER BY v.young_person_id, v.code"
-        );
+             WHERE v.in_error_at IS NULL ORDER BY v.young_person_id, v.code";
         let mut of_person: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, e) in episodes.iter().enumerate() {
             of_person
@@ -303,7 +295,7 @@ fn load_in(
                 .push(i);
         }
         let mut found: Vec<(usize, String)> = Vec::new();
-        let mut stmt = conn.prepare(&sql)?;
+        let mut stmt = conn.prepare(sql)?;
         let mut rows = stmt.query([&people_ids])?;
         while let Some(r) = rows.next()? {
             let yp: String = r.get(0)?;
