@@ -6,7 +6,8 @@
 //! measurement, `name key=value ... seconds=S`, so runs can be compared by eye or with grep.
 //! Run with `cargo bench --bench returns` (registered with `harness = false`);
 //! `CASEBOOK_BENCH_STAGES=1` also prints the time each progress stage is reached;
-//! `CASEBOOK_BENCH_DB=PATH` keeps the generated database at PATH and reuses it on later runs.
+//! `CASEBOOK_BENCH_DB=PATH` keeps the generated database at PATH and reuses it on later runs;
+//! `CASEBOOK_BENCH_OUT=FOLDER` keeps the exported returns.
 
 use std::time::Instant;
 
@@ -56,7 +57,10 @@ fn main() -> Result<()> {
     let store = Store::open(&path)?;
     let calendar = Calendar::embedded();
     let codes = CodeLists::embedded();
-    let out = dir.path().join("out");
+    // CASEBOOK_BENCH_OUT=FOLDER keeps the exported returns there to look at.
+    let out = std::env::var_os("CASEBOOK_BENCH_OUT")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| dir.path().join("out"));
     let mut total = 0.0;
     for q in 1..=4 {
         let quarter = Quarter::new(2025, q).context("a quarter")?;

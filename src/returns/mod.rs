@@ -16,7 +16,6 @@ pub mod layout;
 pub mod leicester;
 pub mod measures;
 mod rules;
-
 pub mod southampton;
 pub mod value;
 pub mod write;
