@@ -583,3 +583,46 @@ pub fn contributions(inputs: &ReturnInputs, cx: &Ctx) -> Result<Vec<Contribution
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn a_top_counts_within_fourteen_days_either_side() {
+        let event = d("2025-08-15");
+        assert_eq!(top_near(&[d("2025-08-01")], event), Some(d("2025-08-01")));
+        assert_eq!(top_near(&[d("2025-08-29")], event), Some(d("2025-08-29")));
+        assert_eq!(top_near(&[d("2025-07-31"), d("2025-08-30")], event), None);
+        // The nearest one is shown as the one that decided it.
+        assert_eq!(
+            top_near(&[d("2025-08-02"), d("2025-08-16"), d("2025-08-20")], event),
+            Some(d("2025-08-16"))
+        );
+    }
+
+    #[test]
+    fn a_deadline_is_pending_up_to_and_including_its_day() {
+        let due = d("2025-10-01");
+        let missed = Status::Judged {
+            met: false,
+            second: false,
+        };
+        assert_eq!(judge(None, due, d("2025-09-30")), Status::Pending);
+        assert_eq!(judge(None, due, due), Status::Pending);
+        assert_eq!(judge(None, due, d("2025-10-02")), missed);
+        // Once the event is recorded it is judged, whatever the report date.
+        assert_eq!(judge(Some(false), due, d("2025-09-30")), missed);
+        assert_eq!(
+            judge(Some(true), due, d("2025-09-30")),
+            Status::Judged {
+                met: true,
+                second: false
+            }
+        );
+    }
+}
