@@ -582,4 +582,15 @@ fn an_export_into_a_folder_names_its_file_and_reports_progress() {
     assert_eq!(stages.first(), Some(&"reading episodes"));
     assert!(stages.contains(&"counting"));
     assert_eq!(heard.last().unwrap(), &("writing".to_string(), 1, 1));
+
+    // A file name whose extension says another format is refused, and nothing is written.
+    let ret = compute(&fx, &request(ReturnKind::Leicester));
+    let wrong = fx.dir.path().join("leicester.json");
+    let e = write_return(&ret, Format::Xlsx, &wrong).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("the xlsx format writes a .xlsx file"),
+        "{e}"
+    );
+    assert!(!wrong.exists());
 }

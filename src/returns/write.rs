@@ -1,9 +1,10 @@
 //! Writing a return: XLSX, CSV or JSON, with a manifest beside it.
 //!
 //! Where the output goes (`--out`):
-//! - `xlsx` and `json` write one file. `--out` is that file; if it names an existing folder,
-//!   the file is `<return>-<quarter>.xlsx` (or `.json`) inside it. The manifest is the file's
-//!   name with `.manifest.json` in place of its extension.
+//! - `xlsx` and `json` write one file. `--out` is that file (its extension, if any, must match
+//!   the format); if it names an existing folder, the file is `<return>-<quarter>.xlsx` (or
+//!   `.json`) inside it. The manifest is the file's name with `.manifest.json` in place of its
+//!   extension.
 //! - `csv` writes one file per section (`<section id>.csv`, UTF-8 with a byte-order mark so
 //!   spreadsheet programs read it as UTF-8). `--out` is a folder, created if need be; the
 //!   manifest is `manifest.json` inside it.
@@ -108,6 +109,17 @@ pub fn write_return(ret: &Return, format: Format, out: &Path) -> Result<Written>
             } else {
                 out.to_path_buf()
             };
+            if let Some(ext) = path.extension().map(|e| e.to_string_lossy().to_lowercase()) {
+                if ext != format.code() {
+                    bail!(
+                        "--out {}: the {} format writes a .{} file; give a name ending .{}",
+                        out.display(),
+                        format.code(),
+                        format.code(),
+                        format.code()
+                    );
+                }
+            }
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                 fs::create_dir_all(parent)
                     .with_context(|| format!("cannot create the folder {}", parent.display()))?;
