@@ -487,3 +487,54 @@ fn every_care_key_is_in_the_help() {
         assert!(s.contains(words), "{words} missing:\n{s}");
     }
 }
+
+#[test]
+fn the_case_view_care_section_at_80_by_24() {
+    let mut store = Store::open_in_memory().unwrap();
+    let f = fill(&mut store);
+    seed_plan(&mut store, &f.ama);
+    let mut app = app(store, &f.ama);
+    let mut t = terminal(80, 24);
+    open_zoe(&mut app, &mut t);
+    let measures = |cannabis: &str, offending: &str, psych: &str, phys: &str, qol: &str| {
+        format!(
+            "cannab<Enter>{cannabis}<Tab><Tab><Tab><Tab><Tab>{offending}<Tab>{psych}<Tab>{phys}<Tab>{qol}<C-s>"
+        )
+    };
+    run(
+        &mut app,
+        &mut t,
+        &format!(
+            "o<C-u>19/05/2025<Tab>start<Enter>{}",
+            measures("20", "3", "9", "11", "8")
+        ),
+    );
+    run(
+        &mut app,
+        &mut t,
+        &format!(
+            "o<Tab>review<Enter>{}",
+            measures("6", "0", "12", "11", "14")
+        ),
+    );
+    run(&mut app, &mut t, "h");
+    let s = screen(&t);
+    assert!(
+        s.contains("Cannabis (herbal, skun… ▆▃             20 → 6 ↓ better"),
+        "{s}"
+    );
+    assert!(
+        s.contains("Offending days          ▂▁             3 → 0 ↓ better"),
+        "{s}"
+    );
+    assert!(
+        s.contains("Physical health         ▅▅             11 → 11 = same"),
+        "{s}"
+    );
+    assert!(
+        s.contains("Quality of life         ▄▆             8 → 14 ↑ better"),
+        "{s}"
+    );
+    assert!(s.contains("Next review       due 04/08/2025"), "{s}");
+    insta::assert_snapshot!("case_view_care", s);
+}

@@ -610,7 +610,8 @@ impl App {
                     .ok()
                     .flatten()
                     .is_some();
-                if let Some(cv) = &mut self.case {
+                // Only the contact form's draft is flagged in the case summary.
+                if let (Some(cv), FormPurpose::Contact { .. }) = (&mut self.case, &of.purpose) {
                     cv.model.draft_waiting = kept;
                 }
                 kept.then(|| {
@@ -647,7 +648,7 @@ impl App {
             Msg::DiscardDraft => {
                 let of = self.form.as_mut()?;
                 of.offer = None;
-                if let Some(cv) = &mut self.case {
+                if let (Some(cv), FormPurpose::Contact { .. }) = (&mut self.case, &of.purpose) {
                     cv.model.draft_waiting = false;
                 }
                 match drafts::discard(&self.store, &worker, &of.form.key) {

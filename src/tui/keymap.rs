@@ -851,13 +851,6 @@ fn defaults() -> Vec<Binding> {
             &[C::CaseView],
         ),
         b(
-            Action::AddReview,
-            vec![Key::ch('r')],
-            "record a care plan review: makes the next version",
-            "review",
-            &[C::CarePlan],
-        ),
-        b(
             Action::Up,
             vec![k(K::Up), Key::ch('k')],
             "select the item above",
@@ -875,7 +868,7 @@ fn defaults() -> Vec<Binding> {
             Action::NewPlan,
             vec![Key::ch('n')],
             "make the care plan (date, level of support)",
-            "new plan",
+            "",
             &[C::CarePlan],
         ),
         b(
@@ -924,7 +917,7 @@ fn defaults() -> Vec<Binding> {
             Action::SetTargetDate,
             vec![Key::ch('t')],
             "change the selected action's target date",
-            "date",
+            "",
             &[C::CarePlan],
         ),
         b(
@@ -946,6 +939,13 @@ fn defaults() -> Vec<Binding> {
             vec![Key::ch('v')],
             "compare two versions of the plan",
             "versions",
+            &[C::CarePlan],
+        ),
+        b(
+            Action::AddReview,
+            vec![Key::ch('r')],
+            "record a care plan review: makes the next version",
+            "review",
             &[C::CarePlan],
         ),
         b(

@@ -5,7 +5,7 @@
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Sparkline};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::{ddmmyyyy, CareSummary};
@@ -133,6 +133,22 @@ fn scale_of(m: &Measure) -> u64 {
     }
 }
 
+const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// A sparkline of the latest `width` values on a 0..=`scale` axis. Unlike ratatui's
+/// `Sparkline`, a nought still draws the lowest bar, so no recording ever looks missing.
+pub fn spark(values: &[i32], scale: u64, width: usize) -> String {
+    let scale = scale.max(1) as f64;
+    let skip = values.len().saturating_sub(width);
+    values[skip..]
+        .iter()
+        .map(|v| {
+            let f = (*v).max(0) as f64 / scale;
+            BARS[((f * 7.0).round() as usize).min(7)]
+        })
+        .collect()
+}
+
 /// One text line per measure with two or more recordings: label, first → latest, verdict.
 pub fn trend_lines(s: &CareSummary, codes: &CodeLists) -> Vec<(Measure, String)> {
     trend(&s.profiles)
@@ -146,12 +162,14 @@ pub fn trend_lines(s: &CareSummary, codes: &CodeLists) -> Vec<(Measure, String)>
             } else {
                 last < first
             };
+            // The arrow is which way the number moved; the word, whether that is good.
+            let arrow = if last > first { "↑" } else { "↓" };
             let verdict = if first == last {
-                "= same"
+                "= same".to_string()
             } else if better {
-                "↑ better"
+                format!("{arrow} better")
             } else {
-                "↓ worse"
+                format!("{arrow} worse")
             };
             let text = format!("{first} → {last} {verdict}");
             let _ = codes;
@@ -194,7 +212,6 @@ pub fn draw(
         let Some(sr) = series.iter().find(|x| x.measure == measure) else {
             continue;
         };
-        let data: Vec<u64> = sr.values().iter().map(|v| (*v).max(0) as u64).collect();
         frame.render_widget(
             Paragraph::new(Span::styled(
                 truncate(&measure.label(codes), label_w as usize - 1),
@@ -203,11 +220,8 @@ pub fn draw(
             Rect::new(area.x, y, label_w, 1),
         );
         frame.render_widget(
-            Sparkline::default()
-                .data(&data)
-                .max(scale_of(&measure))
-                .style(theme.base()),
-            Rect::new(area.x + label_w, y, spark_w.min(data.len() as u16 * 2), 1),
+            Paragraph::new(spark(&sr.values(), scale_of(&measure), spark_w as usize)),
+            Rect::new(area.x + label_w, y, spark_w, 1),
         );
         frame.render_widget(
             Paragraph::new(text),
