@@ -295,6 +295,33 @@ fn goals_and_actions_reorder_and_target_dates_change_in_the_editor() {
     let plan = care_plans::current_plan(app.store(), &ep).unwrap().unwrap();
     assert_eq!(plan.goals[0].actions[0].target_date, Some(d("2025-06-20")));
     assert!(screen(&t).contains("Call the college — Worker · by 20/06/2025"));
+
+    // The level of support: 5 is refused at the field, 4 is kept.
+    run(&mut app, &mut t, "L<C-u>5<C-s>");
+    assert_eq!(status(&app).0, StatusKind::Error);
+    let e = field_error(&app, "support_level");
+    assert!(e.contains("5 is not a level of support"), "{e}");
+    run(&mut app, &mut t, "<C-u>4<C-s>");
+    assert_eq!(
+        status(&app),
+        (StatusKind::Info, "Level of support set to 4".into())
+    );
+    assert!(screen(&t).contains("Level of support 4"), "{}", screen(&t));
+
+    // Sign-off by the assessor, shown with a tick and a name.
+    run(&mut app, &mut t, "s");
+    assert_eq!(
+        status(&app),
+        (StatusKind::Info, "Version 1 signed off".into())
+    );
+    assert!(
+        screen(&t).contains("✓ signed off by Ama Mensah on 02/06/2025"),
+        "{}",
+        screen(&t)
+    );
+    let plan = care_plans::current_plan(app.store(), &ep).unwrap().unwrap();
+    assert_eq!(plan.support_level, Some(4));
+    assert_eq!(plan.signed_off_by.as_deref(), Some(f.ama.id.as_str()));
 }
 
 #[test]
@@ -313,7 +340,11 @@ fn a_review_makes_version_2_moves_the_next_review_and_the_versions_compare() {
     run(
         &mut app,
         &mut t,
-        "<Tab>Zoë, mum, worker<Tab>Down to weekends only<Tab><Tab>Enrolled for September<Tab>y<C-s>",
+        &format!(
+            "<Tab>Zoë, mum, worker<Tab>Down to weekends only<Tab><Tab>Enrolled for September<Tab>y\
+             <Tab><Tab>{}12<C-s>",
+            "<Tab>".repeat(9)
+        ),
     );
     let (kind, text) = status(&app);
     assert_eq!(kind, StatusKind::Info, "{text}");
@@ -333,6 +364,15 @@ fn a_review_makes_version_2_moves_the_next_review_and_the_versions_compare() {
         Some("Down to weekends only")
     );
     assert_eq!(care_plans::reviews_of(app.store(), &ep).unwrap().len(), 1);
+    // The outcome profile recorded at the review.
+    let profiles = assessments::outcome_profiles_of(app.store(), &ep).unwrap();
+    assert_eq!(profiles.len(), 1);
+    assert_eq!(profiles[0].quality_of_life, Some(12));
+    assert_eq!(
+        profiles[0].occasion,
+        casebook::domain::assessment::Occasion::Review
+    );
+    assert_eq!(profiles[0].date, d(TODAY));
 
     // The comparison lists what changed, latest against the one before.
     run(&mut app, &mut t, "v");

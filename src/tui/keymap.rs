@@ -59,10 +59,11 @@ pub enum Action {
     LaterFrom,
     EarlierTo,
     LaterTo,
+    SetSupportLevel,
 }
 
 impl Action {
-    pub const ALL: [Action; 45] = [
+    pub const ALL: [Action; 46] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -108,6 +109,7 @@ impl Action {
         Action::LaterFrom,
         Action::EarlierTo,
         Action::LaterTo,
+        Action::SetSupportLevel,
     ];
 
     /// The name used in `keymap.toml`.
@@ -158,6 +160,7 @@ impl Action {
             Action::LaterFrom => "later_from",
             Action::EarlierTo => "earlier_to",
             Action::LaterTo => "later_to",
+            Action::SetSupportLevel => "set_support_level",
         }
     }
 
@@ -209,6 +212,7 @@ impl Action {
             Action::LaterFrom => "Compare from a later version",
             Action::EarlierTo => "Compare to an earlier version",
             Action::LaterTo => "Compare to a later version",
+            Action::SetSupportLevel => "Change the care plan's level of support",
         }
     }
 
@@ -917,6 +921,13 @@ fn defaults() -> Vec<Binding> {
             Action::SetTargetDate,
             vec![Key::ch('t')],
             "change the selected action's target date",
+            "",
+            &[C::CarePlan],
+        ),
+        b(
+            Action::SetSupportLevel,
+            vec![Key::ch('L')],
+            "change the level of support (1 to 4)",
             "",
             &[C::CarePlan],
         ),

@@ -184,6 +184,7 @@ impl PlanEditor {
             Action::MarkDone => return Some(CareMsg::MarkDone),
             Action::SetTargetDate => return Some(CareMsg::TargetDateForm),
             Action::SignOff => return Some(CareMsg::SignOff),
+            Action::SetSupportLevel => return Some(CareMsg::SupportLevelForm),
             Action::ApproveSpend => return Some(CareMsg::ApproveSpend),
             Action::AddReview => return Some(CareMsg::OpenReview),
             Action::CompareVersions => return Some(CareMsg::OpenCompare),

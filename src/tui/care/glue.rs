@@ -260,6 +260,19 @@ impl App {
                     },
                 )
             }
+            CareMsg::SupportLevelForm => {
+                let Some(plan) = self.editor().and_then(|e| e.plan.clone()) else {
+                    return no_plan();
+                };
+                let form = small_forms::support_level_form(&plan, today);
+                self.open_care_form(
+                    form,
+                    CarePurpose::SupportLevel {
+                        young_person_id: yp,
+                        plan_id: plan.id,
+                    },
+                )
+            }
             CareMsg::Move(dir) => {
                 let e = self.editor()?;
                 let Some(id) = e.selected_id() else {
@@ -589,6 +602,33 @@ impl App {
                                     crate::domain::care_plan::format_pence(item.amount_pence)
                                 ),
                                 Some(id),
+                            )
+                        }),
+                        FieldMap::Same,
+                    )
+                }
+                CarePurpose::SupportLevel {
+                    young_person_id,
+                    plan_id,
+                } => {
+                    if !form.check_fields() {
+                        return Some(Msg::Status(StatusKind::Error, problems_status(form)));
+                    }
+                    let level = form.number("support_level").map(|n| n.clamp(0, 255) as u8);
+                    let r = self.store.write(&worker, now, |tx| {
+                        care_plans::set_support_level(tx, &plan_id, level)?;
+                        drafts::discard_in(tx, &worker, &key)?;
+                        Ok(())
+                    });
+                    (
+                        young_person_id,
+                        r.map(|()| {
+                            (
+                                match level {
+                                    Some(l) => format!("Level of support set to {l}"),
+                                    None => "Level of support cleared".to_string(),
+                                },
+                                None,
                             )
                         }),
                         FieldMap::Same,

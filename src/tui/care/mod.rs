@@ -39,6 +39,7 @@ pub enum CareMsg {
     AddActionForm,
     AddBudgetItemForm,
     TargetDateForm,
+    SupportLevelForm,
     Move(MoveDir),
     MarkDone,
     SignOff,
@@ -104,6 +105,10 @@ pub enum CarePurpose {
     TargetDate {
         young_person_id: String,
         action_id: String,
+    },
+    SupportLevel {
+        young_person_id: String,
+        plan_id: String,
     },
 }
 

@@ -42,6 +42,24 @@ pub fn to_header(form: &mut Form) -> Option<PlanHeader> {
     })
 }
 
+pub fn support_level_form(plan: &CarePlan, today: NaiveDate) -> Form {
+    let mut field =
+        Field::number("support_level", "Level of support", 0, 99).hint("1 to 4 (S §8.6.4)");
+    if let Some(l) = plan.support_level {
+        field = field.with_value(json!(l.to_string()));
+    }
+    Form::new(
+        format!("care-level:{}", plan.id),
+        "Level of support".into(),
+        format!(
+            "Level of support on the care plan (version {})",
+            plan.version
+        ),
+        vec![field],
+        today,
+    )
+}
+
 pub fn goal_form(plan: &CarePlan, today: NaiveDate, lists: &CodeLists) -> Form {
     Form::new(
         format!("care-goal:{}", plan.id),
