@@ -578,3 +578,19 @@ fn the_case_view_care_section_at_80_by_24() {
     assert!(s.contains("Next review       due 04/08/2025"), "{s}");
     insta::assert_snapshot!("case_view_care", s);
 }
+
+#[test]
+fn the_editor_stays_in_view_while_an_action_is_typed() {
+    let mut store = Store::open_in_memory().unwrap();
+    let f = fill(&mut store);
+    seed_plan(&mut store, &f.ama);
+    let mut app = app(store, &f.ama);
+    let mut t = terminal(80, 24);
+    open_zoe(&mut app, &mut t);
+    run(&mut app, &mut t, "pjaHousing<Tab>oth");
+    let s = screen(&t);
+    assert!(s.contains("› ▸ Back to college"), "{s}");
+    assert!(s.contains("New action towards “Back to college”"), "{s}");
+    assert!(s.contains("( ) Other agency"), "{s}");
+    insta::assert_snapshot!("care_plan_editor_adding_an_action", s);
+}

@@ -825,7 +825,9 @@ impl App {
         .areas(area);
         self.draw_title(frame, title);
         let theme = self.theme;
-        if let Some(of) = &mut self.form {
+        if self.draw_care_popup(frame, body, theme) {
+            // The editor with its small form over it (see `care_glue`).
+        } else if let Some(of) = &mut self.form {
             Self::draw_form(of, frame, body, theme);
         } else if self.care.is_some() {
             self.draw_care(frame, body, theme);

@@ -138,9 +138,10 @@ pub fn to_assessment(form: &mut Form, lists: &CodeLists) -> Option<AssessmentFor
 
 /// The form key a refusal's field lands at.
 pub fn field_of(name: &str) -> Option<String> {
-    Some(match name {
-        "needs" => "notes".to_string(),
-        "flag_review_date" => "flag_domains".to_string(),
-        other => other.to_string(),
-    })
+    match name {
+        // An unknown need domain cannot come from this form's fields: the status bar says it.
+        "needs" => None,
+        "flag_review_date" => Some("flag_domains".to_string()),
+        other => Some(other.to_string()),
+    }
 }

@@ -5,6 +5,7 @@
 
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
+use ratatui::widgets::{Block, Borders, Clear};
 use ratatui::Frame;
 
 use super::{App, FormPurpose, Msg, OpenForm, StatusKind};
@@ -702,6 +703,38 @@ impl App {
             Some(CareScreen::Editor(e)) => e.draw(frame, body, theme, &self.keymap),
             Some(CareScreen::Compare(c)) => c.draw(frame, body, theme, &self.keymap),
             None => return false,
+        }
+        true
+    }
+
+    /// Draws the editor with one of its small forms over the lower part, so the plan stays in
+    /// view while a goal, action or cost is typed. False when no such form is open.
+    pub(super) fn draw_care_popup(&mut self, frame: &mut Frame, body: Rect, theme: Theme) -> bool {
+        let small = self
+            .form
+            .as_ref()
+            .is_some_and(|of| matches!(&of.purpose, FormPurpose::Care(p) if p.is_small()));
+        if !small || self.care.is_none() || body.height < 12 {
+            return false;
+        }
+        self.draw_care(frame, body, theme);
+        let Some(of) = self.form.as_mut() else {
+            return true;
+        };
+        // Title, mode line, a gap, the fields, room for a wrapped message, the border; an open
+        // choice list scrolls within it.
+        let want = 3 + of.form.fields().len() as u16 + 4 + 1;
+        let h = want.min(body.height - 2);
+        let popup = Rect::new(body.x, body.y + body.height - h, body.width, h);
+        frame.render_widget(Clear, popup);
+        let block = Block::new()
+            .borders(Borders::TOP)
+            .border_style(theme.border());
+        let inner = block.inner(popup);
+        frame.render_widget(block, popup);
+        Self::draw_form(of, frame, inner, theme);
+        if let Some(d) = &of.offer {
+            Self::draw_offer(d, frame, inner, theme, &self.keymap);
         }
         true
     }

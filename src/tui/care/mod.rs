@@ -112,6 +112,21 @@ pub enum CarePurpose {
     },
 }
 
+impl CarePurpose {
+    /// The editor's own small forms, drawn over the editor rather than instead of it.
+    pub fn is_small(&self) -> bool {
+        matches!(
+            self,
+            CarePurpose::NewPlan { .. }
+                | CarePurpose::Goal { .. }
+                | CarePurpose::Action { .. }
+                | CarePurpose::BudgetItem { .. }
+                | CarePurpose::TargetDate { .. }
+                | CarePurpose::SupportLevel { .. }
+        )
+    }
+}
+
 /// A full-screen care screen over the case view.
 pub enum CareScreen {
     Editor(Box<PlanEditor>),

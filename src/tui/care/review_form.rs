@@ -117,7 +117,7 @@ pub fn field_of(form: &Form, name: &str) -> Option<String> {
     match name.strip_prefix(PROFILE) {
         Some("date") => Some("date".into()),
         Some(rest) => outcome_form::field_of(form, PROFILE, rest),
-        None if name == "goals" => Some("participants".into()),
+        None if name == "goals" => Some(progress_key(0).to_string()),
         None => Some(name.to_string()),
     }
 }
