@@ -40,10 +40,16 @@ pub enum Action {
     RestoreDraft,
     DiscardDraft,
     Reload,
+    // Intake (S §8.3–8.4).
+    NewReferral,
+    Triage,
+    Allocate,
+    OutreachTally,
+    RecordExit,
 }
 
 impl Action {
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 31] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -70,6 +76,11 @@ impl Action {
         Action::RestoreDraft,
         Action::DiscardDraft,
         Action::Reload,
+        Action::NewReferral,
+        Action::Triage,
+        Action::Allocate,
+        Action::OutreachTally,
+        Action::RecordExit,
     ];
 
     /// The name used in `keymap.toml`.
@@ -101,6 +112,11 @@ impl Action {
             Action::RestoreDraft => "restore_draft",
             Action::DiscardDraft => "discard_draft",
             Action::Reload => "reload",
+            Action::NewReferral => "new_referral",
+            Action::Triage => "triage",
+            Action::Allocate => "allocate",
+            Action::OutreachTally => "outreach_tally",
+            Action::RecordExit => "record_exit",
         }
     }
 
@@ -133,6 +149,11 @@ impl Action {
             Action::RestoreDraft => "Restore the saved draft",
             Action::DiscardDraft => "Discard the saved draft",
             Action::Reload => "Reload from the database",
+            Action::NewReferral => "New referral",
+            Action::Triage => "Triage the current episode",
+            Action::Allocate => "Allocate a key worker (and joint working)",
+            Action::OutreachTally => "Record an outreach tally",
+            Action::RecordExit => "Record the exit of the current episode",
         }
     }
 
@@ -159,6 +180,8 @@ pub enum Context {
     DraftOffer,
     Help,
     Palette,
+    /// The search before a new referral: typing a name, date of birth or reference.
+    ReferralSearch,
 }
 
 impl Context {
@@ -175,6 +198,7 @@ impl Context {
             Context::DraftOffer => "draft waiting",
             Context::Help => "help",
             Context::Palette => "command palette",
+            Context::ReferralSearch => "referral search",
         }
     }
 
@@ -182,7 +206,11 @@ impl Context {
     pub fn is_typing(self) -> bool {
         matches!(
             self,
-            Context::Editing | Context::Filter | Context::Help | Context::Palette
+            Context::Editing
+                | Context::Filter
+                | Context::Help
+                | Context::Palette
+                | Context::ReferralSearch
         )
     }
 }
@@ -716,6 +744,84 @@ fn defaults() -> Vec<Binding> {
             "decide later (the draft is kept)",
             "later",
             &[C::DraftOffer],
+        ),
+        // Intake (S §8.3–8.4): a referral and a tally from anywhere, the rest on a case.
+        b(
+            Action::NewReferral,
+            vec![Key::ch('n')],
+            "new referral: search for the young person, then the referral form",
+            "referral",
+            &[C::Caseload],
+        ),
+        b(
+            Action::NewReferral,
+            vec![Key::ch('n')],
+            "new referral: search for the young person, then the referral form",
+            "",
+            &[C::CaseView],
+        ),
+        b(
+            Action::OutreachTally,
+            vec![Key::ch('O')],
+            "outreach tally: young people counted, not registered",
+            "",
+            &[C::Caseload, C::CaseView],
+        ),
+        b(
+            Action::Triage,
+            vec![Key::ch('T')],
+            "triage the current episode",
+            "",
+            &[C::CaseView],
+        ),
+        b(
+            Action::Allocate,
+            vec![Key::ch('a')],
+            "allocate a key worker (and record joint working)",
+            "",
+            &[C::CaseView],
+        ),
+        b(
+            Action::RecordExit,
+            vec![Key::ch('x')],
+            "record the exit of the current episode",
+            "",
+            &[C::CaseView],
+        ),
+        b(
+            Action::Up,
+            vec![k(K::Up)],
+            "previous possible match",
+            "",
+            &[C::ReferralSearch],
+        ),
+        b(
+            Action::Down,
+            vec![k(K::Down)],
+            "next possible match",
+            "",
+            &[C::ReferralSearch],
+        ),
+        b(
+            Action::Open,
+            vec![k(K::Enter)],
+            "choose: a new episode for the highlighted young person, or a new young person",
+            "choose",
+            &[C::ReferralSearch],
+        ),
+        b(
+            Action::Back,
+            vec![k(K::Esc)],
+            "cancel the referral",
+            "cancel",
+            &[C::ReferralSearch],
+        ),
+        b(
+            Action::Help,
+            vec![k(K::F(1))],
+            "show the keys for this screen",
+            "help",
+            &[C::ReferralSearch],
         ),
         // Overlays.
         b(
