@@ -9,7 +9,8 @@ use casebook::domain::calendar::Calendar;
 use casebook::domain::clocks::DueKind;
 use casebook::domain::codes::CodeLists;
 use casebook::due::{due_list, DueEntry, DueFilter};
-use casebook::store::{caseload, intake, records, Store};
+use casebook::store::{caseload, drafts, intake, records, Store};
+use casebook::tui::caseload::Scope;
 use casebook::tui::{App, StatusKind};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -52,6 +53,13 @@ fn error_at(app: &App, key: &str) -> String {
         .error
         .clone()
         .unwrap_or_else(|| panic!("no message at {key}: {:?}", app.status()))
+}
+
+fn app_worker(app: &App) -> String {
+    casebook::store::people::worker_by_name(app.store(), "Ama Mensah")
+        .unwrap()
+        .unwrap()
+        .id
 }
 
 fn status_text(app: &App) -> String {
@@ -255,6 +263,30 @@ fn allocation_moves_the_case_onto_the_workers_caseload() {
         .find(|r| r.young_person_id == kwame)
         .unwrap();
     assert_eq!(row.key_worker_id.as_deref(), Some(f.ben.id.as_str()));
+    // Back to "My caseload" (Ama's): Kwame is no longer on it.
+    run(&mut app, &mut t, "t");
+    assert_eq!(app.caseload().scope(), Scope::Mine);
+    assert!(app.caseload().visible().all(|r| r.young_person_id != kwame));
+}
+
+#[test]
+fn a_closed_intake_form_keeps_its_draft_to_restore() {
+    let (mut app, mut t, _) = setup();
+    let zoe = id_of(app.store(), "Zoë");
+    run(&mut app, &mut t, "t/zoe<Enter><Enter>x<C-u>-1d<Esc><Esc>");
+    assert!(app.form().is_none());
+    run(&mut app, &mut t, "x");
+    assert!(app.has_draft_offer(), "{}", screen(&t));
+    run(&mut app, &mut t, "r");
+    assert_eq!(app.form().unwrap().date("date"), Some(d("2025-06-01")));
+    // Saved: the draft goes with it.
+    run(&mut app, &mut t, "<Tab>drug free<Enter><C-s>");
+    assert!(app.form().is_none(), "{}", status_text(&app));
+    assert_eq!(
+        records::episodes_of(app.store(), &zoe).unwrap()[0].exit_date,
+        Some(d("2025-06-01"))
+    );
+    assert_eq!(drafts::count(app.store(), &app_worker(&app)).unwrap(), 0);
 }
 
 #[test]
@@ -313,7 +345,7 @@ fn a_planned_exit_schedules_the_follow_ups() {
     run(&mut app, &mut t, "<Tab>drug free<Enter><C-s>");
     assert!(app.form().is_none(), "{}", status_text(&app));
     assert!(
-        status_text(&app).starts_with("Exit of 02/06/2025 saved (planned exit)"),
+        status_text(&app).starts_with("Exit of 02/06/2025 saved (planned)"),
         "{}",
         status_text(&app)
     );
@@ -325,8 +357,16 @@ fn a_planned_exit_schedules_the_follow_ups() {
     let at = |k: DueKind| due.iter().find(|e| e.kind == k).map(|e| e.due);
     assert_eq!(at(DueKind::FollowUp3Months), Some(d("2025-09-02")));
     assert_eq!(at(DueKind::FollowUp6Months), Some(d("2025-12-02")));
+    // The case view's timeline shows them.
     let s = screen(&t);
-    assert!(s.contains("Follow-up") || s.contains("follow-up"), "{s}");
+    assert!(
+        s.contains("Follow-up 3 months  —           … due 02/09/2025"),
+        "{s}"
+    );
+    assert!(
+        s.contains("Follow-up 6 months  —           … due 02/12/2025"),
+        "{s}"
+    );
 }
 
 #[test]

@@ -109,16 +109,16 @@ pub fn save(
     });
     match result {
         Ok(()) => {
-            let kind = match valid.planned {
-                Some(true) => "planned exit",
-                Some(false) => "unplanned exit",
-                None => "exit",
+            let date = super::ddmmyyyy(valid.date);
+            // The clocks decide the follow-ups' dates; the timeline shows them.
+            let message = match valid.planned {
+                Some(true) => format!(
+                    "Exit of {date} saved (planned): follow-ups at 3 and 6 months are on the \
+                     timeline"
+                ),
+                Some(false) => format!("Exit of {date} saved (unplanned)"),
+                None => format!("Exit of {date} saved"),
             };
-            let mut message = format!("Exit of {} saved ({kind})", super::ddmmyyyy(valid.date));
-            for n in &valid.notes {
-                message.push_str(" · ");
-                message.push_str(n);
-            }
             Outcome::Done(Done {
                 young_person_id: Some(young_person_id.to_string()),
                 message,
