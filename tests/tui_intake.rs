@@ -406,10 +406,23 @@ fn bad_referrals_show_the_message_at_the_field_and_write_nothing() {
 #[test]
 fn a_referral_outside_the_service_ages_is_accepted_with_a_note() {
     let (mut app, mut t, _) = setup();
+    run(&mut app, &mut t, "nSam Okafor 01/01/1999<Enter><Tab>");
+    // The note shows while the form is open, before saving.
+    let status = app.status().expect("a note");
+    assert_eq!(status.kind, StatusKind::Warning);
+    assert_eq!(
+        status.text,
+        "Aged 26 on the referral date: outside 11–24, accepted (nobody is refused)"
+    );
+    assert!(
+        screen(&t).contains("! Aged 26 on the referral date"),
+        "{}",
+        screen(&t)
+    );
     run(
         &mut app,
         &mut t,
-        "nSam Okafor 01/01/1999<Enter><Tab><Tab><Tab><Tab><Tab><Tab><Tab>self-ref<Enter><C-s>",
+        "<Tab><Tab><Tab><Tab><Tab><Tab>self-ref<Enter><C-s>",
     );
     assert!(app.form().is_none(), "{}", status_text(&app));
     let status = app.status().unwrap();

@@ -339,7 +339,16 @@ impl App {
                 };
             }
             let event = match &of.purpose {
-                FormPurpose::Intake(p) => intake::handle_key(p, &mut of.form, k, action),
+                FormPurpose::Intake(p) => {
+                    let ev = intake::handle_key(p, &mut of.form, k, action);
+                    if let Some(text) = intake::live_note(p, &of.form) {
+                        self.status = Some(Status {
+                            kind: StatusKind::Warning,
+                            text,
+                        });
+                    }
+                    ev
+                }
                 _ => of.form.handle_key(k, action),
             };
             return match event {

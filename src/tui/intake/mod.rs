@@ -206,6 +206,15 @@ pub fn handle_key(
     form.handle_key(k, action)
 }
 
+/// A note to keep in view while the form is open, though nothing is wrong: a referral's age
+/// outside the service's 11–24 (accepted: nobody is refused, S §11.2).
+pub fn live_note(purpose: &Purpose, form: &Form) -> Option<String> {
+    match purpose {
+        Purpose::Referral { .. } => referral::age_note(form),
+        _ => None,
+    }
+}
+
 /// Checks the open form and saves it in one transaction. On a refusal the problems are at the
 /// fields and nothing is written.
 pub fn save(

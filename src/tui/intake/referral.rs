@@ -7,9 +7,13 @@ use serde_json::json;
 
 use super::search::read_typed;
 use super::{place_problems, same_name, write_failed, Done, Outcome};
+use crate::domain::calendar::age_on;
 use crate::domain::codes::CodeLists;
-use crate::domain::intake::{validate_referral, ReferralForm};
+use crate::domain::intake::{
+    validate_referral, ReferralForm, OLDEST_PLAUSIBLE_AGE, SERVICE_AGES, YOUNGEST_PLAUSIBLE_AGE,
+};
 use crate::domain::record::YoungPerson;
+use crate::domain::validate::parse_date;
 use crate::store::{drafts, intake as store_intake, Store};
 use crate::tui::case_view::Section;
 use crate::tui::codes;
@@ -112,6 +116,22 @@ pub fn new_form(
         ],
         today,
     )
+}
+
+/// The note for an age on the referral date outside the service's ages (ages so far out that
+/// the date of birth is surely mistyped are the domain's problem, shown on saving).
+pub fn age_note(form: &Form) -> Option<String> {
+    let dob = parse_date(&form.text("date_of_birth")?).ok()?;
+    let referred = form.date("referral_date")?;
+    let age = age_on(dob, referred)?;
+    let plausible = YOUNGEST_PLAUSIBLE_AGE..=OLDEST_PLAUSIBLE_AGE;
+    (plausible.contains(&age) && !SERVICE_AGES.contains(&age)).then(|| {
+        format!(
+            "Aged {age} on the referral date: outside {}–{}, accepted (nobody is refused)",
+            SERVICE_AGES.start(),
+            SERVICE_AGES.end()
+        )
+    })
 }
 
 /// The domain's referral form from what was typed.
