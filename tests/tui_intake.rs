@@ -106,9 +106,11 @@ fn a_referral_for_a_known_young_person_adds_an_episode_under_them() {
     assert_eq!(caseload::caseload(app.store()).unwrap().len(), 6);
     // Her case opens, and the triage clock runs from the referral.
     assert_eq!(app.case().unwrap().model.person.id, priya);
-    assert!(dues(app.store(), &priya)
-        .iter()
-        .any(|e| e.kind == DueKind::Triage));
+    let triage = dues(app.store(), &priya)
+        .into_iter()
+        .find(|e| e.kind == DueKind::Triage)
+        .expect("the triage is due");
+    assert!(triage.due >= d(TODAY));
     let row = app
         .caseload()
         .rows()
@@ -116,6 +118,12 @@ fn a_referral_for_a_known_young_person_adds_an_episode_under_them() {
         .find(|r| r.young_person_id == priya)
         .unwrap();
     assert_eq!(row.episode.as_ref().unwrap().referral_date, d(TODAY));
+    // On the whole team's caseload (nobody is allocated yet) at the referred stage; her next
+    // due there is the outcome profile overdue from her last episode, earlier than the triage.
+    run(&mut app, &mut t, "<Esc>t");
+    let s = screen(&t);
+    let line = s.lines().find(|l| l.contains("Priya")).unwrap_or_default();
+    assert!(line.contains("referred"), "{s}");
 }
 
 #[test]
@@ -186,6 +194,11 @@ fn a_full_triage_starts_the_assessment_clock() {
     assert!(dues(app.store(), &kwame)
         .iter()
         .all(|e| e.kind != DueKind::Triage));
+    // The caseload's next due for him is now the assessment.
+    run(&mut app, &mut t, "<Esc>");
+    let s = screen(&t);
+    let line = s.lines().find(|l| l.contains("Kwame")).unwrap_or_default();
+    assert!(line.contains("09/06 assessment"), "{s}");
 }
 
 #[test]
