@@ -531,3 +531,24 @@ fn exit_form_at_80_by_24() {
     run(&mut app, &mut t, "t/zoe<Enter><Enter>x<Tab>");
     insta::assert_snapshot!("exit_form", screen(&t));
 }
+
+#[test]
+fn intake_keys_say_why_when_the_episode_cannot_take_them() {
+    let (mut app, mut t, _) = setup();
+    run(&mut app, &mut t, "t/zoe<Enter><Enter>T");
+    assert!(app.form().is_none());
+    assert_eq!(
+        status_text(&app),
+        "This episode was triaged on 02/05/2025: one triage per episode"
+    );
+    // Priya's last episode ended in April: no exit, no allocation until a new referral.
+    run(&mut app, &mut t, "<Esc><Esc>/priya<Enter><Enter>x");
+    assert!(app.form().is_none());
+    assert_eq!(
+        status_text(&app),
+        "Priya Shah's last episode ended on 11/04/2025: take a new referral (n) first"
+    );
+    run(&mut app, &mut t, "a");
+    assert!(app.form().is_none());
+    assert!(status_text(&app).contains("take a new referral"));
+}

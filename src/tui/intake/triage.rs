@@ -17,8 +17,13 @@ use crate::tui::form::{Field, Form, SHORT_MAX};
 
 const LONG_MAX: usize = 4000;
 
-/// The substance rows: the form's key prefix and the row's name.
-const ROWS: [(&str, &str); 3] = [("s1", "Primary"), ("s2", "Second"), ("s3", "Other")];
+/// The substance rows' keys (primary, secondary, other): substance, route, frequency and age
+/// of first use, in the order of the domain's `SubstanceForm`.
+const ROW_KEYS: [[&str; 4]; 3] = [
+    ["s1_substance", "s1_route", "s1_frequency", "s1_age"],
+    ["s2_substance", "s2_route", "s2_frequency", "s2_age"],
+    ["s3_substance", "s3_route", "s3_frequency", "s3_age"],
+];
 
 /// The draft key of an episode's triage.
 pub fn form_key(episode_id: &str) -> String {
@@ -55,12 +60,7 @@ pub fn new_form(case: &CaseModel, e: &Episode, today: NaiveDate, lists: &CodeLis
             "Other first use",
         ],
     ];
-    let keys: [[&'static str; 4]; 3] = [
-        ["s1_substance", "s1_route", "s1_frequency", "s1_age"],
-        ["s2_substance", "s2_route", "s2_frequency", "s2_age"],
-        ["s3_substance", "s3_route", "s3_frequency", "s3_age"],
-    ];
-    for (k, l) in keys.iter().zip(substance_labels.iter()) {
+    for (k, l) in ROW_KEYS.iter().zip(substance_labels.iter()) {
         fields.push(Field::choice(
             k[0],
             l[0],
@@ -147,11 +147,6 @@ fn field_of(f: &str) -> Option<&'static str> {
     if f == "substances" {
         return Some("no_substances");
     }
-    const ROW_KEYS: [[&str; 4]; 3] = [
-        ["s1_substance", "s1_route", "s1_frequency", "s1_age"],
-        ["s2_substance", "s2_route", "s2_frequency", "s2_age"],
-        ["s3_substance", "s3_route", "s3_frequency", "s3_age"],
-    ];
     let parts = ["substance", "route", "frequency", "age_first_use"];
     for (i, row) in ROW_KEYS.iter().enumerate() {
         for (j, part) in parts.iter().enumerate() {
@@ -175,13 +170,13 @@ fn field_of(f: &str) -> Option<&'static str> {
 fn read(form: &Form) -> TriageForm {
     let text = |k: &str| form.text(k).unwrap_or_default();
     let code = |k: &str| form.choice(k).unwrap_or_default();
-    let substances = ROWS
+    let substances = ROW_KEYS
         .iter()
-        .map(|(p, _)| SubstanceForm {
-            substance: code(&format!("{p}_substance")),
-            route: code(&format!("{p}_route")),
-            frequency: code(&format!("{p}_frequency")),
-            age_first_use: text(&format!("{p}_age")),
+        .map(|[substance, route, frequency, age]| SubstanceForm {
+            substance: code(substance),
+            route: code(route),
+            frequency: code(frequency),
+            age_first_use: text(age),
         })
         .collect();
     let flag = NewFlagForm {
@@ -272,5 +267,26 @@ pub fn save(
             })
         }
         Err(e) => write_failed(form, e, field_of),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_domains_field_names_find_the_forms_fields() {
+        assert_eq!(field_of("date"), Some("date"));
+        assert_eq!(field_of("substances[0].substance"), Some("s1_substance"));
+        assert_eq!(field_of("substances[1].route"), Some("s2_route"));
+        assert_eq!(field_of("substances[2].age_first_use"), Some("s3_age"));
+        assert_eq!(field_of("substances"), Some("no_substances"));
+        assert_eq!(field_of("flags_to_raise[0].action"), Some("flag_action"));
+        assert_eq!(
+            field_of("flags_to_raise[0].review_date"),
+            Some("flag_review")
+        );
+        assert_eq!(field_of("episode"), None, "shown in the status bar instead");
+        assert_eq!(field_of("substances[3].route"), None);
     }
 }
