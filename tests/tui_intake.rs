@@ -73,13 +73,14 @@ fn a_referral_for_a_known_young_person_adds_an_episode_under_them() {
     run(&mut app, &mut t, "npriya shah");
     let s = screen(&t);
     assert!(s.contains("Priya Shah"), "{s}");
-    assert!(s.contains("no open episode"), "{s}");
-    assert!(s.contains("same name"), "{s}");
+    let line = s.lines().find(|l| l.contains("Priya Shah")).expect(&s);
+    assert!(line.contains("none open"), "{s}");
+    assert!(line.contains("same name"), "{s}");
     // Down to her, Enter: the referral form, her details filled in.
     run(&mut app, &mut t, "<Down><Enter>");
     let form = app.form().expect("the referral form");
     assert_eq!(form.text("given_name").as_deref(), Some("Priya"));
-    assert_eq!(form.text("date_of_birth").as_deref(), Some("2006-09-09"));
+    assert_eq!(form.text("date_of_birth").as_deref(), Some("09/09/2006"));
     assert_eq!(form.text("postcode_district").as_deref(), Some("SO14"));
     // To the source (the eighth field), pick School or college, save.
     run(
@@ -551,4 +552,22 @@ fn intake_keys_say_why_when_the_episode_cannot_take_them() {
     run(&mut app, &mut t, "a");
     assert!(app.form().is_none());
     assert!(status_text(&app).contains("take a new referral"));
+}
+
+#[test]
+fn the_search_finds_by_date_of_birth_and_by_reference() {
+    let (mut app, mut t, _) = setup();
+    run(&mut app, &mut t, "n28/02/2009");
+    let s = screen(&t);
+    let line = s.lines().find(|l| l.contains("Zoë Hart")).expect(&s);
+    assert!(line.contains("same date of birth"), "{s}");
+    assert!(line.contains(" open "), "{s}");
+    run(&mut app, &mut t, "<Esc>nYP-FG3T0-6C1AZ");
+    let s = screen(&t);
+    let line = s.lines().find(|l| l.contains("Priya Shah")).expect(&s);
+    assert!(line.contains("same reference"), "{s}");
+    assert!(line.contains("none open"), "{s}");
+    // Nobody: only a new young person to choose.
+    run(&mut app, &mut t, "<Esc>nxanthe quill");
+    assert!(screen(&t).contains("Nobody on record matches what is typed."));
 }

@@ -55,7 +55,17 @@ pub fn new_form(
     lists: &CodeLists,
 ) -> Form {
     let start = match person {
-        Some(p) => ReferralForm::for_known(p),
+        Some(p) => {
+            // Dates as the worker types them (the domain gives them as YYYY-MM-DD).
+            let shown =
+                |iso: String| parse_date(&iso).map_or(iso, |d| d.format("%d/%m/%Y").to_string());
+            let known = ReferralForm::for_known(p);
+            ReferralForm {
+                date_of_birth: shown(known.date_of_birth.clone()),
+                consent_date: shown(known.consent_date.clone()),
+                ..known
+            }
+        }
         None => {
             let t = read_typed(typed);
             ReferralForm {

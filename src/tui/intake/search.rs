@@ -240,7 +240,25 @@ impl ReferralSearch {
             cursor_x.min(area.right().saturating_sub(1)),
             area.y + 3,
         ));
-        let top = area.y + 5;
+        let mut top = area.y + 5;
+        if !self.matches.is_empty() {
+            frame.buffer_mut().set_line(
+                x,
+                top,
+                &Line::styled(
+                    truncate(
+                        &format!(
+                            "  {:<20} {:<11} {:<10}  {:<9}  Why",
+                            "Name", "Reference", "Born", "Episode"
+                        ),
+                        w,
+                    ),
+                    theme.dim(),
+                ),
+                w as u16,
+            );
+            top += 1;
+        }
         let rows = area.bottom().saturating_sub(top) as usize;
         let mut lines: Vec<(String, bool, bool)> = Vec::new(); // (text, open episode, selected)
         lines.push((
@@ -257,16 +275,13 @@ impl ReferralSearch {
                 .chain(m.also.iter().copied())
                 .map(|r| r.describe())
                 .collect();
-            let open = if m.open_episode {
-                "open episode"
-            } else {
-                "no open episode"
-            };
-            let name = truncate(&p.display_name(), 22);
+            let open = if m.open_episode { "open" } else { "none open" };
+            let name = truncate(&p.display_name(), 20);
+            // As the caseload shows references: without the "YP-" every one has.
+            let reference = p.reference.strip_prefix("YP-").unwrap_or(&p.reference);
             lines.push((
                 format!(
-                    "  {name:<22} {:<13} {dob:<10}  {open:<15}  {}",
-                    p.reference,
+                    "  {name:<20} {reference:<11} {dob:<10}  {open:<9}  {}",
                     why.join(", ")
                 ),
                 m.open_episode,
