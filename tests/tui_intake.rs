@@ -289,6 +289,11 @@ fn a_closed_intake_form_keeps_its_draft_to_restore() {
     let zoe = id_of(app.store(), "Zoë");
     run(&mut app, &mut t, "t/zoe<Enter><Enter>x<C-u>-1d<Esc><Esc>");
     assert!(app.form().is_none());
+    assert!(
+        !app.case().unwrap().model.draft_waiting,
+        "not a contact draft"
+    );
+    assert!(!screen(&t).contains("contact draft"), "{}", screen(&t));
     run(&mut app, &mut t, "x");
     assert!(app.has_draft_offer(), "{}", screen(&t));
     run(&mut app, &mut t, "r");

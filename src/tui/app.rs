@@ -628,7 +628,8 @@ impl App {
                     .ok()
                     .flatten()
                     .is_some();
-                if let Some(cv) = &mut self.case {
+                // The case view's draft note is about the contact form's draft only.
+                if let (Some(cv), FormPurpose::Contact { .. }) = (&mut self.case, &of.purpose) {
                     cv.model.draft_waiting = kept;
                 }
                 kept.then(|| {
@@ -665,7 +666,7 @@ impl App {
             Msg::DiscardDraft => {
                 let of = self.form.as_mut()?;
                 of.offer = None;
-                if let Some(cv) = &mut self.case {
+                if let (Some(cv), FormPurpose::Contact { .. }) = (&mut self.case, &of.purpose) {
                     cv.model.draft_waiting = false;
                 }
                 match drafts::discard(&self.store, &worker, &of.form.key) {
