@@ -97,7 +97,7 @@ fn assessment_script(dash: &str) -> String {
         .list(ListName::NeedDomains)
         .active()
         .count();
-    let mut s = String::from("a<Tab>Sleeping badly");
+    let mut s = String::from("A<Tab>Sleeping badly");
     s.push_str(&"<Tab>".repeat(needs));
     for _ in 0..5 {
         s.push_str("low<Enter><Tab>");
@@ -498,7 +498,7 @@ fn the_assessment_form_at_80_by_24() {
     let mut app = app(store, &f.ama);
     let mut t = terminal(80, 24);
     open_zoe(&mut app, &mut t);
-    run(&mut app, &mut t, "a");
+    run(&mut app, &mut t, "A");
     insta::assert_snapshot!("assessment_form", screen(&t));
 }
 

@@ -25,7 +25,7 @@ use crate::domain::intake::{
     ValidTriage,
 };
 use crate::domain::record::{
-    fold_name, Episode, RiskFlag, Role, SubstanceUse, Worker, YoungPerson,
+    fold_name, Episode, OutreachTally, RiskFlag, Role, SubstanceUse, Worker, YoungPerson,
 };
 use crate::domain::validate::{Invalid, Problems};
 
@@ -731,6 +731,30 @@ pub fn record_brief_intervention(
 /// Records an outreach tally counted by the transaction's actor. Returns its ID.
 pub fn record_outreach_tally(tx: &Tx, t: &ValidOutreachTally) -> Result<String> {
     records::add_outreach_tally(tx, &t.tally(tx.actor()))
+}
+
+/// The outreach tallies counted on `day` (entered-in-error ones left out), in the order they
+/// were recorded: what the tally screen shows back to the worker.
+pub fn outreach_tallies_on(store: &Store, day: NaiveDate) -> Result<Vec<OutreachTally>> {
+    let mut stmt = store.conn().prepare_cached(
+        "SELECT id, date, setting, count, age_band, gender, brief_intervention, worker_id
+         FROM outreach_tallies WHERE date = ?1 AND in_error_at IS NULL
+         ORDER BY created_at, rowid",
+    )?;
+    let rows = stmt.query_map([date(day)], |r| {
+        let d: String = r.get(1)?;
+        Ok(OutreachTally {
+            id: r.get(0)?,
+            date: parse_date(&d).unwrap_or(day),
+            setting: r.get(2)?,
+            count: u32::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
+            age_band: r.get(4)?,
+            gender: r.get(5)?,
+            brief_intervention: r.get(6)?,
+            worker_id: r.get(7)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Records an episode's exit (date and reason). Refused on an episode already exited, or

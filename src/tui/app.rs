@@ -22,6 +22,7 @@ use super::contact_form;
 use super::due::{next_due_by_person, person_next_due};
 use super::form::{truncate, Form, FormEvent};
 use super::help::Help;
+use super::intake;
 use super::keymap::{Action, Context, KeyMap};
 use super::palette::{Command, Palette, PaletteOutcome};
 use super::text_line::Edit;
@@ -76,6 +77,8 @@ pub enum Msg {
     Status(StatusKind, String),
     /// The care screens: assessment, care plan, review, versions, outcomes.
     Care(CareMsg),
+    /// Open an intake screen (referral search, referral, triage, allocation, tally, exit).
+    OpenIntake(intake::Open),
 }
 
 /// What an open form is for.
@@ -86,6 +89,7 @@ enum FormPurpose {
         episode_id: Option<String>,
     },
     Care(CarePurpose),
+    Intake(intake::Purpose),
 }
 
 struct OpenForm {
@@ -114,6 +118,8 @@ pub struct App {
     /// A care screen (plan editor, versions) over the case view.
     care: Option<CareScreen>,
     form: Option<OpenForm>,
+    /// The search step of a new referral, while it is open.
+    search: Option<intake::ReferralSearch>,
     overlay: Option<Overlay>,
     status: Option<Status>,
     quit: bool,
@@ -159,6 +165,7 @@ impl App {
             case: None,
             care: None,
             form: None,
+            search: None,
             overlay: None,
             status,
             quit: false,
@@ -215,6 +222,7 @@ impl App {
         let mut c = match &self.overlay {
             Some(Overlay::Help(_)) => vec![Context::Help],
             Some(Overlay::Palette(_)) => vec![Context::Palette],
+            None if self.search.is_some() => vec![Context::ReferralSearch],
             None => match (&self.form, &self.case) {
                 (Some(f), _) if f.offer.is_some() => vec![Context::DraftOffer, Context::Global],
                 (Some(f), _) if f.form.is_editing() => vec![Context::Editing],
@@ -323,6 +331,21 @@ impl App {
             }
             return None;
         }
+        if let Some(search) = &mut self.search {
+            return match search.key(k, action, &self.store) {
+                intake::SearchOutcome::Stay => None,
+                intake::SearchOutcome::Close => {
+                    self.search = None;
+                    None
+                }
+                intake::SearchOutcome::Choose(existing) => {
+                    let typed = search.text().to_string();
+                    Some(Msg::OpenIntake(intake::Open::Referral { existing, typed }))
+                }
+                intake::SearchOutcome::Refuse(text) => Some(Msg::Status(StatusKind::Warning, text)),
+                intake::SearchOutcome::NotMine => self.global(action, contexts),
+            };
+        }
         if let Some(of) = &mut self.form {
             if of.offer.is_some() {
                 return match action {
@@ -332,7 +355,20 @@ impl App {
                     other => self.global(other, contexts),
                 };
             }
-            return match of.form.handle_key(k, action) {
+            let event = match &of.purpose {
+                FormPurpose::Intake(p) => {
+                    let ev = intake::handle_key(p, &mut of.form, k, action);
+                    if let Some(text) = intake::live_note(p, &of.form) {
+                        self.status = Some(Status {
+                            kind: StatusKind::Warning,
+                            text,
+                        });
+                    }
+                    ev
+                }
+                _ => of.form.handle_key(k, action),
+            };
+            return match event {
                 FormEvent::Changed => Some(Msg::SaveDraft),
                 FormEvent::Save => Some(Msg::SaveForm),
                 FormEvent::Close => Some(Msg::CloseForm),
@@ -413,6 +449,11 @@ impl App {
                 None
             }
             Action::Quit => Some(Msg::Quit),
+            Action::NewReferral => Some(Msg::OpenIntake(intake::Open::ReferralSearch)),
+            Action::OutreachTally => Some(Msg::OpenIntake(intake::Open::Outreach)),
+            Action::Triage => Some(Msg::OpenIntake(intake::Open::Triage)),
+            Action::Allocate => Some(Msg::OpenIntake(intake::Open::Allocation)),
+            Action::RecordExit => Some(Msg::OpenIntake(intake::Open::Exit)),
             _ => None,
         }
     }
@@ -478,6 +519,9 @@ impl App {
             Some(Overlay::Help(h)) => return h.paste(text),
             Some(Overlay::Palette(p)) => return p.paste(text),
             None => {}
+        }
+        if let Some(search) = &mut self.search {
+            return search.paste(text, &self.store);
         }
         if let Some(of) = &mut self.form {
             if of.offer.is_some() {
@@ -610,7 +654,7 @@ impl App {
                     .ok()
                     .flatten()
                     .is_some();
-                // Only the contact form's draft is flagged in the case summary.
+                // The case view's draft note is about the contact form's draft only.
                 if let (Some(cv), FormPurpose::Contact { .. }) = (&mut self.case, &of.purpose) {
                     cv.model.draft_waiting = kept;
                 }
@@ -660,6 +704,7 @@ impl App {
                 let of = self.form.as_mut()?;
                 match of.purpose.clone() {
                     FormPurpose::Care(p) => self.save_care_form(p),
+                    FormPurpose::Intake(p) => self.save_intake(p),
                     FormPurpose::Contact {
                         young_person_id,
                         episode_id,
@@ -784,6 +829,82 @@ impl App {
                 None
             }
             Msg::Care(m) => self.update_care(m),
+            Msg::OpenIntake(what) => self.open_intake(what),
+        }
+    }
+
+    /// Opens an intake screen: the referral search, or one of the intake forms (with its
+    /// draft offered, as every form does).
+    fn open_intake(&mut self, what: intake::Open) -> Option<Msg> {
+        if self.form.is_some() {
+            return Some(Msg::Status(
+                StatusKind::Warning,
+                "Close the form first (Esc); its draft is kept".into(),
+            ));
+        }
+        let case = self.case.as_ref().map(|cv| &cv.model);
+        match intake::open(what, &self.store, case, &self.codes, self.today()) {
+            Ok(intake::Opened::Search(s)) => {
+                self.search = Some(s);
+                None
+            }
+            Ok(intake::Opened::Form(form, purpose)) => {
+                self.search = None;
+                let offer = drafts::load(&self.store, &self.ctx.worker.id, &form.key)
+                    .ok()
+                    .flatten();
+                self.form = Some(OpenForm {
+                    form,
+                    purpose: FormPurpose::Intake(purpose),
+                    offer,
+                });
+                None
+            }
+            Err(text) => Some(Msg::Status(StatusKind::Warning, text)),
+        }
+    }
+
+    /// Saves an intake form; after a referral the new episode's case opens.
+    fn save_intake(&mut self, purpose: intake::Purpose) -> Option<Msg> {
+        let now = self.ctx.clock.now();
+        let worker = self.ctx.worker.id.clone();
+        let of = self.form.as_mut()?;
+        match intake::save(
+            &mut self.store,
+            &mut of.form,
+            &purpose,
+            &worker,
+            now,
+            &self.codes,
+        ) {
+            intake::Outcome::Invalid(text) | intake::Outcome::Failed(text) => {
+                Some(Msg::Status(StatusKind::Error, text))
+            }
+            intake::Outcome::Done(done) => {
+                self.form = done.next_form.map(|form| OpenForm {
+                    form,
+                    purpose: FormPurpose::Intake(purpose),
+                    offer: None,
+                });
+                let kind = if done.warning {
+                    StatusKind::Warning
+                } else {
+                    StatusKind::Info
+                };
+                if let Some(id) = done.young_person_id {
+                    if done.open_case {
+                        let _ = self.update(Msg::OpenCase(id.clone()));
+                    }
+                    self.process(Msg::Written {
+                        young_person_id: id,
+                        message: String::new(),
+                    });
+                    if let Some(cv) = &mut self.case {
+                        cv.set_section(done.section);
+                    }
+                }
+                Some(Msg::Status(kind, done.message))
+            }
         }
     }
 
@@ -825,7 +946,9 @@ impl App {
         .areas(area);
         self.draw_title(frame, title);
         let theme = self.theme;
-        if self.draw_care_popup(frame, body, theme) {
+        if let Some(s) = &self.search {
+            s.draw(frame, body, theme, &self.keymap);
+        } else if self.draw_care_popup(frame, body, theme) {
             // The editor with its small form over it (see `care_glue`).
         } else if let Some(of) = &mut self.form {
             Self::draw_form(of, frame, body, theme);
@@ -850,7 +973,9 @@ impl App {
     }
 
     fn draw_title(&self, frame: &mut Frame, area: Rect) {
-        let what = if let Some(of) = &self.form {
+        let what = if self.search.is_some() {
+            "New referral".to_string()
+        } else if let Some(of) = &self.form {
             of.form.name.clone()
         } else if let Some(t) = self.care_title() {
             t

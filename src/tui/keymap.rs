@@ -60,10 +60,16 @@ pub enum Action {
     EarlierTo,
     LaterTo,
     SetSupportLevel,
+    // Intake (S §8.3–8.4).
+    NewReferral,
+    Triage,
+    Allocate,
+    OutreachTally,
+    RecordExit,
 }
 
 impl Action {
-    pub const ALL: [Action; 46] = [
+    pub const ALL: [Action; 51] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -110,6 +116,11 @@ impl Action {
         Action::EarlierTo,
         Action::LaterTo,
         Action::SetSupportLevel,
+        Action::NewReferral,
+        Action::Triage,
+        Action::Allocate,
+        Action::OutreachTally,
+        Action::RecordExit,
     ];
 
     /// The name used in `keymap.toml`.
@@ -161,6 +172,11 @@ impl Action {
             Action::EarlierTo => "earlier_to",
             Action::LaterTo => "later_to",
             Action::SetSupportLevel => "set_support_level",
+            Action::NewReferral => "new_referral",
+            Action::Triage => "triage",
+            Action::Allocate => "allocate",
+            Action::OutreachTally => "outreach_tally",
+            Action::RecordExit => "record_exit",
         }
     }
 
@@ -213,6 +229,11 @@ impl Action {
             Action::EarlierTo => "Compare to an earlier version",
             Action::LaterTo => "Compare to a later version",
             Action::SetSupportLevel => "Change the care plan's level of support",
+            Action::NewReferral => "New referral",
+            Action::Triage => "Triage the current episode",
+            Action::Allocate => "Allocate a key worker (and joint working)",
+            Action::OutreachTally => "Record an outreach tally",
+            Action::RecordExit => "Record the exit of the current episode",
         }
     }
 
@@ -243,6 +264,8 @@ pub enum Context {
     CarePlan,
     /// Comparing two versions of a care plan.
     Compare,
+    /// The search before a new referral: typing a name, date of birth or reference.
+    ReferralSearch,
 }
 
 impl Context {
@@ -261,6 +284,7 @@ impl Context {
             Context::Palette => "command palette",
             Context::CarePlan => "care plan",
             Context::Compare => "comparing versions",
+            Context::ReferralSearch => "referral search",
         }
     }
 
@@ -268,7 +292,11 @@ impl Context {
     pub fn is_typing(self) -> bool {
         matches!(
             self,
-            Context::Editing | Context::Filter | Context::Help | Context::Palette
+            Context::Editing
+                | Context::Filter
+                | Context::Help
+                | Context::Palette
+                | Context::ReferralSearch
         )
     }
 }
@@ -803,6 +831,84 @@ fn defaults() -> Vec<Binding> {
             "later",
             &[C::DraftOffer],
         ),
+        // Intake (S §8.3–8.4): a referral and a tally from anywhere, the rest on a case.
+        b(
+            Action::NewReferral,
+            vec![Key::ch('n')],
+            "new referral: search for the young person, then the referral form",
+            "referral",
+            &[C::Caseload],
+        ),
+        b(
+            Action::NewReferral,
+            vec![Key::ch('n')],
+            "new referral: search for the young person, then the referral form",
+            "",
+            &[C::CaseView],
+        ),
+        b(
+            Action::OutreachTally,
+            vec![Key::ch('O')],
+            "outreach tally: young people counted, not registered",
+            "",
+            &[C::Caseload, C::CaseView],
+        ),
+        b(
+            Action::Triage,
+            vec![Key::ch('T')],
+            "triage the current episode",
+            "",
+            &[C::CaseView],
+        ),
+        b(
+            Action::Allocate,
+            vec![Key::ch('a')],
+            "allocate a key worker (and record joint working)",
+            "",
+            &[C::CaseView],
+        ),
+        b(
+            Action::RecordExit,
+            vec![Key::ch('x')],
+            "record the exit of the current episode",
+            "",
+            &[C::CaseView],
+        ),
+        b(
+            Action::Up,
+            vec![k(K::Up)],
+            "previous possible match",
+            "",
+            &[C::ReferralSearch],
+        ),
+        b(
+            Action::Down,
+            vec![k(K::Down)],
+            "next possible match",
+            "",
+            &[C::ReferralSearch],
+        ),
+        b(
+            Action::Open,
+            vec![k(K::Enter)],
+            "choose: a new episode for the highlighted young person, or a new young person",
+            "choose",
+            &[C::ReferralSearch],
+        ),
+        b(
+            Action::Back,
+            vec![k(K::Esc)],
+            "cancel the referral",
+            "cancel",
+            &[C::ReferralSearch],
+        ),
+        b(
+            Action::Help,
+            vec![k(K::F(1))],
+            "show the keys for this screen",
+            "help",
+            &[C::ReferralSearch],
+        ),
         // Overlays.
         b(
             Action::Back,
@@ -828,7 +934,7 @@ fn defaults() -> Vec<Binding> {
         // Care plans, assessments, reviews and outcomes (see `tui::care`).
         b(
             Action::AddAssessment,
-            vec![Key::ch('a')],
+            vec![Key::ch('A')],
             "record a comprehensive assessment (DASH 14+ raises the MARAC flag)",
             "",
             &[C::CaseView],

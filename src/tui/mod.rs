@@ -15,6 +15,7 @@ pub mod contact_form;
 pub mod due;
 pub mod form;
 pub mod help;
+pub mod intake;
 pub mod keymap;
 pub mod palette;
 pub mod text_line;

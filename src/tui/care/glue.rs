@@ -733,9 +733,6 @@ impl App {
         let inner = block.inner(popup);
         frame.render_widget(block, popup);
         Self::draw_form(of, frame, inner, theme);
-        if let Some(d) = &of.offer {
-            Self::draw_offer(d, frame, inner, theme, &self.keymap);
-        }
         true
     }
 
