@@ -594,3 +594,28 @@ fn the_editor_stays_in_view_while_an_action_is_typed() {
     assert!(s.contains("( ) Other agency"), "{s}");
     insta::assert_snapshot!("care_plan_editor_adding_an_action", s);
 }
+
+/// Screens are added in parallel: a key bound twice where it applies would silently do only
+/// one of its two jobs.
+#[test]
+fn no_key_does_two_things_in_one_place() {
+    let map = casebook::tui::keymap::KeyMap::default();
+    let b = map.bindings();
+    for (i, x) in b.iter().enumerate() {
+        for y in &b[i + 1..] {
+            if x.action == y.action {
+                continue;
+            }
+            for ctx in x.contexts.iter().filter(|c| y.contexts.contains(c)) {
+                for k in x.keys.iter().filter(|k| y.keys.contains(k)) {
+                    panic!(
+                        "{k} is both {} and {} in the {}",
+                        x.action.name(),
+                        y.action.name(),
+                        ctx.label()
+                    );
+                }
+            }
+        }
+    }
+}
