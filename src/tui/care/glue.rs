@@ -677,21 +677,7 @@ impl App {
             Err(e) => {
                 let of = self.form.as_mut()?;
                 let form = &mut of.form;
-                let snapshot_form: &Form = form;
-                let keys: Vec<(String, Option<String>)> = e
-                    .downcast_ref::<crate::domain::validate::Invalid>()
-                    .map(|inv| {
-                        inv.0
-                            .iter()
-                            .map(|fe| (fe.field.clone(), field_of.key(snapshot_form, &fe.field)))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let text = show_refusal(form, &e, |name| {
-                    keys.iter()
-                        .find(|(n, _)| n == name)
-                        .and_then(|(_, k)| k.clone())
-                });
+                let text = show_refusal(form, &e, |f, name| field_of.key(f, name));
                 Some(Msg::Status(StatusKind::Error, text))
             }
         }

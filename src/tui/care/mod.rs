@@ -152,19 +152,25 @@ pub fn intern(s: String) -> &'static str {
 }
 
 /// Puts a store refusal's messages at the form's fields (`field` maps a refusal's field name
-/// to a form key) and returns the status-bar text. An error that is not a refusal (the
+/// to a form key, reading the form if it must) and returns the status-bar text. An error that is not a refusal (the
 /// database failed) is only reported.
 pub fn show_refusal(
     form: &mut Form,
     err: &anyhow::Error,
-    field: impl Fn(&str) -> Option<String>,
+    field: impl Fn(&Form, &str) -> Option<String>,
 ) -> String {
     let Some(invalid) = err.downcast_ref::<Invalid>() else {
         return format!("Not saved (your draft is kept): {err}");
     };
+    // Where each problem goes is read off the form as the worker filled it, before any
+    // message is set on it.
+    let placed: Vec<Option<String>> = invalid
+        .0
+        .iter()
+        .map(|e| field(form, &e.field).filter(|k| form.field(k).is_some()))
+        .collect();
     let mut elsewhere = Vec::new();
-    for e in &invalid.0 {
-        let key = field(&e.field).filter(|k| form.field(k).is_some());
+    for (e, key) in invalid.0.iter().zip(placed) {
         match key {
             Some(k) => {
                 // Two rules may refuse one field (a review before both the assessment and
