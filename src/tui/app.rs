@@ -19,6 +19,8 @@ use super::case_view::{CaseModel, CaseView, Section};
 use super::caseload::{CaseloadScreen, Scope};
 use super::contact_form;
 use super::due::{next_due_by_person, person_next_due};
+use super::due_list::{Board, BoardEnv, BoardKind, Step};
+use super::flags::{self, FlagAction};
 use super::form::{truncate, Form, FormEvent};
 use super::help::Help;
 use super::keymap::{Action, Context, KeyMap};
@@ -69,6 +71,15 @@ pub enum Msg {
     },
     Reload,
     Status(StatusKind, String),
+    /// The due-list, risk flags or dashboard in place of the caseload.
+    OpenBoard(BoardKind),
+    CloseBoard,
+    /// The due-list showing one worker's items (from the dashboard).
+    OpenDueListOf(String),
+    OpenFlagForm(FlagAction),
+    /// A young person's case with the contact form open over it (a missed appointment to
+    /// follow up, from the due-list).
+    OpenContactFormFor(String),
 }
 
 /// What an open form is for.
@@ -78,6 +89,7 @@ enum FormPurpose {
         young_person_id: String,
         episode_id: Option<String>,
     },
+    Flag(FlagAction),
 }
 
 struct OpenForm {
@@ -103,6 +115,8 @@ pub struct App {
     worker_names: HashMap<String, String>,
     caseload: CaseloadScreen,
     case: Option<CaseView>,
+    /// A board (due-list, risk flags, dashboard) shown in place of the caseload.
+    board: Option<Board>,
     form: Option<OpenForm>,
     overlay: Option<Overlay>,
     status: Option<Status>,
@@ -147,6 +161,7 @@ impl App {
             worker_names,
             caseload,
             case: None,
+            board: None,
             form: None,
             overlay: None,
             status,
@@ -176,6 +191,10 @@ impl App {
 
     pub fn case(&self) -> Option<&CaseView> {
         self.case.as_ref()
+    }
+
+    pub fn board(&self) -> Option<&Board> {
+        self.board.as_ref()
     }
 
     pub fn form(&self) -> Option<&Form> {
@@ -210,6 +229,9 @@ impl App {
                 (Some(_), _) => vec![Context::Form, Context::Global],
                 (None, Some(cv)) if cv.is_reading() => vec![Context::Detail, Context::Global],
                 (None, Some(_)) => vec![Context::CaseView, Context::Global],
+                (None, None) if self.board.is_some() => {
+                    self.board.as_ref().map(Board::contexts).unwrap_or_default()
+                }
                 (None, None) if self.caseload.is_filtering() => vec![Context::Filter],
                 (None, None) => vec![Context::Caseload, Context::Global],
             },
@@ -330,9 +352,27 @@ impl App {
             }
             return match a {
                 Action::AddContact => Some(Msg::OpenContactForm),
+                Action::RaiseFlag => Some(Msg::OpenFlagForm(FlagAction::Raise {
+                    young_person_id: cv.model.person.id.clone(),
+                })),
                 Action::Back => Some(Msg::CloseCase),
                 Action::Reload => Some(Msg::Reload),
                 _ => self.global(action, contexts),
+            };
+        }
+        if let Some(board) = &mut self.board {
+            let env = BoardEnv {
+                store: &self.store,
+                calendar: &self.calendar,
+                codes: &self.codes,
+                today: self.ctx.clock.today(),
+                worker_id: &self.ctx.worker.id,
+                worker_names: &self.worker_names,
+            };
+            return match board.key(k, action, &env) {
+                Step::Done => None,
+                Step::Msg(m) => Some(m),
+                Step::Pass => self.global(action, contexts),
             };
         }
         if self.caseload.is_filtering() {
@@ -389,6 +429,9 @@ impl App {
                 None
             }
             Action::Quit => Some(Msg::Quit),
+            Action::DueList => Some(Msg::OpenBoard(BoardKind::Due)),
+            Action::Flags => Some(Msg::OpenBoard(BoardKind::Flags)),
+            Action::Dashboard => Some(Msg::OpenBoard(BoardKind::Dashboard)),
             _ => None,
         }
     }
@@ -404,6 +447,7 @@ impl App {
                     ));
                 }
                 self.case = None;
+                self.board = None;
                 self.caseload.set_scope(if cmd == Command::MyCaseload {
                     Scope::Mine
                 } else {
@@ -468,6 +512,9 @@ impl App {
             if ev == FormEvent::Changed {
                 self.process(Msg::SaveDraft);
             }
+            return;
+        }
+        if self.case.is_none() && self.board.as_mut().is_some_and(|b| b.paste(text)) {
             return;
         }
         if self.case.is_none() && self.caseload.is_filtering() {
@@ -584,7 +631,7 @@ impl App {
                     .ok()
                     .flatten()
                     .is_some();
-                if let Some(cv) = &mut self.case {
+                if let (Some(cv), FormPurpose::Contact { .. }) = (&mut self.case, &of.purpose) {
                     cv.model.draft_waiting = kept;
                 }
                 kept.then(|| {
@@ -632,6 +679,18 @@ impl App {
             Msg::SaveForm => {
                 let of = self.form.as_mut()?;
                 match of.purpose.clone() {
+                    FormPurpose::Flag(action) => {
+                        match flags::save(&mut self.store, &mut of.form, &action, &worker, now) {
+                            Ok((young_person_id, message)) => {
+                                self.form = None;
+                                Some(Msg::Written {
+                                    young_person_id,
+                                    message,
+                                })
+                            }
+                            Err(text) => Some(Msg::Status(StatusKind::Error, text)),
+                        }
+                    }
                     FormPurpose::Contact {
                         young_person_id,
                         episode_id,
@@ -724,6 +783,12 @@ impl App {
                         }
                     }
                 }
+                if let Err(e) = self.reload_board() {
+                    return Some(Msg::Status(
+                        StatusKind::Warning,
+                        format!("{message}; the list could not be reloaded: {e}"),
+                    ));
+                }
                 Some(Msg::Status(StatusKind::Info, message))
             }
             Msg::Reload => {
@@ -740,6 +805,9 @@ impl App {
                     Ok((rows, dues)) => self.caseload.replace_rows(rows, &dues),
                     Err(e) => return Some(Msg::Status(StatusKind::Error, e.to_string())),
                 }
+                if let Err(e) = self.reload_board() {
+                    return Some(Msg::Status(StatusKind::Error, e.to_string()));
+                }
                 if let Some(cv) = &self.case {
                     let id = cv.model.person.id.clone();
                     let section = cv.section();
@@ -755,7 +823,81 @@ impl App {
                 self.status = Some(Status { kind, text });
                 None
             }
+            Msg::OpenBoard(kind) => {
+                if self.form.is_some() {
+                    return Some(Msg::Status(
+                        StatusKind::Warning,
+                        "Close the form first (Esc); its draft is kept".into(),
+                    ));
+                }
+                let env = self.board_env();
+                match Board::load(kind, &env) {
+                    Ok(b) => {
+                        self.case = None;
+                        self.board = Some(b);
+                        None
+                    }
+                    Err(e) => Some(Msg::Status(
+                        StatusKind::Error,
+                        format!("Could not load the list: {e}"),
+                    )),
+                }
+            }
+            Msg::CloseBoard => {
+                self.board = None;
+                None
+            }
+            Msg::OpenDueListOf(name) => {
+                let next = self.update(Msg::OpenBoard(BoardKind::Due));
+                if let Some(Board::Due(d)) = &mut self.board {
+                    d.show_worker(&name);
+                }
+                next
+            }
+            Msg::OpenFlagForm(action) => {
+                if self.form.is_some() {
+                    return None;
+                }
+                let form = match flags::new_form(&action, &self.store, &self.codes, self.today()) {
+                    Ok(f) => f,
+                    Err(e) => return Some(Msg::Status(StatusKind::Error, e.to_string())),
+                };
+                let offer = drafts::load(&self.store, &worker, &form.key).ok().flatten();
+                self.form = Some(OpenForm {
+                    form,
+                    purpose: FormPurpose::Flag(action),
+                    offer,
+                });
+                None
+            }
+            Msg::OpenContactFormFor(id) => {
+                if let Some(m) = self.update(Msg::OpenCase(id)) {
+                    return Some(m);
+                }
+                Some(Msg::OpenContactForm)
+            }
         }
+    }
+
+    fn board_env(&self) -> BoardEnv<'_> {
+        BoardEnv {
+            store: &self.store,
+            calendar: &self.calendar,
+            codes: &self.codes,
+            today: self.ctx.clock.today(),
+            worker_id: &self.ctx.worker.id,
+            worker_names: &self.worker_names,
+        }
+    }
+
+    /// Loads the open board again (after a write or Ctrl-R).
+    fn reload_board(&mut self) -> Result<()> {
+        let Some(mut board) = self.board.take() else {
+            return Ok(());
+        };
+        let result = board.reload(&self.board_env());
+        self.board = Some(board);
+        result
     }
 
     /// Whether the open form holds anything worth keeping as a draft.
@@ -800,6 +942,8 @@ impl App {
             Self::draw_form(of, frame, body, theme);
         } else if let Some(cv) = &mut self.case {
             cv.draw(frame, body, theme, &self.keymap);
+        } else if let Some(b) = &mut self.board {
+            b.draw(frame, body, theme, &self.keymap);
         } else {
             self.caseload.draw(frame, body, theme, &self.keymap);
         }
@@ -821,6 +965,8 @@ impl App {
             of.form.name.clone()
         } else if let Some(cv) = &self.case {
             format!("Case of {}", cv.model.person.display_name())
+        } else if let Some(b) = &self.board {
+            b.describe()
         } else {
             self.caseload.describe()
         };

@@ -40,10 +40,20 @@ pub enum Action {
     RestoreDraft,
     DiscardDraft,
     Reload,
+    // The due-list, risk flags and dashboard screens (src/tui/due_list.rs, flags.rs).
+    DueList,
+    Flags,
+    Dashboard,
+    CycleKind,
+    AsOf,
+    RaiseFlag,
+    ReviewFlag,
+    ChangeFlagLevel,
+    ResolveFlag,
 }
 
 impl Action {
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 35] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -70,6 +80,15 @@ impl Action {
         Action::RestoreDraft,
         Action::DiscardDraft,
         Action::Reload,
+        Action::DueList,
+        Action::Flags,
+        Action::Dashboard,
+        Action::CycleKind,
+        Action::AsOf,
+        Action::RaiseFlag,
+        Action::ReviewFlag,
+        Action::ChangeFlagLevel,
+        Action::ResolveFlag,
     ];
 
     /// The name used in `keymap.toml`.
@@ -101,6 +120,15 @@ impl Action {
             Action::RestoreDraft => "restore_draft",
             Action::DiscardDraft => "discard_draft",
             Action::Reload => "reload",
+            Action::DueList => "due_list",
+            Action::Flags => "risk_flags",
+            Action::Dashboard => "dashboard",
+            Action::CycleKind => "cycle_kind",
+            Action::AsOf => "as_of",
+            Action::RaiseFlag => "raise_flag",
+            Action::ReviewFlag => "review_flag",
+            Action::ChangeFlagLevel => "change_flag_level",
+            Action::ResolveFlag => "resolve_flag",
         }
     }
 
@@ -133,6 +161,15 @@ impl Action {
             Action::RestoreDraft => "Restore the saved draft",
             Action::DiscardDraft => "Discard the saved draft",
             Action::Reload => "Reload from the database",
+            Action::DueList => "Go to: due-list (everything due across the caseload)",
+            Action::Flags => "Go to: risk flags (every active flag)",
+            Action::Dashboard => "Go to: manager's dashboard",
+            Action::CycleKind => "Due-list: show one kind of item (cycle)",
+            Action::AsOf => "Due-list: change the as-of date",
+            Action::RaiseFlag => "Raise a risk flag",
+            Action::ReviewFlag => "Review the selected risk flag",
+            Action::ChangeFlagLevel => "Change the selected risk flag's level",
+            Action::ResolveFlag => "Resolve (close) the selected risk flag",
         }
     }
 
@@ -159,6 +196,11 @@ pub enum Context {
     DraftOffer,
     Help,
     Palette,
+    DueList,
+    Flags,
+    Dashboard,
+    /// A one-line prompt on a board (the due-list's as-of date).
+    Prompt,
 }
 
 impl Context {
@@ -175,6 +217,10 @@ impl Context {
             Context::DraftOffer => "draft waiting",
             Context::Help => "help",
             Context::Palette => "command palette",
+            Context::DueList => "due-list",
+            Context::Flags => "risk flags",
+            Context::Dashboard => "dashboard",
+            Context::Prompt => "typing a date",
         }
     }
 
@@ -182,7 +228,7 @@ impl Context {
     pub fn is_typing(self) -> bool {
         matches!(
             self,
-            Context::Editing | Context::Filter | Context::Help | Context::Palette
+            Context::Editing | Context::Filter | Context::Help | Context::Palette | Context::Prompt
         )
     }
 }
@@ -744,9 +790,9 @@ fn defaults() -> Vec<Binding> {
 
 impl Default for KeyMap {
     fn default() -> Self {
-        KeyMap {
-            bindings: defaults(),
-        }
+        let mut bindings = defaults();
+        bindings.extend(super::due_list::bindings());
+        KeyMap { bindings }
     }
 }
 
