@@ -73,5 +73,34 @@ fn main() -> Result<()> {
             ("dnas", inputs.dnas.len().to_string()),
         ])
     })?;
+    let cal = casebook::domain::calendar::Calendar::embedded();
+    let codes = casebook::domain::codes::CodeLists::embedded();
+    for (label, horizon) in [
+        ("due.list.team_28_days", Some(28)),
+        ("due.list.team_all", None),
+    ] {
+        measure(label, &params, || {
+            let filter = casebook::due::DueFilter {
+                horizon_days: horizon,
+                ..Default::default()
+            };
+            let entries = casebook::due::due_list(&store, &cal, &codes, today, &filter)?;
+            Ok(vec![("entries", entries.len().to_string())])
+        })?;
+    }
+    // One worker's own list: what an outreach worker opens most often.
+    let worker = casebook::store::people::workers(&store)?
+        .into_iter()
+        .find(|w| w.role == casebook::domain::record::Role::Outreach)
+        .context("the demo has outreach workers")?;
+    measure("due.list.one_worker", &params, || {
+        let filter = casebook::due::DueFilter {
+            worker_id: Some(worker.id.clone()),
+            horizon_days: Some(28),
+            ..Default::default()
+        };
+        let entries = casebook::due::due_list(&store, &cal, &codes, today, &filter)?;
+        Ok(vec![("entries", entries.len().to_string())])
+    })?;
     Ok(())
 }

@@ -546,3 +546,36 @@ fn help_lists_only_what_is_bound_here_and_filters() {
         .iter()
         .any(|(b, _)| b.action == Action::Back));
 }
+
+#[test]
+fn backspace_gives_back_exactly_the_shorter_filters_list() {
+    let mut store = Store::open_in_memory().unwrap();
+    let f = fill(&mut store);
+    let mut app = app(store, &f.ama);
+    let mut t = terminal(80, 24);
+    run(&mut app, &mut t, "t/a");
+    let after_a = names(&app);
+    run(&mut app, &mut t, "r");
+    let after_ar = names(&app);
+    assert!(
+        after_ar.len() < after_a.len(),
+        "{after_ar:?} vs {after_a:?}"
+    );
+    run(&mut app, &mut t, "<BS>");
+    assert_eq!(names(&app), after_a);
+    run(&mut app, &mut t, "<BS>");
+    let everyone = names(&app);
+    run(&mut app, &mut t, "<Esc>");
+    assert_eq!(
+        names(&app),
+        everyone,
+        "an empty filter shows the whole list"
+    );
+    // Reversing the sort reverses the list (ties aside, names here are distinct); reversing
+    // again restores it: the cached order follows the sort.
+    run(&mut app, &mut t, "S");
+    let reversed = names(&app);
+    assert_ne!(reversed, everyone);
+    run(&mut app, &mut t, "S");
+    assert_eq!(names(&app), everyone);
+}

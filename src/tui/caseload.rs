@@ -101,14 +101,25 @@ pub struct CaseloadScreen {
     filter: TextLine,
     filtering: bool,
     matcher: Matcher,
-    /// The last filter and the rows (with scores) it matched, to narrow as the worker types.
-    last: Option<(String, Vec<(u32, u32)>)>,
+    /// Each filter typed so far and the rows (with scores) it matched, shortest first: typing
+    /// narrows the top entry's rows, backspace goes back to an entry without matching again.
+    history: Vec<(String, Vec<(u32, u32)>)>,
+    /// The whole list in the current sort order, and each row's position in it, so a
+    /// keystroke re-sorts a view by comparing integers rather than strings.
+    order: Option<Order>,
     view: Vec<u32>,
     /// Whether the next due items have been worked out yet.
     dues_known: bool,
     selected: usize,
     offset: usize,
     page: usize,
+}
+
+struct Order {
+    column: Column,
+    reverse: bool,
+    sorted: Vec<u32>,
+    rank: Vec<u32>,
 }
 
 fn haystack(r: &CaseloadRow) -> Utf32String {
@@ -143,7 +154,8 @@ impl CaseloadScreen {
             filter: TextLine::new(FILTER_MAX),
             filtering: false,
             matcher: Matcher::new(Config::DEFAULT),
-            last: None,
+            history: Vec::new(),
+            order: None,
             view: Vec::new(),
             dues_known: false,
             selected: 0,
@@ -178,7 +190,8 @@ impl CaseloadScreen {
             .collect();
         self.haystacks = rows.iter().map(haystack).collect();
         self.rows = rows;
-        self.last = None;
+        self.history.clear();
+        self.order = None;
         self.refresh();
         if let Some(id) = keep {
             self.select_id(&id);
@@ -192,7 +205,8 @@ impl CaseloadScreen {
             d.due = dues.get(&r.young_person_id).copied();
         }
         self.dues_known = true;
-        self.last = None;
+        self.history.clear();
+        self.order = None;
         self.refresh();
         self.selected = 0;
         self.offset = 0;
@@ -219,7 +233,8 @@ impl CaseloadScreen {
                 self.haystacks.push(h);
             }
         }
-        self.last = None;
+        self.history.clear();
+        self.order = None;
         self.refresh();
         if let Some(id) = keep {
             self.select_id(&id);
@@ -246,7 +261,7 @@ impl CaseloadScreen {
     pub fn set_scope(&mut self, scope: Scope) {
         if self.scope != scope {
             self.scope = scope;
-            self.last = None;
+            self.history.clear();
             self.refresh();
         }
     }
@@ -295,16 +310,67 @@ impl CaseloadScreen {
         }
     }
 
+    /// Sorts the whole list for the current column once (a sort change costs one full sort;
+    /// every later keystroke reuses it).
+    fn ensure_order(&mut self) {
+        let fresh = self
+            .order
+            .as_ref()
+            .is_some_and(|o| o.column == self.sort && o.reverse == self.reverse);
+        if fresh {
+            return;
+        }
+        let rows = &self.rows;
+        let derived = &self.derived;
+        let (sort, reverse) = (self.sort, self.reverse);
+        let mut sorted: Vec<u32> = (0..rows.len() as u32).collect();
+        sorted.sort_unstable_by(|&a, &b| {
+            let o = compare(rows, derived, sort, a as usize, b as usize);
+            let o = if reverse { o.reverse() } else { o };
+            o.then_with(|| rows[a as usize].reference.cmp(&rows[b as usize].reference))
+        });
+        let mut rank = vec![0u32; rows.len()];
+        for (pos, &i) in sorted.iter().enumerate() {
+            rank[i as usize] = pos as u32;
+        }
+        self.order = Some(Order {
+            column: sort,
+            reverse,
+            sorted,
+            rank,
+        });
+    }
+
     /// Recomputes the view: scope, then filter, then order.
     fn refresh(&mut self) {
+        self.ensure_order();
         let query = self.filter.value().trim().to_string();
-        let mut scored: Vec<(u32, u32)> = if query.is_empty() {
-            self.last = None;
-            (0..self.rows.len())
-                .filter(|&i| self.in_scope(i))
-                .map(|i| (i as u32, 0))
-                .collect()
-        } else {
+        if query.is_empty() {
+            self.history.clear();
+            let Some(order) = self.order.as_ref() else {
+                return;
+            };
+            let view: Vec<u32> = order
+                .sorted
+                .iter()
+                .copied()
+                .filter(|&i| self.in_scope(i as usize))
+                .collect();
+            self.view = view;
+            self.selected = self.selected.min(self.view.len().saturating_sub(1));
+            return;
+        }
+        // Go back to the longest earlier filter this one extends (after a backspace, the
+        // earlier filter itself, with nothing to match again).
+        while self
+            .history
+            .last()
+            .is_some_and(|(q, _)| !query.starts_with(q.as_str()))
+        {
+            self.history.pop();
+        }
+        let reuse = self.history.last().is_some_and(|(q, _)| *q == query);
+        if !reuse {
             let pattern = Pattern::new(
                 &query,
                 CaseMatching::Ignore,
@@ -312,11 +378,9 @@ impl CaseloadScreen {
                 AtomKind::Fuzzy,
             );
             // A longer query matches a subset of what its prefix matched: search only those.
-            let candidates: Vec<u32> = match &self.last {
-                Some((prev, hits)) if query.starts_with(prev.as_str()) && !prev.is_empty() => {
-                    hits.iter().map(|h| h.0).collect()
-                }
-                _ => (0..self.rows.len() as u32)
+            let candidates: Vec<u32> = match self.history.last() {
+                Some((_, hits)) => hits.iter().map(|h| h.0).collect(),
+                None => (0..self.rows.len() as u32)
                     .filter(|&i| self.in_scope(i as usize))
                     .collect(),
             };
@@ -328,22 +392,17 @@ impl CaseloadScreen {
                     out.push((i, score));
                 }
             }
-            self.last = Some((query.clone(), out.clone()));
-            out
+            self.history.push((query, out));
+        }
+        let Some(order) = self.order.as_ref() else {
+            return;
         };
-        let rows = &self.rows;
-        let derived = &self.derived;
-        let sort = self.sort;
-        let reverse = self.reverse;
-        let by_column = |a: u32, b: u32| {
-            let o = compare(rows, derived, sort, a as usize, b as usize);
-            let o = if reverse { o.reverse() } else { o };
-            o.then_with(|| rows[a as usize].reference.cmp(&rows[b as usize].reference))
-        };
-        if !query.is_empty() && self.rank_matches {
-            scored.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| by_column(a.0, b.0)));
+        let rank = &order.rank;
+        let mut scored = self.history.last().map(|h| h.1.clone()).unwrap_or_default();
+        if self.rank_matches {
+            scored.sort_unstable_by_key(|&(i, score)| (std::cmp::Reverse(score), rank[i as usize]));
         } else {
-            scored.sort_unstable_by(|a, b| by_column(a.0, b.0));
+            scored.sort_unstable_by_key(|&(i, _)| rank[i as usize]);
         }
         self.view = scored.into_iter().map(|(i, _)| i).collect();
         self.selected = self.selected.min(self.view.len().saturating_sub(1));
