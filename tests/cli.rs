@@ -261,3 +261,90 @@ fn a_corrupt_register_names_every_bad_cell_and_writes_nothing() {
         .stdout(predicate::str::is_match(r"workers +0\n").unwrap());
     assert_eq!(before.len(), std::fs::read(&db).unwrap().len());
 }
+
+#[test]
+fn export_writes_a_return_without_names_and_explains_a_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    casebook(&db)
+        .args([
+            "--as-of",
+            "2025-11-20",
+            "demo",
+            "--people",
+            "60",
+            "--seed",
+            "4",
+        ])
+        .assert()
+        .success();
+    let out = dir.path().join("q2.json");
+    casebook(&db)
+        .args(["--as-of", "2025-11-20", "export", "--quarter", "2025-26 Q2"])
+        .args(["--format", "json", "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("figures sha256"));
+    let cells: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let kpi_2a_all: Vec<_> = cells
+        .iter()
+        .filter(|c| c["measure"] == "kpi.2a" && c["breakdown"] == "all")
+        .collect();
+    assert!(kpi_2a_all.iter().any(|c| c["field"] == "denominator"));
+    // No name of any young person in the file.
+    let text = std::fs::read_to_string(&out).unwrap();
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let mut stmt = c
+        .prepare("SELECT family_name, reference FROM young_people")
+        .unwrap();
+    let people: Vec<(String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for (family, reference) in &people {
+        assert!(!text.contains(family.as_str()), "{family} leaked");
+        assert!(!text.contains(reference.as_str()), "{reference} leaked");
+    }
+
+    // The drill-down's numerator count is the figure in the file.
+    let numerator = kpi_2a_all
+        .iter()
+        .find(|c| c["field"] == "numerator")
+        .and_then(|c| c["value"].as_i64())
+        .unwrap();
+    casebook(&db)
+        .args(["--as-of", "2025-11-20", "export", "--quarter", "2025-26 Q2"])
+        .args(["--explain", "kpi.2a"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "numerator: {numerator}\n"
+        )));
+}
+
+#[test]
+fn export_names_a_bad_quarter_or_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    casebook(&db)
+        .args(["export", "--quarter", "2025 Q9", "--out", "x.json"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--quarter"));
+    casebook(&db)
+        .args([
+            "export",
+            "--quarter",
+            "2025-26 Q2",
+            "--format",
+            "pdf",
+            "--out",
+            "x",
+        ])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--format: 'pdf'"));
+}

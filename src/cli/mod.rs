@@ -4,6 +4,7 @@
 mod check;
 mod demo;
 mod due;
+mod export;
 mod flags;
 mod import;
 
@@ -70,6 +71,33 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+    },
+    /// Write a quarterly return (no names, references or dates of birth), or with --explain list
+    /// the episodes behind one figure.
+    Export {
+        /// The financial-year quarter, e.g. "2025-26 Q2" (Q1 is April to June).
+        #[arg(long)]
+        quarter: String,
+        /// Which return: southampton or leicester.
+        #[arg(long = "return", default_value = "southampton", value_name = "RETURN")]
+        kind: String,
+        /// xlsx, csv or json.
+        #[arg(long, default_value = "xlsx")]
+        format: String,
+        /// Where to write: a file for xlsx and json, a folder for csv.
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+        /// Replace counts from 1 to N-1 with * (and percentages worked out from them).
+        #[arg(long, value_name = "N")]
+        suppress_below: Option<u32>,
+        /// List the episodes in the numerator, denominator and pending of one measure
+        /// (e.g. kpi.2a) instead of writing a file.
+        #[arg(long, value_name = "MEASURE")]
+        explain: Option<String>,
+        /// With --explain: the breakdown (all, under_18, 18_24, other, or a category such
+        /// as source:self).
+        #[arg(long, default_value = "all")]
+        breakdown: String,
     },
     /// Import a spreadsheet register (CSV, one row per episode). Checks the whole file first and
     /// writes nothing if any cell is wrong; importing the same file again adds nothing twice.
@@ -161,6 +189,26 @@ pub fn run(cli: Cli) -> Result<()> {
             all,
             format,
         }) => due::run(&session, worker.as_deref(), kind.as_deref(), *all, *format),
+        Some(Command::Export {
+            quarter,
+            kind,
+            format,
+            out,
+            suppress_below,
+            explain,
+            breakdown,
+        }) => export::run(
+            &session,
+            &export::ExportArgs {
+                quarter,
+                kind,
+                format,
+                out: out.as_deref(),
+                suppress_below: *suppress_below,
+                explain: explain.as_deref(),
+                breakdown,
+            },
+        ),
         Some(Command::Import { path, dry_run }) => import::run(&mut session, &cli, path, *dry_run),
         Some(Command::Flags { format }) => flags::run(&session, *format),
         Some(Command::Check) => check::run(&session),

@@ -176,15 +176,25 @@ pub fn load(
         scope_set.as_ref().is_none_or(|s| s.contains(yp))
     };
 
+    // One worker's list: only their young people's flags and DNAs are read at all.
+    let (person_filter, person_args): (&str, Vec<String>) = match &scope.key_worker_id {
+        Some(w) => (
+            " AND yp.id IN (SELECT x.young_person_id FROM episodes x
+                            WHERE x.key_worker_id = ?1 AND x.in_error_at IS NULL)",
+            vec![w.clone()],
+        ),
+        None => ("", Vec::new()),
+    };
     {
         let sql = format!(
             "SELECT f.id, yp.id, yp.reference, yp.given_name || ' ' || yp.family_name,
                     {CURRENT_WORKER}, f.flag_type, f.level, f.review_date
              FROM risk_flags f JOIN young_people yp ON yp.id = f.young_person_id
-             WHERE f.closed_on IS NULL AND f.in_error_at IS NULL AND yp.in_error_at IS NULL"
+             WHERE f.closed_on IS NULL AND f.in_error_at IS NULL AND yp.in_error_at IS NULL
+             {person_filter}"
         );
         let mut stmt = conn.prepare(&sql)?;
-        let mut rows = stmt.query([])?;
+        let mut rows = stmt.query(params_from_iter(person_args.iter()))?;
         while let Some(r) = rows.next()? {
             let yp: String = r.get(1)?;
             if !in_scope(&yp, &mut people_in_scope) {
@@ -215,10 +225,11 @@ pub fn load(
                     {CURRENT_WORKER}, c.date
              FROM contacts c JOIN young_people yp ON yp.id = c.young_person_id
              WHERE c.did_not_attend = 1 AND c.dna_followed_up_on IS NULL
-               AND c.in_error_at IS NULL AND yp.in_error_at IS NULL"
+               AND c.in_error_at IS NULL AND yp.in_error_at IS NULL
+             {person_filter}"
         );
         let mut stmt = conn.prepare(&sql)?;
-        let mut rows = stmt.query([])?;
+        let mut rows = stmt.query(params_from_iter(person_args.iter()))?;
         while let Some(r) = rows.next()? {
             let yp: String = r.get(1)?;
             if !in_scope(&yp, &mut people_in_scope) {

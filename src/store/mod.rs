@@ -14,6 +14,7 @@ pub mod import;
 pub mod intake;
 pub mod people;
 pub mod records;
+pub mod returns;
 pub mod values;
 
 use std::path::Path;

@@ -74,10 +74,10 @@ CREATE INDEX episodes_young_person ON episodes(young_person_id, referral_date);
 CREATE INDEX episodes_referral_date ON episodes(referral_date);
 CREATE INDEX episodes_triage_date ON episodes(triage_date);
 CREATE INDEX episodes_assessment_date ON episodes(assessment_date);
-CREATE INDEX episodes_treatment_start ON episodes(treatment_start);
+CREATE INDEX episodes_treatment_start ON episodes(treatment_start, exit_date);
 CREATE INDEX episodes_care_plan_date ON episodes(care_plan_date);
 CREATE INDEX episodes_exit_date ON episodes(exit_date);
-CREATE INDEX episodes_key_worker ON episodes(key_worker_id) WHERE exit_date IS NULL;
+CREATE INDEX episodes_key_worker ON episodes(key_worker_id, young_person_id);
 
 -- Triage / initial assessment answers (S §8.4); the date and outcome also sit on the episode.
 CREATE TABLE triages (

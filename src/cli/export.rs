@@ -1,0 +1,146 @@
+//! `casebook export`: the quarterly returns, and `--explain` for the episodes behind a figure.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+
+use super::Session;
+use crate::domain::calendar::Quarter;
+use crate::returns::layout::ReturnKind;
+use crate::returns::write::Format;
+use crate::returns::{explain_cell, export, Request};
+
+/// What `casebook export` was asked for.
+pub struct ExportArgs<'a> {
+    pub quarter: &'a str,
+    pub kind: &'a str,
+    pub format: &'a str,
+    pub out: Option<&'a Path>,
+    pub suppress_below: Option<u32>,
+    pub explain: Option<&'a str>,
+    pub breakdown: &'a str,
+}
+
+pub fn run(session: &Session, args: &ExportArgs) -> Result<()> {
+    let quarter = Quarter::parse(args.quarter).map_err(|e| anyhow::anyhow!("--quarter: {e}"))?;
+    let kind = ReturnKind::from_code(args.kind).with_context(|| {
+        format!(
+            "--return: '{}' is not a return; expected one of {}",
+            args.kind,
+            ReturnKind::ALL.map(|k| k.code()).join(", ")
+        )
+    })?;
+    let dir = session.config_dir.as_deref();
+    let cal = crate::config::load_calendar(dir)?;
+    let codes = crate::config::load_codes(dir)?;
+    let report_date = session.clock.today();
+    let mut out = std::io::stdout().lock();
+
+    if let Some(measure) = args.explain {
+        let e = explain_cell(
+            &session.store,
+            &cal,
+            &codes,
+            measure,
+            args.breakdown,
+            quarter,
+            report_date,
+        )?;
+        // For a manager checking a figure inside the building: names are shown here, and
+        // never written to an export file.
+        writeln!(
+            out,
+            "{} ({}) for {}, as of {report_date}",
+            e.measure,
+            e.breakdown,
+            quarter.label()
+        )?;
+        let sections = [
+            ("numerator", &e.numerator),
+            ("second numerator (under 3 weeks)", &e.second_numerator),
+            ("denominator", &e.denominator),
+            ("pending (deadline not yet passed)", &e.pending),
+        ];
+        for (title, rows) in sections {
+            if title.starts_with("second") && rows.is_empty() {
+                continue;
+            }
+            writeln!(out, "\n{title}: {}", rows.len())?;
+            for r in rows {
+                let decided: Vec<String> = r
+                    .decided_by
+                    .iter()
+                    .map(|(what, d)| format!("{what} {d}"))
+                    .collect();
+                writeln!(
+                    out,
+                    "  {:<14} {:<24} {:<8} {}{}",
+                    r.young_person_reference,
+                    super::clip(&r.name, 24),
+                    r.age_band,
+                    decided.join(", "),
+                    r.category
+                        .as_deref()
+                        .map(|c| format!(" [{c}]"))
+                        .unwrap_or_default()
+                )?;
+            }
+        }
+        if e.tallied > 0 {
+            writeln!(
+                out,
+                "\nplus {} young people counted by outreach tallies (not registered)",
+                e.tallied
+            )?;
+        }
+        return Ok(());
+    }
+
+    let format = match args.format.to_ascii_lowercase().as_str() {
+        "xlsx" => Format::Xlsx,
+        "csv" => Format::Csv,
+        "json" => Format::Json,
+        other => bail!("--format: '{other}' is not a format; expected xlsx, csv or json"),
+    };
+    let Some(out_path) = args.out else {
+        bail!("--out: say where to write the return (a file for xlsx and json, a folder for csv)");
+    };
+    let request = Request {
+        kind,
+        quarter,
+        report_date,
+        suppress_below: args.suppress_below,
+        layout_override: crate::config::read_override(dir, kind.layout_file())?,
+    };
+    let interactive = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let mut progress = |stage: &str, done: usize, total: usize| {
+        if interactive && total > 0 {
+            eprint!("\r{stage}: {done}/{total}        ");
+        }
+    };
+    let written = export(
+        &session.store,
+        &cal,
+        &codes,
+        &request,
+        format,
+        out_path,
+        &mut progress,
+    )?;
+    if interactive {
+        eprintln!();
+    }
+    writeln!(
+        out,
+        "{} return for {} written (as of {report_date}):",
+        kind.code(),
+        quarter.label()
+    )?;
+    for f in &written.files {
+        writeln!(out, "  {}", f.display())?;
+    }
+    writeln!(out, "  {} (manifest)", written.manifest.display())?;
+    writeln!(out, "figures sha256 {}", written.figures_sha256)?;
+    Ok(())
+}
