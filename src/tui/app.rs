@@ -19,6 +19,8 @@ use super::case_view::{CaseModel, CaseView, Section};
 use super::caseload::{CaseloadScreen, Scope};
 use super::contact_form;
 use super::due::{next_due_by_person, person_next_due};
+use super::due_list::{Board, BoardEnv, BoardKind, Step};
+use super::flags::{self, FlagAction};
 use super::form::{truncate, Form, FormEvent};
 use super::help::Help;
 use super::intake;
@@ -72,6 +74,15 @@ pub enum Msg {
     Status(StatusKind, String),
     /// Open an intake screen (referral search, referral, triage, allocation, tally, exit).
     OpenIntake(intake::Open),
+    /// The due-list, risk flags or dashboard in place of the caseload.
+    OpenBoard(BoardKind),
+    CloseBoard,
+    /// The due-list showing one worker's items (from the dashboard).
+    OpenDueListOf(String),
+    OpenFlagForm(FlagAction),
+    /// A young person's case with the contact form open over it (a missed appointment to
+    /// follow up, from the due-list).
+    OpenContactFormFor(String),
 }
 
 /// What an open form is for.
@@ -82,6 +93,7 @@ enum FormPurpose {
         episode_id: Option<String>,
     },
     Intake(intake::Purpose),
+    Flag(FlagAction),
 }
 
 struct OpenForm {
@@ -107,6 +119,8 @@ pub struct App {
     worker_names: HashMap<String, String>,
     caseload: CaseloadScreen,
     case: Option<CaseView>,
+    /// A board (due-list, risk flags, dashboard) shown in place of the caseload.
+    board: Option<Board>,
     form: Option<OpenForm>,
     /// The search step of a new referral, while it is open.
     search: Option<intake::ReferralSearch>,
@@ -153,6 +167,7 @@ impl App {
             worker_names,
             caseload,
             case: None,
+            board: None,
             form: None,
             search: None,
             overlay: None,
@@ -183,6 +198,10 @@ impl App {
 
     pub fn case(&self) -> Option<&CaseView> {
         self.case.as_ref()
+    }
+
+    pub fn board(&self) -> Option<&Board> {
+        self.board.as_ref()
     }
 
     pub fn form(&self) -> Option<&Form> {
@@ -218,6 +237,9 @@ impl App {
                 (Some(_), _) => vec![Context::Form, Context::Global],
                 (None, Some(cv)) if cv.is_reading() => vec![Context::Detail, Context::Global],
                 (None, Some(_)) => vec![Context::CaseView, Context::Global],
+                (None, None) if self.board.is_some() => {
+                    self.board.as_ref().map(Board::contexts).unwrap_or_default()
+                }
                 (None, None) if self.caseload.is_filtering() => vec![Context::Filter],
                 (None, None) => vec![Context::Caseload, Context::Global],
             },
@@ -366,9 +388,27 @@ impl App {
             }
             return match a {
                 Action::AddContact => Some(Msg::OpenContactForm),
+                Action::RaiseFlag => Some(Msg::OpenFlagForm(FlagAction::Raise {
+                    young_person_id: cv.model.person.id.clone(),
+                })),
                 Action::Back => Some(Msg::CloseCase),
                 Action::Reload => Some(Msg::Reload),
                 _ => self.global(action, contexts),
+            };
+        }
+        if let Some(board) = &mut self.board {
+            let env = BoardEnv {
+                store: &self.store,
+                calendar: &self.calendar,
+                codes: &self.codes,
+                today: self.ctx.clock.today(),
+                worker_id: &self.ctx.worker.id,
+                worker_names: &self.worker_names,
+            };
+            return match board.key(k, action, &env) {
+                Step::Done => None,
+                Step::Msg(m) => Some(m),
+                Step::Pass => self.global(action, contexts),
             };
         }
         if self.caseload.is_filtering() {
@@ -430,6 +470,9 @@ impl App {
             Action::Triage => Some(Msg::OpenIntake(intake::Open::Triage)),
             Action::Allocate => Some(Msg::OpenIntake(intake::Open::Allocation)),
             Action::RecordExit => Some(Msg::OpenIntake(intake::Open::Exit)),
+            Action::DueList => Some(Msg::OpenBoard(BoardKind::Due)),
+            Action::Flags => Some(Msg::OpenBoard(BoardKind::Flags)),
+            Action::Dashboard => Some(Msg::OpenBoard(BoardKind::Dashboard)),
             _ => None,
         }
     }
@@ -445,6 +488,7 @@ impl App {
                     ));
                 }
                 self.case = None;
+                self.board = None;
                 self.caseload.set_scope(if cmd == Command::MyCaseload {
                     Scope::Mine
                 } else {
@@ -512,6 +556,9 @@ impl App {
             if ev == FormEvent::Changed {
                 self.process(Msg::SaveDraft);
             }
+            return;
+        }
+        if self.case.is_none() && self.board.as_mut().is_some_and(|b| b.paste(text)) {
             return;
         }
         if self.case.is_none() && self.caseload.is_filtering() {
@@ -678,6 +725,18 @@ impl App {
                 let of = self.form.as_mut()?;
                 match of.purpose.clone() {
                     FormPurpose::Intake(p) => self.save_intake(p),
+                    FormPurpose::Flag(action) => {
+                        match flags::save(&mut self.store, &mut of.form, &action, &worker, now) {
+                            Ok((young_person_id, message)) => {
+                                self.form = None;
+                                Some(Msg::Written {
+                                    young_person_id,
+                                    message,
+                                })
+                            }
+                            Err(text) => Some(Msg::Status(StatusKind::Error, text)),
+                        }
+                    }
                     FormPurpose::Contact {
                         young_person_id,
                         episode_id,
@@ -770,6 +829,12 @@ impl App {
                         }
                     }
                 }
+                if let Err(e) = self.reload_board() {
+                    return Some(Msg::Status(
+                        StatusKind::Warning,
+                        format!("{message}; the list could not be reloaded: {e}"),
+                    ));
+                }
                 Some(Msg::Status(StatusKind::Info, message))
             }
             Msg::Reload => {
@@ -786,6 +851,9 @@ impl App {
                     Ok((rows, dues)) => self.caseload.replace_rows(rows, &dues),
                     Err(e) => return Some(Msg::Status(StatusKind::Error, e.to_string())),
                 }
+                if let Err(e) = self.reload_board() {
+                    return Some(Msg::Status(StatusKind::Error, e.to_string()));
+                }
                 if let Some(cv) = &self.case {
                     let id = cv.model.person.id.clone();
                     let section = cv.section();
@@ -800,6 +868,59 @@ impl App {
             Msg::Status(kind, text) => {
                 self.status = Some(Status { kind, text });
                 None
+            }
+            Msg::OpenBoard(kind) => {
+                if self.form.is_some() {
+                    return Some(Msg::Status(
+                        StatusKind::Warning,
+                        "Close the form first (Esc); its draft is kept".into(),
+                    ));
+                }
+                let env = self.board_env();
+                match Board::load(kind, &env) {
+                    Ok(b) => {
+                        self.case = None;
+                        self.board = Some(b);
+                        None
+                    }
+                    Err(e) => Some(Msg::Status(
+                        StatusKind::Error,
+                        format!("Could not load the list: {e}"),
+                    )),
+                }
+            }
+            Msg::CloseBoard => {
+                self.board = None;
+                None
+            }
+            Msg::OpenDueListOf(name) => {
+                let next = self.update(Msg::OpenBoard(BoardKind::Due));
+                if let Some(Board::Due(d)) = &mut self.board {
+                    d.show_worker(&name);
+                }
+                next
+            }
+            Msg::OpenFlagForm(action) => {
+                if self.form.is_some() {
+                    return None;
+                }
+                let form = match flags::new_form(&action, &self.store, &self.codes, self.today()) {
+                    Ok(f) => f,
+                    Err(e) => return Some(Msg::Status(StatusKind::Error, e.to_string())),
+                };
+                let offer = drafts::load(&self.store, &worker, &form.key).ok().flatten();
+                self.form = Some(OpenForm {
+                    form,
+                    purpose: FormPurpose::Flag(action),
+                    offer,
+                });
+                None
+            }
+            Msg::OpenContactFormFor(id) => {
+                if let Some(m) = self.update(Msg::OpenCase(id)) {
+                    return Some(m);
+                }
+                Some(Msg::OpenContactForm)
             }
             Msg::OpenIntake(what) => self.open_intake(what),
         }
@@ -880,6 +1001,27 @@ impl App {
         }
     }
 
+    fn board_env(&self) -> BoardEnv<'_> {
+        BoardEnv {
+            store: &self.store,
+            calendar: &self.calendar,
+            codes: &self.codes,
+            today: self.ctx.clock.today(),
+            worker_id: &self.ctx.worker.id,
+            worker_names: &self.worker_names,
+        }
+    }
+
+    /// Loads the open board again (after a write or Ctrl-R).
+    fn reload_board(&mut self) -> Result<()> {
+        let Some(mut board) = self.board.take() else {
+            return Ok(());
+        };
+        let result = board.reload(&self.board_env());
+        self.board = Some(board);
+        result
+    }
+
     /// Whether the open form holds anything worth keeping as a draft.
     fn form_has_input(&self) -> bool {
         self.form.as_ref().is_some_and(|of| of.form.has_changes())
@@ -924,6 +1066,8 @@ impl App {
             Self::draw_form(of, frame, body, theme);
         } else if let Some(cv) = &mut self.case {
             cv.draw(frame, body, theme, &self.keymap);
+        } else if let Some(b) = &mut self.board {
+            b.draw(frame, body, theme, &self.keymap);
         } else {
             self.caseload.draw(frame, body, theme, &self.keymap);
         }
@@ -947,6 +1091,8 @@ impl App {
             of.form.name.clone()
         } else if let Some(cv) = &self.case {
             format!("Case of {}", cv.model.person.display_name())
+        } else if let Some(b) = &self.board {
+            b.describe()
         } else {
             self.caseload.describe()
         };
