@@ -377,6 +377,13 @@ fn enter_opens_the_form_of_the_item() {
     assert_eq!(app.case().unwrap().model.person.given_name, "Cara");
     run(&mut app, &mut t, "<Esc>");
     assert!(matches!(app.board(), Some(Board::Due(_))));
+    // A triage that is due opens the triage form over Ben's case.
+    run(&mut app, &mut t, "g");
+    let n = pos(&app, "Ben", DueKind::Triage);
+    run(&mut app, &mut t, &format!("{}<Enter>", "j".repeat(n)));
+    assert_eq!(app.case().unwrap().model.person.given_name, "Ben");
+    let form = app.form().expect("the triage form");
+    assert!(form.name.to_lowercase().contains("triage"), "{}", form.name);
 }
 
 #[test]
@@ -387,6 +394,11 @@ fn a_flag_is_raised_reviewed_changed_and_resolved_through_keys() {
     let n = shown(&app).iter().position(|r| r.0 == "Ben").unwrap();
     run(&mut app, &mut t, &format!("{}<Enter>", "j".repeat(n)));
     assert_eq!(app.case().unwrap().model.person.given_name, "Ben");
+    // Ben's item is his triage: its form opens over the case; close it to raise a flag.
+    if app.form().is_some() {
+        run(&mut app, &mut t, "<Esc><Esc>");
+    }
+    assert!(app.form().is_none());
     run(
         &mut app,
         &mut t,

@@ -83,6 +83,8 @@ pub enum Msg {
     /// A young person's case with the contact form open over it (a missed appointment to
     /// follow up, from the due-list).
     OpenContactFormFor(String),
+    /// A young person's case, then the next message (a form over it), from the due-list.
+    OpenCaseThen(String, Box<Msg>),
 }
 
 /// What an open form is for.
@@ -921,6 +923,12 @@ impl App {
                     return Some(m);
                 }
                 Some(Msg::OpenContactForm)
+            }
+            Msg::OpenCaseThen(id, next) => {
+                if let Some(m) = self.update(Msg::OpenCase(id)) {
+                    return Some(m);
+                }
+                Some(*next)
             }
             Msg::OpenIntake(what) => self.open_intake(what),
         }

@@ -661,8 +661,12 @@ impl DueListScreen {
                         flag_id: id.clone(),
                     }),
                     DueSubject::Contact(_) => Msg::OpenContactFormFor(e.young_person_id.clone()),
-                    // Triage, assessment and review forms are other screens: the case view is
-                    // where this item is dealt with for now.
+                    // A triage that is due opens the triage form over the case; other episode
+                    // items are dealt with from the case view.
+                    DueSubject::Episode(_) if e.kind == DueKind::Triage => Msg::OpenCaseThen(
+                        e.young_person_id.clone(),
+                        Box::new(Msg::OpenIntake(super::intake::Open::Triage)),
+                    ),
                     DueSubject::Episode(_) => Msg::OpenCase(e.young_person_id.clone()),
                 });
             }
