@@ -318,6 +318,15 @@ pub fn flags_of(store: &Store, young_person_id: &str) -> Result<Vec<RiskFlag>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// One risk flag by its ID (closed ones too; not those marked in error).
+pub fn flag(store: &Store, flag_id: &str) -> Result<Option<RiskFlag>> {
+    let mut stmt = store.conn().prepare(&format!(
+        "SELECT {FLAG_COLS} FROM risk_flags WHERE id = ?1 AND in_error_at IS NULL"
+    ))?;
+    let mut rows = stmt.query_map([flag_id], flag_from_row)?;
+    Ok(rows.next().transpose()?)
+}
+
 /// One event in a flag's history.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlagEvent {

@@ -20,6 +20,8 @@ use super::case_view::{CaseModel, CaseView, Section};
 use super::caseload::{CaseloadScreen, Scope};
 use super::contact_form;
 use super::due::{next_due_by_person, person_next_due};
+use super::due_list::{Board, BoardEnv, BoardKind, Step};
+use super::flags::{self, FlagAction};
 use super::form::{truncate, Form, FormEvent};
 use super::help::Help;
 use super::intake;
@@ -79,6 +81,17 @@ pub enum Msg {
     Care(CareMsg),
     /// Open an intake screen (referral search, referral, triage, allocation, tally, exit).
     OpenIntake(intake::Open),
+    /// The due-list, risk flags or dashboard in place of the caseload.
+    OpenBoard(BoardKind),
+    CloseBoard,
+    /// The due-list showing one worker's items (from the dashboard).
+    OpenDueListOf(String),
+    OpenFlagForm(FlagAction),
+    /// A young person's case with the contact form open over it (a missed appointment to
+    /// follow up, from the due-list).
+    OpenContactFormFor(String),
+    /// A young person's case, then the next message (a form over it), from the due-list.
+    OpenCaseThen(String, Box<Msg>),
 }
 
 /// What an open form is for.
@@ -90,6 +103,7 @@ enum FormPurpose {
     },
     Care(CarePurpose),
     Intake(intake::Purpose),
+    Flag(FlagAction),
 }
 
 struct OpenForm {
@@ -117,6 +131,8 @@ pub struct App {
     case: Option<CaseView>,
     /// A care screen (plan editor, versions) over the case view.
     care: Option<CareScreen>,
+    /// A board (due-list, risk flags, dashboard) shown in place of the caseload.
+    board: Option<Board>,
     form: Option<OpenForm>,
     /// The search step of a new referral, while it is open.
     search: Option<intake::ReferralSearch>,
@@ -164,6 +180,7 @@ impl App {
             caseload,
             case: None,
             care: None,
+            board: None,
             form: None,
             search: None,
             overlay: None,
@@ -194,6 +211,10 @@ impl App {
 
     pub fn case(&self) -> Option<&CaseView> {
         self.case.as_ref()
+    }
+
+    pub fn board(&self) -> Option<&Board> {
+        self.board.as_ref()
     }
 
     pub fn form(&self) -> Option<&Form> {
@@ -235,6 +256,9 @@ impl App {
                 }
                 (None, Some(cv)) if cv.is_reading() => vec![Context::Detail, Context::Global],
                 (None, Some(_)) => vec![Context::CaseView, Context::Global],
+                (None, None) if self.board.is_some() => {
+                    self.board.as_ref().map(Board::contexts).unwrap_or_default()
+                }
                 (None, None) if self.caseload.is_filtering() => vec![Context::Filter],
                 (None, None) => vec![Context::Caseload, Context::Global],
             },
@@ -386,6 +410,9 @@ impl App {
             }
             return match a {
                 Action::AddContact => Some(Msg::OpenContactForm),
+                Action::RaiseFlag => Some(Msg::OpenFlagForm(FlagAction::Raise {
+                    young_person_id: cv.model.person.id.clone(),
+                })),
                 Action::Back => Some(Msg::CloseCase),
                 Action::Reload => Some(Msg::Reload),
                 a @ (Action::AddAssessment
@@ -393,6 +420,21 @@ impl App {
                 | Action::AddOutcomeProfile
                 | Action::AddReview) => Self::care_case_key(a),
                 _ => self.global(action, contexts),
+            };
+        }
+        if let Some(board) = &mut self.board {
+            let env = BoardEnv {
+                store: &self.store,
+                calendar: &self.calendar,
+                codes: &self.codes,
+                today: self.ctx.clock.today(),
+                worker_id: &self.ctx.worker.id,
+                worker_names: &self.worker_names,
+            };
+            return match board.key(k, action, &env) {
+                Step::Done => None,
+                Step::Msg(m) => Some(m),
+                Step::Pass => self.global(action, contexts),
             };
         }
         if self.caseload.is_filtering() {
@@ -454,6 +496,9 @@ impl App {
             Action::Triage => Some(Msg::OpenIntake(intake::Open::Triage)),
             Action::Allocate => Some(Msg::OpenIntake(intake::Open::Allocation)),
             Action::RecordExit => Some(Msg::OpenIntake(intake::Open::Exit)),
+            Action::DueList => Some(Msg::OpenBoard(BoardKind::Due)),
+            Action::Flags => Some(Msg::OpenBoard(BoardKind::Flags)),
+            Action::Dashboard => Some(Msg::OpenBoard(BoardKind::Dashboard)),
             _ => None,
         }
     }
@@ -470,6 +515,7 @@ impl App {
                 }
                 self.case = None;
                 self.care = None;
+                self.board = None;
                 self.caseload.set_scope(if cmd == Command::MyCaseload {
                     Scope::Mine
                 } else {
@@ -539,6 +585,9 @@ impl App {
             }
             return;
         }
+        if self.case.is_none() && self.board.as_mut().is_some_and(|b| b.paste(text)) {
+            return;
+        }
         if self.case.is_none() && self.caseload.is_filtering() {
             if self.caseload.filter_paste(text) {
                 self.set_status(
@@ -605,6 +654,7 @@ impl App {
                     self.today(),
                 ) {
                     Ok(Some(model)) => {
+                        self.care = None;
                         self.case = Some(CaseView::new(model, self.today()));
                         None
                     }
@@ -705,6 +755,18 @@ impl App {
                 match of.purpose.clone() {
                     FormPurpose::Care(p) => self.save_care_form(p),
                     FormPurpose::Intake(p) => self.save_intake(p),
+                    FormPurpose::Flag(action) => {
+                        match flags::save(&mut self.store, &mut of.form, &action, &worker, now) {
+                            Ok((young_person_id, message)) => {
+                                self.form = None;
+                                Some(Msg::Written {
+                                    young_person_id,
+                                    message,
+                                })
+                            }
+                            Err(text) => Some(Msg::Status(StatusKind::Error, text)),
+                        }
+                    }
                     FormPurpose::Contact {
                         young_person_id,
                         episode_id,
@@ -797,6 +859,12 @@ impl App {
                         }
                     }
                 }
+                if let Err(e) = self.reload_board() {
+                    return Some(Msg::Status(
+                        StatusKind::Warning,
+                        format!("{message}; the list could not be reloaded: {e}"),
+                    ));
+                }
                 Some(Msg::Status(StatusKind::Info, message))
             }
             Msg::Reload => {
@@ -812,6 +880,9 @@ impl App {
                 match loaded {
                     Ok((rows, dues)) => self.caseload.replace_rows(rows, &dues),
                     Err(e) => return Some(Msg::Status(StatusKind::Error, e.to_string())),
+                }
+                if let Err(e) = self.reload_board() {
+                    return Some(Msg::Status(StatusKind::Error, e.to_string()));
                 }
                 if let Some(cv) = &self.case {
                     let id = cv.model.person.id.clone();
@@ -829,6 +900,66 @@ impl App {
                 None
             }
             Msg::Care(m) => self.update_care(m),
+            Msg::OpenBoard(kind) => {
+                if self.form.is_some() {
+                    return Some(Msg::Status(
+                        StatusKind::Warning,
+                        "Close the form first (Esc); its draft is kept".into(),
+                    ));
+                }
+                let env = self.board_env();
+                match Board::load(kind, &env) {
+                    Ok(b) => {
+                        self.case = None;
+                        self.care = None;
+                        self.board = Some(b);
+                        None
+                    }
+                    Err(e) => Some(Msg::Status(
+                        StatusKind::Error,
+                        format!("Could not load the list: {e}"),
+                    )),
+                }
+            }
+            Msg::CloseBoard => {
+                self.board = None;
+                None
+            }
+            Msg::OpenDueListOf(name) => {
+                let next = self.update(Msg::OpenBoard(BoardKind::Due));
+                if let Some(Board::Due(d)) = &mut self.board {
+                    d.show_worker(&name);
+                }
+                next
+            }
+            Msg::OpenFlagForm(action) => {
+                if self.form.is_some() {
+                    return None;
+                }
+                let form = match flags::new_form(&action, &self.store, &self.codes, self.today()) {
+                    Ok(f) => f,
+                    Err(e) => return Some(Msg::Status(StatusKind::Error, e.to_string())),
+                };
+                let offer = drafts::load(&self.store, &worker, &form.key).ok().flatten();
+                self.form = Some(OpenForm {
+                    form,
+                    purpose: FormPurpose::Flag(action),
+                    offer,
+                });
+                None
+            }
+            Msg::OpenContactFormFor(id) => {
+                if let Some(m) = self.update(Msg::OpenCase(id)) {
+                    return Some(m);
+                }
+                Some(Msg::OpenContactForm)
+            }
+            Msg::OpenCaseThen(id, next) => {
+                if let Some(m) = self.update(Msg::OpenCase(id)) {
+                    return Some(m);
+                }
+                Some(*next)
+            }
             Msg::OpenIntake(what) => self.open_intake(what),
         }
     }
@@ -908,6 +1039,27 @@ impl App {
         }
     }
 
+    fn board_env(&self) -> BoardEnv<'_> {
+        BoardEnv {
+            store: &self.store,
+            calendar: &self.calendar,
+            codes: &self.codes,
+            today: self.ctx.clock.today(),
+            worker_id: &self.ctx.worker.id,
+            worker_names: &self.worker_names,
+        }
+    }
+
+    /// Loads the open board again (after a write or Ctrl-R).
+    fn reload_board(&mut self) -> Result<()> {
+        let Some(mut board) = self.board.take() else {
+            return Ok(());
+        };
+        let result = board.reload(&self.board_env());
+        self.board = Some(board);
+        result
+    }
+
     /// Whether the open form holds anything worth keeping as a draft.
     fn form_has_input(&self) -> bool {
         self.form.as_ref().is_some_and(|of| of.form.has_changes())
@@ -956,6 +1108,8 @@ impl App {
             self.draw_care(frame, body, theme);
         } else if let Some(cv) = &mut self.case {
             cv.draw(frame, body, theme, &self.keymap);
+        } else if let Some(b) = &mut self.board {
+            b.draw(frame, body, theme, &self.keymap);
         } else {
             self.caseload.draw(frame, body, theme, &self.keymap);
         }
@@ -981,6 +1135,8 @@ impl App {
             t
         } else if let Some(cv) = &self.case {
             format!("Case of {}", cv.model.person.display_name())
+        } else if let Some(b) = &self.board {
+            b.describe()
         } else {
             self.caseload.describe()
         };

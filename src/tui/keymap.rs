@@ -66,10 +66,20 @@ pub enum Action {
     Allocate,
     OutreachTally,
     RecordExit,
+    // The due-list, risk flags and dashboard screens (src/tui/due_list.rs, flags.rs).
+    DueList,
+    Flags,
+    Dashboard,
+    CycleKind,
+    AsOf,
+    RaiseFlag,
+    ReviewFlag,
+    ChangeFlagLevel,
+    ResolveFlag,
 }
 
 impl Action {
-    pub const ALL: [Action; 51] = [
+    pub const ALL: [Action; 60] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -121,6 +131,15 @@ impl Action {
         Action::Allocate,
         Action::OutreachTally,
         Action::RecordExit,
+        Action::DueList,
+        Action::Flags,
+        Action::Dashboard,
+        Action::CycleKind,
+        Action::AsOf,
+        Action::RaiseFlag,
+        Action::ReviewFlag,
+        Action::ChangeFlagLevel,
+        Action::ResolveFlag,
     ];
 
     /// The name used in `keymap.toml`.
@@ -177,6 +196,15 @@ impl Action {
             Action::Allocate => "allocate",
             Action::OutreachTally => "outreach_tally",
             Action::RecordExit => "record_exit",
+            Action::DueList => "due_list",
+            Action::Flags => "risk_flags",
+            Action::Dashboard => "dashboard",
+            Action::CycleKind => "cycle_kind",
+            Action::AsOf => "as_of",
+            Action::RaiseFlag => "raise_flag",
+            Action::ReviewFlag => "review_flag",
+            Action::ChangeFlagLevel => "change_flag_level",
+            Action::ResolveFlag => "resolve_flag",
         }
     }
 
@@ -234,6 +262,15 @@ impl Action {
             Action::Allocate => "Allocate a key worker (and joint working)",
             Action::OutreachTally => "Record an outreach tally",
             Action::RecordExit => "Record the exit of the current episode",
+            Action::DueList => "Go to: due-list (everything due across the caseload)",
+            Action::Flags => "Go to: risk flags (every active flag)",
+            Action::Dashboard => "Go to: manager's dashboard",
+            Action::CycleKind => "Due-list: show one kind of item (cycle)",
+            Action::AsOf => "Due-list: change the as-of date",
+            Action::RaiseFlag => "Raise a risk flag",
+            Action::ReviewFlag => "Review the selected risk flag",
+            Action::ChangeFlagLevel => "Change the selected risk flag's level",
+            Action::ResolveFlag => "Resolve (close) the selected risk flag",
         }
     }
 
@@ -266,6 +303,11 @@ pub enum Context {
     Compare,
     /// The search before a new referral: typing a name, date of birth or reference.
     ReferralSearch,
+    DueList,
+    Flags,
+    Dashboard,
+    /// A one-line prompt on a board (the due-list's as-of date).
+    Prompt,
 }
 
 impl Context {
@@ -285,6 +327,10 @@ impl Context {
             Context::CarePlan => "care plan",
             Context::Compare => "comparing versions",
             Context::ReferralSearch => "referral search",
+            Context::DueList => "due-list",
+            Context::Flags => "risk flags",
+            Context::Dashboard => "dashboard",
+            Context::Prompt => "typing a date",
         }
     }
 
@@ -297,6 +343,7 @@ impl Context {
                 | Context::Help
                 | Context::Palette
                 | Context::ReferralSearch
+                | Context::Prompt
         )
     }
 }
@@ -1126,9 +1173,9 @@ fn defaults() -> Vec<Binding> {
 
 impl Default for KeyMap {
     fn default() -> Self {
-        KeyMap {
-            bindings: defaults(),
-        }
+        let mut bindings = defaults();
+        bindings.extend(super::due_list::bindings());
+        KeyMap { bindings }
     }
 }
 

@@ -1,0 +1,219 @@
+//! The manager's dashboard: each key worker's open caseload beside what is due and overdue on
+//! it (from the same due-list as the due-list screen), so a manager sees where work is piling
+//! up. `Enter` opens the due-list of the selected worker. The quarterly KPI figures join this
+//! screen when `src/returns/` provides them.
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use chrono::NaiveDate;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Cell, Row, Table};
+use ratatui::Frame;
+
+use super::app::{Msg, StatusKind};
+use super::due_list::{BoardEnv, Step};
+use super::form::truncate;
+use super::keymap::Action;
+use super::theme::Theme;
+use crate::domain::record::RiskLevel;
+use crate::domain::urgency::DueGroup;
+use crate::due::{due_list, DueFilter};
+use crate::store::caseload;
+
+/// One key worker's line ("no key worker" gathers the unallocated).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorkerLoad {
+    pub worker: String,
+    /// Young people with an open episode.
+    pub open_cases: usize,
+    pub due_this_week: usize,
+    pub overdue: usize,
+    /// Overdue items of young people with an active high-risk flag.
+    pub overdue_high_risk: usize,
+}
+
+/// The label of the unallocated line.
+pub const NO_KEY_WORKER: &str = "(no key worker)";
+
+/// Works out each worker's load as of `today`, by worker name.
+pub fn worker_loads(env: &BoardEnv, today: NaiveDate) -> Result<Vec<WorkerLoad>> {
+    let mut by: BTreeMap<String, WorkerLoad> = BTreeMap::new();
+    for r in caseload::caseload(env.store)? {
+        if r.episode.as_ref().is_some_and(|e| e.exit_date.is_none()) {
+            let name = r.key_worker_name.as_deref().unwrap_or(NO_KEY_WORKER);
+            by.entry(name.to_string())
+                .or_insert_with(|| WorkerLoad {
+                    worker: name.to_string(),
+                    ..Default::default()
+                })
+                .open_cases += 1;
+        }
+    }
+    for e in due_list(
+        env.store,
+        env.calendar,
+        env.codes,
+        today,
+        &DueFilter::default(),
+    )? {
+        let name = e.key_worker.as_deref().unwrap_or(NO_KEY_WORKER).to_string();
+        let l = by.entry(name.clone()).or_insert_with(|| WorkerLoad {
+            worker: name,
+            ..Default::default()
+        });
+        match e.group {
+            DueGroup::Overdue => {
+                l.overdue += 1;
+                if e.risk == Some(RiskLevel::High) {
+                    l.overdue_high_risk += 1;
+                }
+            }
+            DueGroup::Today | DueGroup::ThisWeek => l.due_this_week += 1,
+            DueGroup::Later => {}
+        }
+    }
+    Ok(by.into_values().collect())
+}
+
+/// The dashboard screen.
+pub struct DashboardScreen {
+    loads: Vec<WorkerLoad>,
+    selected: usize,
+    offset: usize,
+}
+
+impl DashboardScreen {
+    pub fn load(env: &BoardEnv) -> Result<DashboardScreen> {
+        Ok(DashboardScreen {
+            loads: worker_loads(env, env.today)?,
+            selected: 0,
+            offset: 0,
+        })
+    }
+
+    pub fn reload(&mut self, env: &BoardEnv) -> Result<()> {
+        self.loads = worker_loads(env, env.today)?;
+        self.selected = self.selected.min(self.loads.len().saturating_sub(1));
+        Ok(())
+    }
+
+    pub fn loads(&self) -> &[WorkerLoad] {
+        &self.loads
+    }
+
+    pub fn is_reading(&self) -> bool {
+        false
+    }
+
+    pub fn key(&mut self, action: Option<Action>, env: &BoardEnv) -> Step {
+        let Some(a) = action else {
+            return Step::Pass;
+        };
+        let n = self.loads.len();
+        match a {
+            Action::Up => self.selected = self.selected.saturating_sub(1),
+            Action::Down => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
+            Action::Top | Action::PageUp => self.selected = 0,
+            Action::Bottom | Action::PageDown => self.selected = n.saturating_sub(1),
+            Action::Open => {
+                if let Some(l) = self.loads.get(self.selected) {
+                    if l.worker != NO_KEY_WORKER {
+                        return Step::Msg(Msg::OpenDueListOf(l.worker.clone()));
+                    }
+                }
+            }
+            Action::Back => return Step::Msg(Msg::CloseBoard),
+            Action::Reload => {
+                if let Err(e) = self.reload(env) {
+                    return Step::Msg(Msg::Status(StatusKind::Error, e.to_string()));
+                }
+                return Step::Msg(Msg::Status(StatusKind::Info, "Reloaded".into()));
+            }
+            _ => return Step::Pass,
+        }
+        Step::Done
+    }
+
+    pub fn describe(&self) -> String {
+        "Dashboard · per worker".into()
+    }
+
+    pub fn draw(&mut self, frame: &mut Frame, area: Rect, theme: Theme) {
+        if area.height < 4 || area.width < 20 {
+            return;
+        }
+        frame.buffer_mut().set_line(
+            area.x + 1,
+            area.y,
+            &Line::styled(
+                "Quarterly KPI figures appear here once the returns are available.",
+                theme.dim(),
+            ),
+            area.width.saturating_sub(1),
+        );
+        let table_area = Rect::new(area.x, area.y + 2, area.width, area.height - 2);
+        let body_h = table_area.height.saturating_sub(1) as usize;
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        }
+        if self.selected >= self.offset + body_h {
+            self.offset = self.selected + 1 - body_h;
+        }
+        let max_overdue = self
+            .loads
+            .iter()
+            .map(|l| l.overdue)
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        let bar_w = (area.width as usize)
+            .saturating_sub(20 + 6 + 6 + 8 + 8 + 6)
+            .max(4);
+        let header = Row::new(vec!["Key worker", "Open", "Week", "Overdue", "▲ high", ""])
+            .style(theme.header());
+        let end = (self.offset + body_h).min(self.loads.len());
+        let rows: Vec<Row> = (self.offset..end)
+            .map(|i| {
+                let l = &self.loads[i];
+                let bar = "█".repeat(l.overdue * bar_w / max_overdue);
+                let row = Row::new(vec![
+                    Cell::from(truncate(&l.worker, 20)),
+                    Cell::from(format!("{:>4}", l.open_cases)),
+                    Cell::from(format!("{:>4}", l.due_this_week)),
+                    Cell::from(format!("{:>7}", l.overdue)).style(if l.overdue > 0 {
+                        theme.overdue()
+                    } else {
+                        theme.base()
+                    }),
+                    Cell::from(format!("{:>6}", l.overdue_high_risk)).style(
+                        if l.overdue_high_risk > 0 {
+                            theme.high_risk()
+                        } else {
+                            theme.base()
+                        },
+                    ),
+                    Cell::from(bar).style(theme.overdue()),
+                ]);
+                if i == self.selected {
+                    row.style(theme.selected())
+                } else {
+                    row
+                }
+            })
+            .collect();
+        let widths = [
+            Constraint::Length(20),
+            Constraint::Length(5),
+            Constraint::Length(5),
+            Constraint::Length(7),
+            Constraint::Length(6),
+            Constraint::Min(4),
+        ];
+        frame.render_widget(
+            Table::new(rows, widths).header(header).column_spacing(1),
+            table_area,
+        );
+    }
+}
