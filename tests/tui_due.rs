@@ -372,11 +372,15 @@ fn enter_opens_the_form_of_the_item() {
     assert_eq!(app.case().unwrap().model.person.given_name, "Fay");
     run(&mut app, &mut t, "<Esc><Esc><Esc>");
     assert!(app.case().is_none());
-    // An episode item opens the case view.
-    run(&mut app, &mut t, "g<Enter>");
+    // Cara's overdue review opens the review form over her case.
+    run(&mut app, &mut t, "g");
+    let n = pos(&app, "Cara", DueKind::Review);
+    run(&mut app, &mut t, &format!("{}<Enter>", "j".repeat(n)));
     assert_eq!(app.case().unwrap().model.person.given_name, "Cara");
-    run(&mut app, &mut t, "<Esc>");
-    assert!(matches!(app.board(), Some(Board::Due(_))));
+    let form = app.form().expect("the review form");
+    assert!(form.name.to_lowercase().contains("review"), "{}", form.name);
+    run(&mut app, &mut t, "<Esc><Esc><Esc>");
+    assert!(app.form().is_none());
     // A triage that is due opens the triage form over Ben's case.
     run(&mut app, &mut t, "g");
     let n = pos(&app, "Ben", DueKind::Triage);

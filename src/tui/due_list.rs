@@ -661,13 +661,13 @@ impl DueListScreen {
                         flag_id: id.clone(),
                     }),
                     DueSubject::Contact(_) => Msg::OpenContactFormFor(e.young_person_id.clone()),
-                    // A triage that is due opens the triage form over the case; other episode
-                    // items are dealt with from the case view.
-                    DueSubject::Episode(_) if e.kind == DueKind::Triage => Msg::OpenCaseThen(
-                        e.young_person_id.clone(),
-                        Box::new(Msg::OpenIntake(super::intake::Open::Triage)),
-                    ),
-                    DueSubject::Episode(_) => Msg::OpenCase(e.young_person_id.clone()),
+                    // An episode item opens its own form over the case where it has one;
+                    // the rest (first intervention, follow-ups, transition) are dealt with
+                    // from the case view.
+                    DueSubject::Episode(_) => match form_for(e.kind) {
+                        Some(next) => Msg::OpenCaseThen(e.young_person_id.clone(), Box::new(next)),
+                        None => Msg::OpenCase(e.young_person_id.clone()),
+                    },
                 });
             }
             Action::Back => return Step::Msg(Msg::CloseBoard),
@@ -924,4 +924,19 @@ fn short_worker(name: &str, w: usize) -> String {
     }
     let given = name.split_whitespace().next().unwrap_or(name);
     truncate(given, w)
+}
+
+/// The form that deals with a due episode item, if it has one.
+fn form_for(kind: DueKind) -> Option<Msg> {
+    use super::care::CareMsg;
+    Some(match kind {
+        DueKind::Triage => Msg::OpenIntake(super::intake::Open::Triage),
+        DueKind::Assessment => Msg::Care(CareMsg::OpenAssessment),
+        DueKind::CarePlan => Msg::Care(CareMsg::OpenEditor),
+        DueKind::Review => Msg::Care(CareMsg::OpenReview),
+        DueKind::OutcomeProfileStart
+        | DueKind::OutcomeProfileReview
+        | DueKind::OutcomeProfileExit => Msg::Care(CareMsg::OpenOutcomeProfile),
+        _ => return None,
+    })
 }
