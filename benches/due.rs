@@ -66,11 +66,14 @@ fn main() -> Result<()> {
     let today = NaiveDate::from_ymd_opt(2026, 3, 31).context("a valid date")?;
     let clock = Clock::fixed(today);
     let dir = tempfile::tempdir()?;
-    let path = dir.path().join("due.db");
+    // CASEBOOK_BENCH_DB=PATH keeps the generated database there and reuses it next time.
+    let path = std::env::var_os("CASEBOOK_BENCH_DB")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| dir.path().join("due.db"));
     let params = format!("people={people}");
 
     let started = Instant::now();
-    {
+    if !path.exists() {
         let mut store = Store::open(&path)?;
         generate(
             &mut store,
