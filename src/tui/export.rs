@@ -113,7 +113,7 @@ impl ExportScreen {
             )
             .required()
             .with_value(json!("xlsx")),
-            Field::number("suppress", "Suppress counts below", 2, 100)
+            Field::number("suppress", "Suppress below", 2, 100)
                 .hint("optional: e.g. 5 shows 1–4 as *"),
             Field::text("out", "Output folder", 1000)
                 .required()
@@ -381,13 +381,12 @@ impl ExportScreen {
     }
 }
 
-/// `reading 3/3 · counting 1/1 · writing 1/1`.
+/// The last stage reached: `Progress: writing 1/1 (11 stages)`.
 fn stages_text(stages: &[(String, usize, usize)]) -> String {
-    stages
-        .iter()
-        .map(|(s, d, t)| format!("{s} {d}/{t}"))
-        .collect::<Vec<_>>()
-        .join(" · ")
+    match stages.last() {
+        Some((s, d, t)) => format!("Progress: {s} {d}/{t} ({} stages)", stages.len()),
+        None => String::new(),
+    }
 }
 
 /// The screen while an export runs: what stage it has reached.

@@ -404,7 +404,7 @@ impl KpiPanel {
         y += 2;
         let bar_w: usize = if area.width >= 80 { 20 } else { 12 };
         let header = format!(
-            "  {:<9}{:<bw$}  {:>6} {:>6} {:>9} {:>5}  {}",
+            "  {:<10}{:<bw$}  {:>6} {:>6} {:>9} {:>5}  {}",
             "KPI",
             "against target │",
             "actual",
@@ -437,7 +437,7 @@ impl KpiPanel {
             let trend = spark(&self.trend(&f.measure));
             let line = Line::from(vec![
                 Span::styled(format!("{mark} "), style),
-                Span::raw(format!("{:<9}", truncate(&f.code, 9))),
+                Span::raw(format!("{:<10}", truncate(&f.code, 9))),
                 Span::styled(bar(f, bar_w), style),
                 Span::styled(format!("  {:>6}", pct_text(f.percentage)), style),
                 Span::raw(format!(
