@@ -21,6 +21,7 @@ use super::caseload::{CaseloadScreen, Scope};
 use super::contact_form;
 use super::due::{next_due_by_person, person_next_due};
 use super::due_list::{Board, BoardEnv, BoardKind, Step};
+use super::export::{self, ExportScreen};
 use super::flags::{self, FlagAction};
 use super::form::{truncate, Form, FormEvent};
 use super::help::Help;
@@ -92,6 +93,8 @@ pub enum Msg {
     OpenContactFormFor(String),
     /// A young person's case, then the next message (a form over it), from the due-list.
     OpenCaseThen(String, Box<Msg>),
+    /// The export screen (a quarterly return), over whatever is open.
+    OpenExport,
 }
 
 /// What an open form is for.
@@ -116,6 +119,7 @@ struct OpenForm {
 enum Overlay {
     Help(Help),
     Palette(Palette),
+    Export(Box<ExportScreen>),
 }
 
 /// The terminal UI's state.
@@ -243,6 +247,8 @@ impl App {
         let mut c = match &self.overlay {
             Some(Overlay::Help(_)) => vec![Context::Help],
             Some(Overlay::Palette(_)) => vec![Context::Palette],
+            Some(Overlay::Export(e)) if e.form.is_editing() => vec![Context::Editing],
+            Some(Overlay::Export(_)) => vec![Context::Form],
             None if self.search.is_some() => vec![Context::ReferralSearch],
             None => match (&self.form, &self.case) {
                 (Some(f), _) if f.offer.is_some() => vec![Context::DraftOffer, Context::Global],
@@ -286,7 +292,56 @@ impl App {
                 break;
             }
             terminal.draw(|f| self.draw(f))?;
+            self.run_waiting_export(terminal)?;
         }
+        Ok(())
+    }
+
+    /// Runs an export the export screen is waiting on (its "writing…" state already drawn),
+    /// drawing each stage as it is reached, then the result.
+    fn run_waiting_export<B>(&mut self, terminal: &mut Terminal<B>) -> Result<()>
+    where
+        B: Backend,
+        B::Error: Send + Sync + 'static,
+    {
+        let Some(Overlay::Export(screen)) = &mut self.overlay else {
+            return Ok(());
+        };
+        let layout = match screen.state() {
+            export::State::Waiting(job) => crate::config::read_override(
+                self.ctx.config_dir.as_deref(),
+                job.request.kind.layout_file(),
+            ),
+            _ => return Ok(()),
+        };
+        let layout = match layout {
+            Ok(l) => l,
+            Err(e) => {
+                self.status = Some(Status {
+                    kind: StatusKind::Warning,
+                    text: format!("{e:#}; using the shipped layout"),
+                });
+                None
+            }
+        };
+        let theme = self.theme;
+        let mut last: Option<(String, usize)> = None;
+        let mut progress = |stage: &str, done: usize, total: usize| {
+            // A redraw per stage and per twentieth, not per row.
+            let step = done * 20 / total.max(1);
+            if last.as_ref() != Some(&(stage.to_string(), step)) {
+                last = Some((stage.to_string(), step));
+                let _ = terminal.draw(|f| export::draw_progress(f, theme, stage, done, total));
+            }
+        };
+        screen.run(
+            &self.store,
+            &self.calendar,
+            &self.codes,
+            layout,
+            &mut progress,
+        );
+        terminal.draw(|f| self.draw(f))?;
         Ok(())
     }
 
@@ -352,6 +407,11 @@ impl App {
                         return self.run_command(cmd);
                     }
                 },
+                Overlay::Export(e) => {
+                    if e.key(k, action) == export::Outcome::Close {
+                        self.overlay = None;
+                    }
+                }
             }
             return None;
         }
@@ -499,6 +559,7 @@ impl App {
             Action::DueList => Some(Msg::OpenBoard(BoardKind::Due)),
             Action::Flags => Some(Msg::OpenBoard(BoardKind::Flags)),
             Action::Dashboard => Some(Msg::OpenBoard(BoardKind::Dashboard)),
+            Action::ExportReturn => Some(Msg::OpenExport),
             _ => None,
         }
     }
@@ -564,6 +625,7 @@ impl App {
         match &mut self.overlay {
             Some(Overlay::Help(h)) => return h.paste(text),
             Some(Overlay::Palette(p)) => return p.paste(text),
+            Some(Overlay::Export(e)) => return e.paste(text),
             None => {}
         }
         if let Some(search) = &mut self.search {
@@ -961,6 +1023,16 @@ impl App {
                 Some(*next)
             }
             Msg::OpenIntake(what) => self.open_intake(what),
+            Msg::OpenExport => {
+                if self.form.is_some() {
+                    return Some(Msg::Status(
+                        StatusKind::Warning,
+                        "Close the form first (Esc); its draft is kept".into(),
+                    ));
+                }
+                self.overlay = Some(Overlay::Export(Box::new(ExportScreen::new(self.today()))));
+                None
+            }
         }
     }
 
@@ -1121,13 +1193,16 @@ impl App {
         match &mut self.overlay {
             Some(Overlay::Help(h)) => h.draw(frame, area, &self.keymap, theme),
             Some(Overlay::Palette(p)) => p.draw(frame, area, theme),
+            Some(Overlay::Export(e)) => e.draw(frame, body, theme),
             None => {}
         }
         self.draw_status(frame, status);
     }
 
     fn draw_title(&self, frame: &mut Frame, area: Rect) {
-        let what = if self.search.is_some() {
+        let what = if matches!(self.overlay, Some(Overlay::Export(_))) {
+            "Export a return".to_string()
+        } else if self.search.is_some() {
             "New referral".to_string()
         } else if let Some(of) = &self.form {
             of.form.name.clone()

@@ -1,7 +1,7 @@
 //! The manager's dashboard: each key worker's open caseload beside what is due and overdue on
 //! it (from the same due-list as the due-list screen), so a manager sees where work is piling
-//! up. `Enter` opens the due-list of the selected worker. The quarterly KPI figures join this
-//! screen when `src/returns/` provides them.
+//! up. `Enter` opens the due-list of the selected worker. `K` (or Tab) switches to the quarterly
+//! KPI panel (`super::kpis`), worked out the first time it is shown.
 
 use std::collections::BTreeMap;
 
@@ -16,6 +16,7 @@ use super::app::{Msg, StatusKind};
 use super::due_list::{BoardEnv, Step};
 use super::form::truncate;
 use super::keymap::Action;
+use super::kpis::KpiPanel;
 use super::theme::Theme;
 use crate::domain::record::RiskLevel;
 use crate::domain::urgency::DueGroup;
@@ -82,6 +83,9 @@ pub struct DashboardScreen {
     loads: Vec<WorkerLoad>,
     selected: usize,
     offset: usize,
+    /// The KPI panel, once shown; `show_kpis` says whether it is shown now.
+    kpis: Option<KpiPanel>,
+    show_kpis: bool,
 }
 
 impl DashboardScreen {
@@ -90,10 +94,34 @@ impl DashboardScreen {
             loads: worker_loads(env, env.today)?,
             selected: 0,
             offset: 0,
+            kpis: None,
+            show_kpis: false,
         })
     }
 
+    /// The KPI panel, when it has been shown.
+    pub fn kpis(&self) -> Option<&KpiPanel> {
+        self.kpis.as_ref()
+    }
+
+    /// Whether the KPI panel is the one shown.
+    pub fn showing_kpis(&self) -> bool {
+        self.show_kpis
+    }
+
+    /// Shows the KPI panel (computing it the first time) or the worker loads.
+    pub fn set_show_kpis(&mut self, show: bool, env: &BoardEnv) -> Result<()> {
+        if show && self.kpis.is_none() {
+            self.kpis = Some(KpiPanel::load(env)?);
+        }
+        self.show_kpis = show;
+        Ok(())
+    }
+
     pub fn reload(&mut self, env: &BoardEnv) -> Result<()> {
+        if let Some(k) = &mut self.kpis {
+            k.reload(env)?;
+        }
         self.loads = worker_loads(env, env.today)?;
         self.selected = self.selected.min(self.loads.len().saturating_sub(1));
         Ok(())
@@ -111,6 +139,33 @@ impl DashboardScreen {
         let Some(a) = action else {
             return Step::Pass;
         };
+        if a == Action::Kpis {
+            let show = !self.show_kpis;
+            return match self.set_show_kpis(show, env) {
+                Ok(()) => Step::Done,
+                Err(e) => Step::Msg(Msg::Status(
+                    StatusKind::Error,
+                    format!("Could not work out the KPI figures: {e}"),
+                )),
+            };
+        }
+        if a == Action::ExportReturn {
+            return Step::Msg(Msg::OpenExport);
+        }
+        if self.show_kpis && a != Action::Reload {
+            if let Some(k) = &mut self.kpis {
+                match k.key(a, env) {
+                    Ok(true) => return Step::Done,
+                    Ok(false) => {}
+                    Err(e) => {
+                        return Step::Msg(Msg::Status(
+                            StatusKind::Error,
+                            format!("Could not work out the KPI figures: {e}"),
+                        ))
+                    }
+                }
+            }
+        }
         let n = self.loads.len();
         match a {
             Action::Up => self.selected = self.selected.saturating_sub(1),
@@ -137,10 +192,16 @@ impl DashboardScreen {
     }
 
     pub fn describe(&self) -> String {
-        "Dashboard · per worker".into()
+        match (&self.kpis, self.show_kpis) {
+            (Some(k), true) => k.describe(),
+            _ => "Dashboard · per worker".into(),
+        }
     }
 
     pub fn draw(&mut self, frame: &mut Frame, area: Rect, theme: Theme) {
+        if let (Some(k), true) = (&mut self.kpis, self.show_kpis) {
+            return k.draw(frame, area, theme);
+        }
         if area.height < 4 || area.width < 20 {
             return;
         }
@@ -148,7 +209,7 @@ impl DashboardScreen {
             area.x + 1,
             area.y,
             &Line::styled(
-                "Quarterly KPI figures appear here once the returns are available.",
+                "K: this quarter's KPI figures against target · E: export a quarterly return",
                 theme.dim(),
             ),
             area.width.saturating_sub(1),

@@ -76,10 +76,15 @@ pub enum Action {
     ReviewFlag,
     ChangeFlagLevel,
     ResolveFlag,
+    // The dashboard's KPI panel and the export screen (src/tui/kpis.rs, export.rs).
+    Kpis,
+    PrevQuarter,
+    NextQuarter,
+    ExportReturn,
 }
 
 impl Action {
-    pub const ALL: [Action; 60] = [
+    pub const ALL: [Action; 64] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -140,6 +145,10 @@ impl Action {
         Action::ReviewFlag,
         Action::ChangeFlagLevel,
         Action::ResolveFlag,
+        Action::Kpis,
+        Action::PrevQuarter,
+        Action::NextQuarter,
+        Action::ExportReturn,
     ];
 
     /// The name used in `keymap.toml`.
@@ -205,6 +214,10 @@ impl Action {
             Action::ReviewFlag => "review_flag",
             Action::ChangeFlagLevel => "change_flag_level",
             Action::ResolveFlag => "resolve_flag",
+            Action::Kpis => "kpis",
+            Action::PrevQuarter => "prev_quarter",
+            Action::NextQuarter => "next_quarter",
+            Action::ExportReturn => "export_return",
         }
     }
 
@@ -271,6 +284,10 @@ impl Action {
             Action::ReviewFlag => "Review the selected risk flag",
             Action::ChangeFlagLevel => "Change the selected risk flag's level",
             Action::ResolveFlag => "Resolve (close) the selected risk flag",
+            Action::Kpis => "Dashboard: switch between worker loads and KPI figures",
+            Action::PrevQuarter => "Dashboard KPIs: the quarter before",
+            Action::NextQuarter => "Dashboard KPIs: the quarter after",
+            Action::ExportReturn => "Export a quarterly return (xlsx, csv, json)",
         }
     }
 
@@ -1175,6 +1192,7 @@ impl Default for KeyMap {
     fn default() -> Self {
         let mut bindings = defaults();
         bindings.extend(super::due_list::bindings());
+        bindings.extend(super::kpis::bindings());
         KeyMap { bindings }
     }
 }
