@@ -782,7 +782,8 @@ impl DueListScreen {
         let item_w: u16 = if wide { 22 } else { 15 };
         let worker_w: u16 = if wide { 14 } else { 7 };
         let ref_w: u16 = if wide { 14 } else { 10 };
-        let fixed = 2 + ref_w + item_w + 8 + 9 + worker_w + 4 + 7;
+        // Days holds up to `999wd late` (10 characters).
+        let fixed = 2 + ref_w + item_w + 8 + 10 + worker_w + 4 + 7;
         let name_w = (area.width.saturating_sub(fixed)).max(4) as usize;
         let widths = [
             Constraint::Length(2),
@@ -790,7 +791,7 @@ impl DueListScreen {
             Constraint::Min(4),
             Constraint::Length(item_w),
             Constraint::Length(8),
-            Constraint::Length(9),
+            Constraint::Length(10),
             Constraint::Length(worker_w),
             Constraint::Length(4),
         ];
