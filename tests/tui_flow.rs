@@ -579,3 +579,63 @@ fn backspace_gives_back_exactly_the_shorter_filters_list() {
     run(&mut app, &mut t, "S");
     assert_eq!(names(&app), everyone);
 }
+
+#[test]
+fn a_sort_order_worked_out_before_a_write_is_not_reused_after_it() {
+    use casebook::tui::caseload::Column;
+    let mut store = Store::open_in_memory().unwrap();
+    let f = fill(&mut store);
+    // Callum's last contact falls between Zoë's (27 May) and the one added below (2 June).
+    let callum = casebook::store::caseload::caseload(&store)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.given_name == "Callum")
+        .unwrap()
+        .young_person_id;
+    store
+        .write(&f.ama.id, clock().now(), |tx| {
+            records::add_contact(
+                tx,
+                &casebook::domain::record::Contact {
+                    young_person_id: callum.clone(),
+                    date: d("2025-05-30"),
+                    contact_type: "telephone".into(),
+                    ..Default::default()
+                },
+            )
+        })
+        .unwrap();
+    let mut app = app(store, &f.ama);
+    let mut t = terminal(80, 24);
+    run(&mut app, &mut t, "t");
+    let to_last_contact =
+        |app: &mut App, t: &mut ratatui::Terminal<ratatui::backend::TestBackend>| {
+            for _ in 0..8 {
+                if app.caseload().sort().0 == Column::LastContact {
+                    return;
+                }
+                run(app, t, "s");
+            }
+            panic!("no last-contact sort");
+        };
+    // Work out the last-contact order, then move on so it is kept aside.
+    to_last_contact(&mut app, &mut t);
+    run(&mut app, &mut t, "s");
+    // A contact today for Zoë changes her last contact.
+    run(&mut app, &mut t, "/zoe<Enter><Enter>");
+    run(&mut app, &mut t, "c<C-u>today<Tab><Tab>phone<Enter>30<C-s>");
+    run(&mut app, &mut t, "<Esc>/<C-u><Esc>");
+    to_last_contact(&mut app, &mut t);
+    let dates: Vec<_> = app
+        .caseload()
+        .visible()
+        .filter_map(|r| r.last_contact)
+        .collect();
+    assert!(dates.contains(&d("2025-06-02")), "{dates:?}");
+    // The order must follow the sort's direction with today's data.
+    let reversed = app.caseload().sort().1;
+    let in_order = dates
+        .windows(2)
+        .all(|w| if reversed { w[0] >= w[1] } else { w[0] <= w[1] });
+    assert!(in_order, "stale order (reversed: {reversed}): {dates:?}");
+}

@@ -107,6 +107,9 @@ pub struct CaseloadScreen {
     /// The whole list in the current sort order, and each row's position in it, so a
     /// keystroke re-sorts a view by comparing integers rather than strings.
     order: Option<Order>,
+    /// Orders already worked out for other columns since the rows last changed, so going
+    /// back to a column costs nothing.
+    other_orders: Vec<Order>,
     view: Vec<u32>,
     /// Whether the next due items have been worked out yet.
     dues_known: bool,
@@ -156,6 +159,7 @@ impl CaseloadScreen {
             matcher: Matcher::new(Config::DEFAULT),
             history: Vec::new(),
             order: None,
+            other_orders: Vec::new(),
             view: Vec::new(),
             dues_known: false,
             selected: 0,
@@ -192,6 +196,7 @@ impl CaseloadScreen {
         self.rows = rows;
         self.history.clear();
         self.order = None;
+        self.other_orders.clear();
         self.refresh();
         if let Some(id) = keep {
             self.select_id(&id);
@@ -207,6 +212,7 @@ impl CaseloadScreen {
         self.dues_known = true;
         self.history.clear();
         self.order = None;
+        self.other_orders.clear();
         self.refresh();
         self.selected = 0;
         self.offset = 0;
@@ -235,6 +241,7 @@ impl CaseloadScreen {
         }
         self.history.clear();
         self.order = None;
+        self.other_orders.clear();
         self.refresh();
         if let Some(id) = keep {
             self.select_id(&id);
@@ -318,6 +325,17 @@ impl CaseloadScreen {
             .as_ref()
             .is_some_and(|o| o.column == self.sort && o.reverse == self.reverse);
         if fresh {
+            return;
+        }
+        if let Some(previous) = self.order.take() {
+            self.other_orders.push(previous);
+        }
+        if let Some(i) = self
+            .other_orders
+            .iter()
+            .position(|o| o.column == self.sort && o.reverse == self.reverse)
+        {
+            self.order = Some(self.other_orders.swap_remove(i));
             return;
         }
         let rows = &self.rows;
