@@ -43,13 +43,7 @@ pub fn bindings() -> Vec<Binding> {
     use Context as C;
     use KeyCode as K;
     let k = Key::plain;
-    let b = |action, keys: Vec<Key>, description, hint, contexts| Binding {
-        action,
-        keys,
-        description,
-        hint,
-        contexts,
-    };
+    let b = Binding::new;
     vec![
         b(
             Action::DueList,

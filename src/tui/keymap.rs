@@ -544,6 +544,22 @@ pub struct Binding {
 }
 
 impl Binding {
+    pub fn new(
+        action: Action,
+        keys: Vec<Key>,
+        description: &'static str,
+        hint: &'static str,
+        contexts: &'static [Context],
+    ) -> Binding {
+        Binding {
+            action,
+            keys,
+            description,
+            hint,
+            contexts,
+        }
+    }
+
     pub fn keys_label(&self) -> String {
         self.keys
             .iter()
@@ -572,13 +588,7 @@ const LISTS: &[Context] = &[
 fn defaults() -> Vec<Binding> {
     use KeyCode as K;
     let k = Key::plain;
-    let b = |action, keys: Vec<Key>, description, hint, contexts| Binding {
-        action,
-        keys,
-        description,
-        hint,
-        contexts,
-    };
+    let b = Binding::new;
     vec![
         b(
             Action::Quit,

@@ -22,13 +22,7 @@ use crate::returns::{self, explain_cell, ExplainRow, Quarter, Request, ReturnKin
 /// The KPI panel's key bindings, added to the one keymap.
 pub fn bindings() -> Vec<Binding> {
     use Context as C;
-    let b = |action, keys: Vec<Key>, description, hint, contexts| Binding {
-        action,
-        keys,
-        description,
-        hint,
-        contexts,
-    };
+    let b = Binding::new;
     vec![
         b(
             Action::Kpis,
