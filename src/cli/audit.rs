@@ -7,7 +7,7 @@ use anyhow::{bail, Result};
 use rusqlite::types::Value;
 
 use super::Session;
-use crate::store::audit::{history_of_young_person, Change, ChainReport, HistoryEntry};
+use crate::store::audit::{history_of_young_person, ChainReport, Change, HistoryEntry};
 use crate::store::people;
 
 /// Prints the chain's state; an error (exit 1) names the first broken row.
@@ -33,7 +33,10 @@ pub(crate) fn print_report(out: &mut impl Write, report: &ChainReport) -> Result
             report.records_unattested
         )?;
         for (table, id) in &report.record_mismatches {
-            writeln!(out, "  {table} {id}: content differs from its last audited write")?;
+            writeln!(
+                out,
+                "  {table} {id}: content differs from its last audited write"
+            )?;
         }
     }
     Ok(())
@@ -65,7 +68,13 @@ pub fn show(session: &Session, reference: &str) -> Result<()> {
     };
     let entries = history_of_young_person(&session.store, &yp.id)?;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{} ({}): {} entries, newest first", yp.reference, display_name(&yp), entries.len())?;
+    writeln!(
+        out,
+        "{} ({}): {} entries, newest first",
+        yp.reference,
+        display_name(&yp),
+        entries.len()
+    )?;
     for e in &entries {
         writeln!(
             out,

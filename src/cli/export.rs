@@ -22,7 +22,7 @@ pub struct ExportArgs<'a> {
     pub breakdown: &'a str,
 }
 
-pub fn run(session: &Session, args: &ExportArgs) -> Result<()> {
+pub fn run(session: &Session, actor: &str, args: &ExportArgs) -> Result<()> {
     let quarter = Quarter::parse(args.quarter).map_err(|e| anyhow::anyhow!("--quarter: {e}"))?;
     let kind = ReturnKind::from_code(args.kind).with_context(|| {
         format!(
@@ -48,7 +48,30 @@ pub fn run(session: &Session, args: &ExportArgs) -> Result<()> {
             report_date,
         )?;
         // For a manager checking a figure inside the building: names are shown here, and
-        // never written to an export file.
+        // never written to an export file. Every young person listed is audited as seen.
+        let listed: Vec<&str> = [
+            &e.numerator,
+            &e.second_numerator,
+            &e.denominator,
+            &e.pending,
+        ]
+        .into_iter()
+        .flatten()
+        .map(|r| r.young_person_reference.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+        session.store.record_view_of_references(
+            actor,
+            session.clock.now(),
+            &format!(
+                "export --explain {} {} {}",
+                e.measure,
+                e.breakdown,
+                quarter.label()
+            ),
+            &listed,
+        )?;
         writeln!(
             out,
             "{} ({}) for {}, as of {report_date}",
@@ -131,6 +154,12 @@ pub fn run(session: &Session, args: &ExportArgs) -> Result<()> {
     if interactive {
         eprintln!();
     }
+    session.store.record_export(
+        actor,
+        session.clock.now(),
+        &format!("{} {}", kind.code(), quarter.label()),
+        &format!("export {}", args.format.to_ascii_lowercase()),
+    )?;
     writeln!(
         out,
         "{} return for {} written (as of {report_date}):",

@@ -218,18 +218,23 @@ pub fn run(cli: Cli) -> Result<()> {
             suppress_below,
             explain,
             breakdown,
-        }) => export::run(
-            &session,
-            &export::ExportArgs {
-                quarter,
-                kind,
-                format,
-                out: out.as_deref(),
-                suppress_below: *suppress_below,
-                explain: explain.as_deref(),
-                breakdown,
-            },
-        ),
+        }) => {
+            // Who looked: an export and an explained figure are audited as reads.
+            let actor = session.actor(&cli)?.id;
+            export::run(
+                &session,
+                &actor,
+                &export::ExportArgs {
+                    quarter,
+                    kind,
+                    format,
+                    out: out.as_deref(),
+                    suppress_below: *suppress_below,
+                    explain: explain.as_deref(),
+                    breakdown,
+                },
+            )
+        }
         Some(Command::Import { path, dry_run }) => import::run(&mut session, &cli, path, *dry_run),
         Some(Command::Flags { format }) => flags::run(&session, *format),
         Some(Command::Check) => check::run(&session),

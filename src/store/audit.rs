@@ -428,7 +428,13 @@ impl<'a> Tx<'a> {
     /// Records that the actor saw a young person's record (`what` says where: "case view",
     /// "drill-down kpi.2a 2025-26 Q2").
     pub fn audit_view(&self, young_person_id: &str, what: &str) -> Result<()> {
-        self.audit("young_people", young_person_id, "view", what.as_bytes(), None)
+        self.audit(
+            "young_people",
+            young_person_id,
+            "view",
+            what.as_bytes(),
+            None,
+        )
     }
 
     /// Records that the actor wrote a return (`return_name`, e.g. "southampton 2025-26 Q2"):
@@ -607,7 +613,10 @@ pub(crate) fn verify_chain(conn: &Connection) -> Result<ChainReport> {
                     head.1
                 )
             } else {
-                format!("is out of sequence (device sequence {device_seq} after {})", head.1)
+                format!(
+                    "is out of sequence (device sequence {device_seq} after {})",
+                    head.1
+                )
             }));
             return Ok(report);
         }
@@ -796,7 +805,11 @@ pub(crate) fn migrate_to_chained(tx: &Transaction) -> Result<()> {
     drop(b);
     let report = verify_chain(tx)?;
     if let Some(b) = report.first_break {
-        bail!("audit migration: the new chain fails at row {}: {}", b.seq, b.reason);
+        bail!(
+            "audit migration: the new chain fails at row {}: {}",
+            b.seq,
+            b.reason
+        );
     }
     tx.execute_batch("DROP TABLE audit_log_v1")?;
     Ok(())
@@ -845,11 +858,16 @@ pub fn history_of_young_person(
     store: &super::Store,
     young_person_id: &str,
 ) -> Result<Vec<HistoryEntry>> {
-    let mut parts = vec![
-        "SELECT 'young_people' AS t, ?1 AS id".to_string(),
-    ];
-    for t in ["young_person_vulnerabilities", "episodes", "risk_flags", "contacts"] {
-        parts.push(format!("SELECT '{t}', id FROM {t} WHERE young_person_id = ?1"));
+    let mut parts = vec!["SELECT 'young_people' AS t, ?1 AS id".to_string()];
+    for t in [
+        "young_person_vulnerabilities",
+        "episodes",
+        "risk_flags",
+        "contacts",
+    ] {
+        parts.push(format!(
+            "SELECT '{t}', id FROM {t} WHERE young_person_id = ?1"
+        ));
     }
     for t in EPISODE_CHILDREN {
         parts.push(format!(
@@ -875,7 +893,10 @@ pub fn history_of_young_person(
         let blob: Option<Vec<u8>> = r.get(4)?;
         let blob = blob.unwrap_or_default();
         let (changes, what) = if action == "view" {
-            (Vec::new(), Some(String::from_utf8_lossy(&blob).into_owned()))
+            (
+                Vec::new(),
+                Some(String::from_utf8_lossy(&blob).into_owned()),
+            )
         } else {
             (decode_changes(&blob)?, None)
         };

@@ -21,7 +21,7 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use rusqlite_migration::{Migrations, M};
 
 pub use audit::Tx;
@@ -148,9 +148,10 @@ impl Store {
     }
 
     /// Records that `actor` saw these young people's records (`what`: "case view",
-    /// "drill-down kpi.2a 2025-26 Q2"), one chained audit row each.
+    /// "drill-down kpi.2a 2025-26 Q2"), one chained audit row each. Takes `&self` so screens
+    /// that only read can audit what they show.
     pub fn record_view(
-        &mut self,
+        &self,
         actor: &str,
         now: DateTime<Utc>,
         what: &str,
@@ -159,9 +160,34 @@ impl Store {
         if young_person_ids.is_empty() {
             return Ok(());
         }
-        self.write(actor, now, |tx| {
+        self.audit_only(actor, now, |tx| {
             for id in young_person_ids {
                 tx.audit_view(id, what)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// As [`Store::record_view`], for lists that carry young people's references.
+    pub fn record_view_of_references(
+        &self,
+        actor: &str,
+        now: DateTime<Utc>,
+        what: &str,
+        references: &[&str],
+    ) -> Result<()> {
+        if references.is_empty() {
+            return Ok(());
+        }
+        self.audit_only(actor, now, |tx| {
+            let mut stmt = tx
+                .conn()
+                .prepare_cached("SELECT id FROM young_people WHERE reference = ?1")?;
+            for r in references {
+                let id: Option<String> = stmt.query_row([r], |row| row.get(0)).optional()?;
+                if let Some(id) = id {
+                    tx.audit_view(&id, what)?;
+                }
             }
             Ok(())
         })
@@ -170,13 +196,32 @@ impl Store {
     /// Records that `actor` wrote a return: one row naming it ("southampton 2025-26 Q2"),
     /// not one per young person counted.
     pub fn record_export(
-        &mut self,
+        &self,
         actor: &str,
         now: DateTime<Utc>,
         return_name: &str,
         what: &str,
     ) -> Result<()> {
-        self.write(actor, now, |tx| tx.audit_export(return_name, what))
+        self.audit_only(actor, now, |tx| tx.audit_export(return_name, what))
+    }
+
+    /// An IMMEDIATE transaction on a shared borrow, for audit rows of reads.
+    fn audit_only(
+        &self,
+        actor: &str,
+        now: DateTime<Utc>,
+        f: impl FnOnce(&Tx) -> Result<()>,
+    ) -> Result<()> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        let out = f(&Tx::new(&self.conn, actor, now));
+        match out {
+            Ok(()) => self.conn.execute_batch("COMMIT")?,
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                return Err(e);
+            }
+        }
+        Ok(())
     }
 
     /// Walks the audit chain (and with `records`, compares every audited record with the hash

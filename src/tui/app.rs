@@ -488,6 +488,7 @@ impl App {
                 calendar: &self.calendar,
                 codes: &self.codes,
                 today: self.ctx.clock.today(),
+                now: self.ctx.clock.now(),
                 worker_id: &self.ctx.worker.id,
                 worker_names: &self.worker_names,
             };
@@ -716,6 +717,14 @@ impl App {
                     self.today(),
                 ) {
                     Ok(Some(model)) => {
+                        if let Err(e) = self.store.record_view(
+                            &worker,
+                            self.ctx.clock.now(),
+                            "case view",
+                            &[&id],
+                        ) {
+                            return Some(Msg::Status(StatusKind::Error, format!("Cannot record that you opened the case, so it stays closed: {e}")));
+                        }
                         self.care = None;
                         self.case = Some(CaseView::new(model, self.today()));
                         None
@@ -1117,6 +1126,7 @@ impl App {
             calendar: &self.calendar,
             codes: &self.codes,
             today: self.ctx.clock.today(),
+            now: self.ctx.clock.now(),
             worker_id: &self.ctx.worker.id,
             worker_names: &self.worker_names,
         }

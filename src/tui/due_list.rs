@@ -231,6 +231,8 @@ pub struct BoardEnv<'a> {
     pub calendar: &'a Calendar,
     pub codes: &'a CodeLists,
     pub today: NaiveDate,
+    /// The instant for audit rows of what the board shows.
+    pub now: chrono::DateTime<chrono::Utc>,
     pub worker_id: &'a str,
     pub worker_names: &'a HashMap<String, String>,
 }

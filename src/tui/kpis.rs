@@ -351,6 +351,16 @@ impl KpiPanel {
             .filter(|r| !e.numerator.contains(r))
             .cloned()
             .collect();
+        env.store.record_view_of_references(
+            env.worker_id,
+            env.now,
+            &format!("drill-down {} {}", f.measure, self.quarter.label()),
+            &e.denominator
+                .iter()
+                .chain(&e.pending)
+                .map(|r| r.young_person_reference.as_str())
+                .collect::<Vec<_>>(),
+        )?;
         self.behind = Some(Behind {
             measure: f.measure.clone(),
             quarter: self.quarter,
