@@ -486,7 +486,7 @@ fn a_full_triage_sets_the_episode_writes_substances_and_vulnerabilities_and_rais
         )
         .unwrap();
     assert_eq!(unaudited, 0);
-    let episode_change: String = conn
+    let episode_change: Vec<u8> = conn
         .query_row(
             "SELECT changes FROM audit_log WHERE table_name = 'episodes' AND record_id = ?1
              AND action = 'update' AND actor_id = ?2 ORDER BY seq DESC LIMIT 1",
@@ -495,7 +495,7 @@ fn a_full_triage_sets_the_episode_writes_substances_and_vulnerabilities_and_rais
         )
         .unwrap();
     assert_eq!(
-        episode_change,
+        casebook::store::audit::changes_json(&episode_change).unwrap(),
         r#"{"first_contact_date":[null,"2025-06-03"],"triage_date":[null,"2025-06-03"],"triage_outcome":[null,"comprehensive_assessment"]}"#
     );
     let audit_after: i64 = desk.sql("SELECT count(*) FROM audit_log WHERE ?1 = ?1", "x");

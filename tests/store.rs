@@ -10,15 +10,25 @@ fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
-fn audit_rows(path: &std::path::Path) -> Vec<(String, String, String, String)> {
+/// (actor, table, action, changes as `{"column": [old, new]}`, has a row hash)
+type AuditRow = (String, String, String, String, bool);
+
+fn audit_rows(path: &std::path::Path) -> Vec<AuditRow> {
     let c = Connection::open(path).unwrap();
     let mut s = c
-        .prepare("SELECT actor_id, table_name, action, changes FROM audit_log ORDER BY seq")
+        .prepare(
+            "SELECT actor_id, table_name, action, changes, row_hash IS NOT NULL
+             FROM audit_log ORDER BY seq",
+        )
         .unwrap();
-    s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+    s.query_map([], |r| {
+        let blob: Vec<u8> = r.get::<_, Option<Vec<u8>>>(3)?.unwrap_or_default();
+        let changes = casebook::store::audit::changes_json(&blob).unwrap();
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, changes, r.get(4)?))
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
 }
 
 #[test]
@@ -64,7 +74,10 @@ fn every_write_leaves_its_audit_row_naming_the_actor() {
     assert_eq!(rows.len(), 4, "{rows:?}");
     assert!(rows.iter().all(|r| r.0 == worker.id));
     assert_eq!(rows[1].1, "young_people");
-    assert!(rows[1].3.contains("Zoë"));
+    // An insert is a reference to the row and the hash of its content, not a copy of it.
+    assert_eq!(rows[1].2, "insert");
+    assert!(rows[1].4, "an insert carries the hash of the row it wrote");
+    assert!(!rows[1].3.contains("Zoë"), "{}", rows[1].3);
     assert_eq!(rows[3].2, "update");
     assert_eq!(rows[3].3, r#"{"triage_date":[null,"2025-06-02"]}"#);
 
