@@ -293,7 +293,7 @@ fn an_export_is_one_row_and_an_explained_figure_names_each_person_listed() {
     let listed = String::from_utf8(listed).unwrap();
     let people: std::collections::BTreeSet<&str> = listed
         .lines()
-        .filter_map(|l| l.trim_start().split_whitespace().next())
+        .filter_map(|l| l.split_whitespace().next())
         .filter(|w| w.starts_with("YP-"))
         .collect();
     assert!(!people.is_empty(), "{listed}");
