@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod private_file;
 pub mod due;
 pub mod import;
 pub mod returns;

@@ -10,12 +10,10 @@ use crate::demo::{generate, DemoOptions};
 pub fn run(session: &mut Session, people: usize, seed: u64) -> Result<()> {
     let mut out = std::io::stdout().lock();
     let today = session.clock.today();
-    let summary = generate(
-        &mut session.store,
-        &DemoOptions { people, seed },
-        today,
-        session.clock.now(),
-    )?;
+    let now = session.clock.now();
+    let summary = session.store.as_demo_loader(|store| {
+        generate(store, &DemoOptions { people, seed }, today, now)
+    })?;
     writeln!(
         out,
         "demo casework written to {} (seed {seed}, as of {today}):",

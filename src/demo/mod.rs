@@ -175,7 +175,7 @@ fn write_team(
         for ((name, role), known) in team.names.iter().zip(existing) {
             ids.push(match known {
                 Some(id) => id,
-                None => people::add_worker(tx, name, *role)?,
+                None => people::add_worker(tx, name, &[*role])?,
             });
         }
         Ok(ids)

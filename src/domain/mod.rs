@@ -11,5 +11,6 @@ pub mod dates;
 pub mod ids;
 pub mod intake;
 pub mod record;
+pub mod roles;
 pub mod urgency;
 pub mod validate;

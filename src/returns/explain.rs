@@ -73,6 +73,8 @@ pub fn explain_cell(
     quarter: Quarter,
     report_date: NaiveDate,
 ) -> Result<Explanation> {
+    // Names of young people: only for those the role table allows.
+    store.require(crate::domain::roles::Permission::ExplainFigure)?;
     let Some(kind) = ReturnKind::ALL
         .into_iter()
         .find(|k| k.measures().iter().any(|d| d.id == measure))
