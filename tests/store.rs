@@ -11,7 +11,7 @@ fn d(s: &str) -> NaiveDate {
 }
 
 fn audit_rows(path: &std::path::Path) -> Vec<(String, String, String, String)> {
-    let c = Connection::open(path).unwrap();
+    let c = keyed_open(path).unwrap();
     let mut s = c
         .prepare("SELECT actor_id, table_name, action, changes FROM audit_log ORDER BY seq")
         .unwrap();
@@ -25,7 +25,7 @@ fn audit_rows(path: &std::path::Path) -> Vec<(String, String, String, String)> {
 fn every_write_leaves_its_audit_row_naming_the_actor() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("case.db");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = Store::open(&path, &test_key()).unwrap();
     let now = Clock::fixed(d("2025-06-02")).now();
     let worker = people::ensure_worker(&mut store, "Ama Mensah", Role::Duty, now).unwrap();
 
@@ -171,7 +171,7 @@ fn a_file_that_is_not_sqlite_is_refused_untouched() {
     let path = dir.path().join("notes.db");
     std::fs::write(&path, "Dear diary, this is not a database.\n".repeat(200)).unwrap();
     let before = bytes(&path);
-    let err = Store::open(&path).unwrap_err().to_string();
+    let err = Store::open(&path, &test_key()).unwrap_err().to_string();
     assert!(err.contains("not a casebook database"), "{err}");
     assert_eq!(bytes(&path), before);
     assert_eq!(
@@ -191,7 +191,7 @@ fn another_programs_sqlite_file_is_refused_untouched() {
             .unwrap();
     }
     let before = bytes(&path);
-    let err = Store::open(&path).unwrap_err().to_string();
+    let err = Store::open(&path, &test_key()).unwrap_err().to_string();
     assert!(err.contains("not a casebook one"), "{err}");
     assert_eq!(bytes(&path), before);
 }
@@ -200,14 +200,14 @@ fn another_programs_sqlite_file_is_refused_untouched() {
 fn a_database_from_a_newer_casebook_is_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("newer.db");
-    drop(Store::open(&path).unwrap());
+    drop(Store::open(&path, &test_key()).unwrap());
     {
-        let c = Connection::open(&path).unwrap();
+        let c = keyed_open(&path).unwrap();
         c.execute_batch("PRAGMA journal_mode = DELETE; PRAGMA user_version = 999;")
             .unwrap();
     }
     let before = bytes(&path);
-    let err = Store::open(&path).unwrap_err().to_string();
+    let err = Store::open(&path, &test_key()).unwrap_err().to_string();
     assert!(err.contains("newer casebook"), "{err}");
     assert_eq!(bytes(&path), before);
 }
@@ -218,10 +218,10 @@ fn reopening_keeps_the_record_and_the_schema() {
     let path = dir.path().join("nested").join("case.db");
     let now = Clock::fixed(d("2025-06-02")).now();
     {
-        let mut s = Store::open(&path).unwrap();
+        let mut s = Store::open(&path, &test_key()).unwrap();
         people::ensure_worker(&mut s, "Ama", Role::Manager, now).unwrap();
     }
-    let s = Store::open(&path).unwrap();
+    let s = Store::open(&path, &test_key()).unwrap();
     assert_eq!(
         s.schema_version().unwrap(),
         casebook::store::latest_schema_version()
@@ -258,4 +258,18 @@ fn finding_a_young_person_by_folded_name_dob_or_reference() {
     assert!(people::find_young_people(&store, "%", None, 10)
         .unwrap()
         .is_empty());
+}
+
+/// Tests open their files with a fixed data key (real SQLCipher encryption; the key is test data).
+#[allow(dead_code)]
+fn test_key() -> casebook::store::DataKey {
+    casebook::store::DataKey::from_hex(&"5a".repeat(32)).unwrap()
+}
+
+/// A raw connection to a test file, keyed as the sqlcipher shell would be.
+#[allow(dead_code)]
+fn keyed_open(path: impl AsRef<std::path::Path>) -> rusqlite::Result<rusqlite::Connection> {
+    let c = rusqlite::Connection::open(path)?;
+    c.execute_batch(&format!("PRAGMA key = \"x'{}'\";", "5a".repeat(32)))?;
+    Ok(c)
 }

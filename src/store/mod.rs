@@ -75,7 +75,7 @@ pub fn file_kind(path: &Path) -> Result<FileKind> {
     }
     let mut f = match std::fs::File::open(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileKind::New),
+        Err(_) if !path.exists() => return Ok(FileKind::New),
         Err(e) => bail!("cannot read {shown}: {e}"),
     };
     let mut head = [0u8; 16];
@@ -87,11 +87,13 @@ pub fn file_kind(path: &Path) -> Result<FileKind> {
             Err(e) => bail!("cannot read {shown}: {e}"),
         }
     }
+    // Even an empty database is a page of at least 512 bytes.
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
     Ok(match n {
         0 => FileKind::New,
         16 if &head == SQLITE_HEADER => FileKind::Plain,
-        16 => FileKind::Encrypted { salt: head },
-        _ => bail!("{shown} is not a casebook database (too short to be one); it was left untouched"),
+        16 if len >= 512 => FileKind::Encrypted { salt: head },
+        _ => bail!("{shown} is not a casebook database (it is not a SQLite file); it was left untouched"),
     })
 }
 
