@@ -37,7 +37,8 @@ fn recovery_key(db: &std::path::Path) -> String {
 fn raw(db: &std::path::Path) -> rusqlite::Connection {
     let key = recovery_key(db);
     let c = rusqlite::Connection::open(db).unwrap();
-    c.execute_batch(&format!("PRAGMA key = \"x'{key}'\";")).unwrap();
+    c.execute_batch(&format!("PRAGMA key = \"x'{key}'\";"))
+        .unwrap();
     c
 }
 

@@ -292,10 +292,11 @@ fn a_database_that_already_holds_casework_is_refused() {
 fn the_summary_counts_what_is_in_the_database() {
     let demo = demo(120, 5);
     let s = demo.summary;
-    let counts: HashMap<&str, i64> = records::record_counts(&Store::open(&demo.path, &test_key()).unwrap())
-        .unwrap()
-        .into_iter()
-        .collect();
+    let counts: HashMap<&str, i64> =
+        records::record_counts(&Store::open(&demo.path, &test_key()).unwrap())
+            .unwrap()
+            .into_iter()
+            .collect();
     let pairs = [
         ("workers", s.workers),
         ("young_people", s.young_people),

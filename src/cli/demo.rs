@@ -11,9 +11,9 @@ pub fn run(session: &mut Session, people: usize, seed: u64) -> Result<()> {
     let mut out = std::io::stdout().lock();
     let today = session.clock.today();
     let now = session.clock.now();
-    let summary = session.store.as_demo_loader(|store| {
-        generate(store, &DemoOptions { people, seed }, today, now)
-    })?;
+    let summary = session
+        .store
+        .as_demo_loader(|store| generate(store, &DemoOptions { people, seed }, today, now))?;
     writeln!(
         out,
         "demo casework written to {} (seed {seed}, as of {today}):",

@@ -21,7 +21,9 @@ pub fn run(session: &mut Session, path: &Path, dry_run: bool) -> Result<()> {
         Err(e @ ImportError::Failed(_)) => anyhow::bail!("{e}"),
         Ok(()) => {}
     }
-    session.store.require(crate::domain::roles::Permission::ImportRegister)?;
+    session
+        .store
+        .require(crate::domain::roles::Permission::ImportRegister)?;
     let actor = session.worker.clone();
     let mut out = std::io::stdout().lock();
     match import_register(

@@ -78,18 +78,18 @@ pub fn worker(session: &mut Session, cmd: &WorkerCommand) -> Result<()> {
                 let roles = roles(list)?;
                 keys.store
                     .require(crate::domain::roles::Permission::ManageWorkers)?;
-                let pw = new_password(
-                    new_password_file.as_deref(),
-                    "CASEBOOK_NEW_PASSWORD",
-                    name,
-                )?;
+                let pw = new_password(new_password_file.as_deref(), "CASEBOOK_NEW_PASSWORD", name)?;
                 let w = keys.add_worker(name, &roles, &pw, now)?;
                 writeln!(out, "added {} ({})", w.name, w.roles_label())?;
             }
             WorkerCommand::List => {
                 keys.store
                     .require(crate::domain::roles::Permission::ManageWorkers)?;
-                writeln!(out, "{:<28} {:<40} {:<8} sign-in", "name", "roles", "active")?;
+                writeln!(
+                    out,
+                    "{:<28} {:<40} {:<8} sign-in",
+                    "name", "roles", "active"
+                )?;
                 for w in people::workers(&keys.store)? {
                     writeln!(
                         out,
@@ -112,11 +112,7 @@ pub fn worker(session: &mut Session, cmd: &WorkerCommand) -> Result<()> {
             } => {
                 keys.store
                     .require(crate::domain::roles::Permission::ResetPassword)?;
-                let pw = new_password(
-                    new_password_file.as_deref(),
-                    "CASEBOOK_NEW_PASSWORD",
-                    name,
-                )?;
+                let pw = new_password(new_password_file.as_deref(), "CASEBOOK_NEW_PASSWORD", name)?;
                 keys.reset_password(name, &pw, now)?;
                 writeln!(out, "new password set for {}", name.trim())?;
             }

@@ -68,7 +68,9 @@ pub fn password(cli: &Cli) -> Result<Zeroizing<String>> {
         return Ok(Zeroizing::new(p));
     }
     if !terminal() {
-        bail!("sign-in: set CASEBOOK_PASSWORD or give --password-file, or run casebook in a terminal");
+        bail!(
+            "sign-in: set CASEBOOK_PASSWORD or give --password-file, or run casebook in a terminal"
+        );
     }
     prompt_password("Password: ")
 }
@@ -85,7 +87,9 @@ pub fn new_password(file: Option<&Path>, env: &str, whose: &str) -> Result<Zeroi
     if !terminal() {
         bail!("password: set {env} or give a password file, or run casebook in a terminal");
     }
-    let first = prompt_password(&format!("New password for {whose} (at least 8 characters): "))?;
+    let first = prompt_password(&format!(
+        "New password for {whose} (at least 8 characters): "
+    ))?;
     crate::store::keys::check_password(&first)?;
     let second = prompt_password("The same password again: ")?;
     if *first != *second {

@@ -53,7 +53,8 @@ impl Role {
     pub fn from_code(code: &str) -> Option<Role> {
         let code = code.trim().replace([' ', '-'], "_");
         Role::ALL.into_iter().find(|r| {
-            r.code().eq_ignore_ascii_case(&code) || r.label().replace(' ', "_").eq_ignore_ascii_case(&code)
+            r.code().eq_ignore_ascii_case(&code)
+                || r.label().replace(' ', "_").eq_ignore_ascii_case(&code)
         })
     }
 

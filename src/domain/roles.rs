@@ -89,9 +89,14 @@ pub fn require(name: &str, roles: &[Role], action: Permission) -> Result<(), Str
         return Ok(());
     }
     let who: Vec<&str> = action.roles().iter().map(|r| r.label()).collect();
+    let article = if who[0].starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
     let held: Vec<&str> = roles.iter().map(|r| r.label()).collect();
     Err(format!(
-        "only a {} may {}; {name} is signed in as {}",
+        "only {article} {} may {}; {name} is signed in as {}",
         who.join(" or "),
         action.label(),
         if held.is_empty() {

@@ -581,7 +581,12 @@ pub fn approve_spend(tx: &Tx, plan_id: &str, manager_id: &str, on: NaiveDate) ->
                 format!("{name} is no longer an active worker"),
             ))
         }
-        Some((name, roles, true)) if !crate::domain::roles::may(&roles, crate::domain::roles::Permission::ApproveSpend) => {
+        Some((name, roles, true))
+            if !crate::domain::roles::may(
+                &roles,
+                crate::domain::roles::Permission::ApproveSpend,
+            ) =>
+        {
             let held: Vec<&str> = roles.iter().map(|r| r.label()).collect();
             return Err(refuse(
                 "spend_approved_by",

@@ -93,7 +93,9 @@ pub fn file_kind(path: &Path) -> Result<FileKind> {
         0 => FileKind::New,
         16 if &head == SQLITE_HEADER => FileKind::Plain,
         16 if len >= 512 => FileKind::Encrypted { salt: head },
-        _ => bail!("{shown} is not a casebook database (it is not a SQLite file); it was left untouched"),
+        _ => bail!(
+            "{shown} is not a casebook database (it is not a SQLite file); it was left untouched"
+        ),
     })
 }
 
@@ -138,8 +140,9 @@ impl Store {
         match file_kind(path)? {
             FileKind::New => {
                 if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(parent)
-                        .with_context(|| format!("cannot create the folder {}", parent.display()))?;
+                    std::fs::create_dir_all(parent).with_context(|| {
+                        format!("cannot create the folder {}", parent.display())
+                    })?;
                 }
                 // SQLite gives the WAL and shared-memory files the database's own mode.
                 if path.exists() {
@@ -275,7 +278,10 @@ impl Store {
     ) -> Result<T> {
         if let Some(w) = &self.signed_in {
             if w.id != actor {
-                bail!("changes are recorded as the signed-in worker ({}) only", w.name);
+                bail!(
+                    "changes are recorded as the signed-in worker ({}) only",
+                    w.name
+                );
             }
         }
         self.require(action)?;

@@ -185,11 +185,16 @@ pub fn ensure_worker_with(
     let mut roles = roles.to_vec();
     roles.sort();
     roles.dedup();
-    store.write_for(crate::domain::roles::Permission::ManageWorkers, &id, now, |tx| {
-        let mut cols = vec![("name", text(&name))];
-        cols.extend(role_columns(&roles));
-        tx.insert("workers", &id, &cols)
-    })?;
+    store.write_for(
+        crate::domain::roles::Permission::ManageWorkers,
+        &id,
+        now,
+        |tx| {
+            let mut cols = vec![("name", text(&name))];
+            cols.extend(role_columns(&roles));
+            tx.insert("workers", &id, &cols)
+        },
+    )?;
     Ok(Worker {
         id,
         name,

@@ -49,7 +49,10 @@ pub fn is_new(db: &Path) -> Result<bool> {
 pub fn create(db: &Path, name: &str, password: &str, now: DateTime<Utc>) -> Result<Created> {
     let key_path = key_file_path(db);
     if !is_new(db)? {
-        bail!("{} already exists; casebook init makes a new database only", db.display());
+        bail!(
+            "{} already exists; casebook init makes a new database only",
+            db.display()
+        );
     }
     if key_path == db {
         bail!("--db {}: a database may not be named .keys", db.display());
@@ -70,8 +73,7 @@ pub fn create(db: &Path, name: &str, password: &str, now: DateTime<Utc>) -> Resu
     let key = DataKey::generate();
     let made = (|| -> Result<Created> {
         let mut store = Store::open(db, &key)?;
-        let worker =
-            people::ensure_worker_with(&mut store, name, &FIRST_ADMINISTRATOR_ROLES, now)?;
+        let worker = people::ensure_worker_with(&mut store, name, &FIRST_ADMINISTRATOR_ROLES, now)?;
         let salt = store.flush_header(db)?;
         let recovery_code = new_recovery_code();
         let key_file = KeyFile::new(
@@ -155,7 +157,10 @@ pub fn sign_in(db: &Path, name: &str, password: &str, now: DateTime<Utc>) -> Res
         );
     };
     if !worker.active {
-        bail!("sign-in: {} has been deactivated; ask an administrator", worker.name);
+        bail!(
+            "sign-in: {} has been deactivated; ask an administrator",
+            worker.name
+        );
     }
     if !cfg!(debug_assertions)
         && key_file
@@ -344,7 +349,10 @@ pub fn encrypt(
     super::keys::check_password(password)?;
     let key_path = key_file_path(dest);
     if dest.exists() {
-        bail!("--out {}: that file already exists; give a new name", dest.display());
+        bail!(
+            "--out {}: that file already exists; give a new name",
+            dest.display()
+        );
     }
     if key_path.exists() {
         bail!(
