@@ -36,7 +36,7 @@ fn legacy_role(roles: &[Role]) -> &'static str {
 fn role_columns(roles: &[Role]) -> [(&'static str, rusqlite::types::Value); 2] {
     [
         ("role", text(legacy_role(roles))),
-        ("roles", text(&Role::list_code(roles))),
+        ("roles", text(Role::list_code(roles))),
     ]
 }
 
