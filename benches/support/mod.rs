@@ -99,6 +99,6 @@ pub fn report(name: &str, params: &str, times: &[Duration]) {
 
 /// Tests open their files with a fixed data key (real SQLCipher encryption; the key is test data).
 #[allow(dead_code)]
-fn test_key() -> casebook::store::DataKey {
+pub fn test_key() -> casebook::store::DataKey {
     casebook::store::DataKey::from_hex(&"5a".repeat(32)).unwrap()
 }

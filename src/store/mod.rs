@@ -167,6 +167,16 @@ impl Store {
         Self::prepare(conn).with_context(|| format!("cannot prepare the database at {shown}"))
     }
 
+    /// Opens or creates an UNENCRYPTED file through the same code, for the encryption benchmark
+    /// alone (plain against encrypted, same work). casebook itself never opens one.
+    #[doc(hidden)]
+    pub fn open_unencrypted_for_benchmark(path: &Path) -> Result<Store> {
+        if matches!(file_kind(path)?, FileKind::Encrypted { .. }) {
+            bail!("{} is encrypted", path.display());
+        }
+        Self::prepare(Connection::open(path)?)
+    }
+
     /// A private in-memory database through the same code (tests, dry runs). Not encrypted:
     /// memory is not disk.
     pub fn open_in_memory() -> Result<Store> {
