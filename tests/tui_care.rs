@@ -246,7 +246,7 @@ fn a_care_plan_built_from_the_keyboard_and_its_spend_approved_by_a_manager() {
     // Ama is a duty worker: refused, with the reason.
     run(&mut app, &mut t, "m");
     let (kind, text) = status(&app);
-    assert_eq!(kind, StatusKind::Error);
+    assert_eq!(kind, StatusKind::Error, "{text}");
     assert!(text.contains("only a manager may approve spend"), "{text}");
     assert!(care_plans::current_plan(app.store(), &ep)
         .unwrap()

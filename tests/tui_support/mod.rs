@@ -44,9 +44,7 @@ struct Person<'a> {
 /// referral out and an earlier episode. References are fixed so screens are deterministic.
 pub fn fill(store: &mut Store) -> Fixture {
     let now = clock().now();
-    // A duty manager: exits are signed off by managers only (the role table).
-    let ama =
-        people::ensure_worker_with(store, "Ama Mensah", &[Role::Duty, Role::Manager], now).unwrap();
+    let ama = people::ensure_worker(store, "Ama Mensah", Role::Duty, now).unwrap();
     let ben = people::ensure_worker(store, "Ben Carter", Role::Outreach, now).unwrap();
     let persons = [
         Person {
