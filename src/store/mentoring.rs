@@ -1,0 +1,802 @@
+//! The mentoring project's records (L §5–7): audited writes through [`Store::write`]'s
+//! transaction, and the queries a coordinator's board, the CLI and the return read.
+//!
+//! A refused write comes back as an error wrapping [`Invalid`] (`err.downcast_ref::<Invalid>()`),
+//! a message per field, and nothing is written (the checks run before the first insert, and
+//! the caller's transaction rolls back on any error).
+
+use anyhow::Result;
+use chrono::NaiveDate;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::values::*;
+use super::{Store, Tx};
+use crate::domain::calendar::Calendar;
+use crate::domain::codes::CodeLists;
+use crate::domain::ids::new_id;
+use crate::domain::mentoring::{
+    check_renewal_clock, commitment_clock, contact_clock, message_clock, suggest, support_clock,
+    validate_complaint, validate_drive, validate_event, validate_match, validate_mentor,
+    validate_message, validate_session, Attendance, ClockKind, Complaint, EventKind, Match, Mentee,
+    Mentor, MentorSession, MentorStatus, MentoringClock, MentoringEvent, Preferences,
+    RecruitmentDrive, Suggestion, TelephoneMessage,
+};
+use crate::domain::validate::{FieldError, Invalid};
+
+fn refuse(field: &str, message: impl Into<String>) -> anyhow::Error {
+    Invalid(vec![FieldError::new(field, message)]).into()
+}
+
+fn id_or_new(id: &str) -> String {
+    if id.trim().is_empty() {
+        new_id()
+    } else {
+        id.to_string()
+    }
+}
+
+// ---- recruitment drives -------------------------------------------------------------------
+
+/// Records a recruitment drive (L §10.3 B ii); returns its ID.
+pub fn add_drive(tx: &Tx, d: &RecruitmentDrive, today: NaiveDate) -> Result<String> {
+    validate_drive(d, today).into_result()?;
+    let id = id_or_new(&d.id);
+    tx.insert(
+        "recruitment_drives",
+        &id,
+        &[
+            ("start_date", date(d.start_date)),
+            ("end_date", opt_date(d.end_date)),
+            ("title", text(d.title.trim())),
+        ],
+    )?;
+    Ok(id)
+}
+
+/// Every drive not entered in error, newest first.
+pub fn drives(store: &Store) -> Result<Vec<RecruitmentDrive>> {
+    let mut stmt = store.conn().prepare(
+        "SELECT id, start_date, end_date, title FROM recruitment_drives
+         WHERE in_error_at IS NULL ORDER BY start_date DESC, id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(RecruitmentDrive {
+            id: r.get(0)?,
+            start_date: get_date(r, 1)?.unwrap_or_default(),
+            end_date: get_date(r, 2)?,
+            title: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+// ---- mentors ------------------------------------------------------------------------------
+
+const MENTOR_COLS: &str = "id, given_name, family_name, gender, ethnicity, languages, \
+    recruited_on, recruitment_drive_id, check_date, check_result, references_on, \
+    commitment_start, tier1_on, tier2_on, status, left_on, leaving_reason";
+
+fn mentor_from_row(r: &Row) -> rusqlite::Result<Mentor> {
+    Ok(Mentor {
+        id: r.get(0)?,
+        given_name: r.get(1)?,
+        family_name: r.get(2)?,
+        gender: r.get(3)?,
+        ethnicity: r.get(4)?,
+        languages: r.get(5)?,
+        recruited_on: get_date(r, 6)?,
+        recruitment_drive_id: r.get(7)?,
+        check_date: get_date(r, 8)?,
+        check_result: r.get(9)?,
+        references_on: get_date(r, 10)?,
+        commitment_start: get_date(r, 11)?,
+        tier1_on: get_date(r, 12)?,
+        tier2_on: get_date(r, 13)?,
+        status: r.get(14)?,
+        left_on: get_date(r, 15)?,
+        leaving_reason: r.get(16)?,
+    })
+}
+
+fn mentor_cols(m: &Mentor) -> Vec<(&'static str, rusqlite::types::Value)> {
+    vec![
+        ("given_name", text(m.given_name.trim())),
+        ("family_name", text(m.family_name.trim())),
+        ("gender", opt_text(m.gender.as_deref())),
+        ("ethnicity", opt_text(m.ethnicity.as_deref())),
+        ("languages", opt_text(m.languages.as_deref())),
+        ("recruited_on", opt_date(m.recruited_on)),
+        (
+            "recruitment_drive_id",
+            opt_text(m.recruitment_drive_id.as_deref()),
+        ),
+        ("check_date", opt_date(m.check_date)),
+        ("check_result", opt_text(m.check_result.as_deref())),
+        ("references_on", opt_date(m.references_on)),
+        ("commitment_start", opt_date(m.commitment_start)),
+        ("tier1_on", opt_date(m.tier1_on)),
+        ("tier2_on", opt_date(m.tier2_on)),
+        ("status", text(&m.status)),
+        ("left_on", opt_date(m.left_on)),
+        ("leaving_reason", opt_text(m.leaving_reason.as_deref())),
+    ]
+}
+
+fn check_drive_exists(conn: &Connection, m: &Mentor) -> Result<()> {
+    if let Some(d) = m.recruitment_drive_id.as_deref().filter(|d| !d.is_empty()) {
+        let found: Option<String> = conn
+            .query_row(
+                "SELECT id FROM recruitment_drives WHERE id = ?1 AND in_error_at IS NULL",
+                [d],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if found.is_none() {
+            return Err(refuse(
+                "recruitment_drive",
+                "no such recruitment drive: choose one from the list of drives",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Records a volunteer mentor; returns the ID. Codes are made canonical.
+pub fn add_mentor(tx: &Tx, codes: &CodeLists, m: &Mentor, today: NaiveDate) -> Result<String> {
+    let mut m = m.clone();
+    validate_mentor(&mut m, codes, today).into_result()?;
+    check_drive_exists(tx.conn(), &m)?;
+    let id = id_or_new(&m.id);
+    tx.insert("mentors", &id, &mentor_cols(&m))?;
+    Ok(id)
+}
+
+/// Saves changes to a mentor (status, checks, training, leaving); returns columns changed.
+pub fn update_mentor(tx: &Tx, codes: &CodeLists, m: &Mentor, today: NaiveDate) -> Result<usize> {
+    let mut m = m.clone();
+    validate_mentor(&mut m, codes, today).into_result()?;
+    check_drive_exists(tx.conn(), &m)?;
+    tx.update("mentors", &m.id, &mentor_cols(&m))
+}
+
+fn mentor_in(conn: &Connection, id: &str) -> Result<Option<Mentor>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {MENTOR_COLS} FROM mentors WHERE id = ?1 AND in_error_at IS NULL"),
+            [id],
+            mentor_from_row,
+        )
+        .optional()?)
+}
+
+/// One mentor.
+pub fn mentor(store: &Store, id: &str) -> Result<Option<Mentor>> {
+    mentor_in(store.conn(), id)
+}
+
+/// Every mentor not entered in error, by name. (A project has tens of mentors, L §7.3.)
+pub fn mentors(store: &Store) -> Result<Vec<Mentor>> {
+    let mut stmt = store.conn().prepare(&format!(
+        "SELECT {MENTOR_COLS} FROM mentors WHERE in_error_at IS NULL
+         ORDER BY family_name COLLATE NOCASE, given_name COLLATE NOCASE, id"
+    ))?;
+    let rows = stmt.query_map([], mentor_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+// ---- training, support, group programme ---------------------------------------------------
+
+/// Records a training session or course, a support session, a group programme session or a
+/// workshop, with who attended; returns its ID.
+pub fn add_event(
+    tx: &Tx,
+    e: &MentoringEvent,
+    mentor_ids: &[String],
+    young_person_ids: &[String],
+    today: NaiveDate,
+) -> Result<String> {
+    let mut e = e.clone();
+    validate_event(&mut e, today).into_result()?;
+    for m in mentor_ids {
+        if mentor_in(tx.conn(), m)?.is_none() {
+            return Err(refuse(
+                "attendees",
+                "one of the mentors is not on the record",
+            ));
+        }
+    }
+    for yp in young_person_ids {
+        let found: Option<String> = tx
+            .conn()
+            .query_row(
+                "SELECT id FROM young_people WHERE id = ?1 AND in_error_at IS NULL",
+                [yp],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if found.is_none() {
+            return Err(refuse(
+                "attendees",
+                "one of the young people is not on the record",
+            ));
+        }
+    }
+    let id = id_or_new(&e.id);
+    tx.insert(
+        "mentoring_events",
+        &id,
+        &[
+            ("kind", text(&e.kind)),
+            ("date", date(e.date)),
+            ("title", text(e.title.trim())),
+            ("facilitator", opt_text(e.facilitator.as_deref())),
+        ],
+    )?;
+    for m in mentor_ids {
+        tx.insert(
+            "mentoring_event_attendance",
+            &new_id(),
+            &[("event_id", text(&id)), ("mentor_id", text(m))],
+        )?;
+    }
+    for yp in young_person_ids {
+        tx.insert(
+            "mentoring_event_attendance",
+            &new_id(),
+            &[("event_id", text(&id)), ("young_person_id", text(yp))],
+        )?;
+    }
+    Ok(id)
+}
+
+/// A mentor's last support session attended on or before `on`.
+fn last_support(conn: &Connection, mentor_id: &str, on: NaiveDate) -> Result<Option<NaiveDate>> {
+    let d: Option<String> = conn.query_row(
+        "SELECT max(e.date) FROM mentoring_event_attendance a
+         JOIN mentoring_events e ON e.id = a.event_id
+         WHERE a.mentor_id = ?1 AND a.in_error_at IS NULL AND e.in_error_at IS NULL
+           AND e.kind = ?2 AND e.date <= ?3",
+        params![
+            mentor_id,
+            EventKind::SupportSession.code(),
+            on.format("%Y-%m-%d").to_string()
+        ],
+        |r| r.get(0),
+    )?;
+    Ok(d.as_deref().and_then(parse_date))
+}
+
+// ---- preferences and matches --------------------------------------------------------------
+
+/// Records (or replaces) what the young person would like in a mentor.
+pub fn set_preferences(tx: &Tx, episode_id: &str, p: &Preferences) -> Result<()> {
+    let existing: Option<String> = tx
+        .conn()
+        .query_row(
+            "SELECT id FROM mentoring_preferences WHERE episode_id = ?1",
+            [episode_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let cols = [
+        ("mentor_gender", opt_text(p.mentor_gender.as_deref())),
+        ("same_background", boolean(p.same_background)),
+        ("language", opt_text(p.language.as_deref())),
+    ];
+    match existing {
+        Some(id) => {
+            tx.update("mentoring_preferences", &id, &cols)?;
+        }
+        None => {
+            let mut all = vec![("episode_id", text(episode_id))];
+            all.extend(cols);
+            tx.insert("mentoring_preferences", &new_id(), &all)?;
+        }
+    }
+    Ok(())
+}
+
+struct EpisodeDates {
+    young_person_id: String,
+    referral: NaiveDate,
+    exit: Option<NaiveDate>,
+}
+
+fn episode_dates(conn: &Connection, episode_id: &str) -> Result<Option<EpisodeDates>> {
+    Ok(conn
+        .query_row(
+            "SELECT e.young_person_id, e.referral_date, e.exit_date FROM episodes e
+             JOIN young_people p ON p.id = e.young_person_id
+             WHERE e.id = ?1 AND e.in_error_at IS NULL AND p.in_error_at IS NULL",
+            [episode_id],
+            |r| {
+                Ok(EpisodeDates {
+                    young_person_id: r.get(0)?,
+                    referral: get_date(r, 1)?.unwrap_or_default(),
+                    exit: get_date(r, 2)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+const MATCH_COLS: &str = "id, episode_id, mentor_id, start_date, end_date, end_reason";
+
+fn match_from_row(r: &Row) -> rusqlite::Result<Match> {
+    Ok(Match {
+        id: r.get(0)?,
+        episode_id: r.get(1)?,
+        mentor_id: r.get(2)?,
+        start_date: get_date(r, 3)?.unwrap_or_default(),
+        end_date: get_date(r, 4)?,
+        end_reason: r.get(5)?,
+    })
+}
+
+fn match_in(conn: &Connection, id: &str) -> Result<Option<Match>> {
+    Ok(conn
+        .query_row(
+            &format!(
+                "SELECT {MATCH_COLS} FROM mentor_matches WHERE id = ?1 AND in_error_at IS NULL"
+            ),
+            [id],
+            match_from_row,
+        )
+        .optional()?)
+}
+
+/// One match.
+pub fn get_match(store: &Store, id: &str) -> Result<Option<Match>> {
+    match_in(store.conn(), id)
+}
+
+/// An episode's matches, oldest first.
+pub fn matches_of_episode(store: &Store, episode_id: &str) -> Result<Vec<Match>> {
+    let mut stmt = store.conn().prepare(&format!(
+        "SELECT {MATCH_COLS} FROM mentor_matches WHERE episode_id = ?1 AND in_error_at IS NULL
+         ORDER BY start_date, id"
+    ))?;
+    let rows = stmt.query_map([episode_id], match_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn validated_match(tx: &Tx, codes: &CodeLists, m: &Match, today: NaiveDate) -> Result<Match> {
+    let mut m = m.clone();
+    let Some(mentor) = mentor_in(tx.conn(), &m.mentor_id)? else {
+        return Err(refuse("mentor", "no such mentor on the record"));
+    };
+    let Some(ep) = episode_dates(tx.conn(), &m.episode_id)? else {
+        return Err(refuse("episode", "no such episode on the record"));
+    };
+    validate_match(&mut m, &mentor, ep.referral, ep.exit, codes, today).into_result()?;
+    Ok(m)
+}
+
+/// Matches a young person's episode with a mentor (the coordinator's decision); returns the
+/// ID. Refused unless the mentor's checks and initial training are recorded (L §7.1 b), and
+/// while the episode already has an open match.
+pub fn add_match(tx: &Tx, codes: &CodeLists, m: &Match, today: NaiveDate) -> Result<String> {
+    let m = validated_match(tx, codes, m, today)?;
+    let open: i64 = tx.conn().query_row(
+        "SELECT count(*) FROM mentor_matches
+         WHERE episode_id = ?1 AND end_date IS NULL AND in_error_at IS NULL",
+        [&m.episode_id],
+        |r| r.get(0),
+    )?;
+    if open > 0 && m.end_date.is_none() {
+        return Err(refuse(
+            "episode",
+            "the young person already has an open match: end it first",
+        ));
+    }
+    let id = id_or_new(&m.id);
+    tx.insert(
+        "mentor_matches",
+        &id,
+        &[
+            ("episode_id", text(&m.episode_id)),
+            ("mentor_id", text(&m.mentor_id)),
+            ("start_date", date(m.start_date)),
+            ("end_date", opt_date(m.end_date)),
+            ("end_reason", opt_text(m.end_reason.as_deref())),
+        ],
+    )?;
+    Ok(id)
+}
+
+/// Ends a match on `end` for `reason` (a `mentor_discontinuation_reasons` code or label).
+pub fn end_match(
+    tx: &Tx,
+    codes: &CodeLists,
+    match_id: &str,
+    end: NaiveDate,
+    reason: &str,
+    today: NaiveDate,
+) -> Result<()> {
+    let Some(mut m) = match_in(tx.conn(), match_id)? else {
+        return Err(refuse("match", "no such match on the record"));
+    };
+    m.end_date = Some(end);
+    m.end_reason = Some(reason.to_string());
+    let m = validated_match(tx, codes, &m, today)?;
+    let last: Option<String> = tx.conn().query_row(
+        "SELECT max(date) FROM mentor_sessions WHERE match_id = ?1 AND in_error_at IS NULL",
+        [match_id],
+        |r| r.get(0),
+    )?;
+    if let Some(l) = last.as_deref().and_then(parse_date).filter(|l| *l > end) {
+        return Err(refuse(
+            "end_date",
+            format!("a session is recorded on {l}, after {end}: the match cannot end before it"),
+        ));
+    }
+    tx.update(
+        "mentor_matches",
+        match_id,
+        &[
+            ("end_date", opt_date(m.end_date)),
+            ("end_reason", opt_text(m.end_reason.as_deref())),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Mentors suggested for an episode's young person, best fit first, each with its reasons
+/// (L §7.1 b). The coordinator decides.
+pub fn suggestions(store: &Store, episode_id: &str) -> Result<Vec<Suggestion>> {
+    let conn = store.conn();
+    let mentee = conn
+        .query_row(
+            "SELECT p.gender, p.sex, p.ethnicity, pr.mentor_gender, pr.same_background, pr.language
+             FROM episodes e JOIN young_people p ON p.id = e.young_person_id
+             LEFT JOIN mentoring_preferences pr ON pr.episode_id = e.id
+             WHERE e.id = ?1",
+            [episode_id],
+            |r| {
+                let gender: Option<String> = r.get(0)?;
+                let sex: Option<String> = r.get(1)?;
+                Ok(Mentee {
+                    gender: gender.or(sex.map(|s| sex_as_gender(&s).to_string())),
+                    ethnicity: r.get(2)?,
+                    preferences: Preferences {
+                        mentor_gender: r.get(3)?,
+                        same_background: get_bool(r, 4)?.unwrap_or(false),
+                        language: r.get(5)?,
+                    },
+                })
+            },
+        )
+        .optional()?;
+    let Some(mentee) = mentee else {
+        return Err(refuse("episode", "no such episode on the record"));
+    };
+    let loads = open_match_counts(conn)?;
+    let pool: Vec<(Mentor, usize)> = mentors(store)?
+        .into_iter()
+        .map(|m| {
+            let n = loads.get(&m.id).copied().unwrap_or(0);
+            (m, n)
+        })
+        .collect();
+    Ok(suggest(&mentee, &pool))
+}
+
+/// The recorded sex code as a word a mentor's gender can be compared with.
+fn sex_as_gender(code: &str) -> &str {
+    match code.trim() {
+        "1" | "M" | "m" | "male" => "male",
+        "2" | "F" | "f" | "female" => "female",
+        other => other,
+    }
+}
+
+fn open_match_counts(conn: &Connection) -> Result<std::collections::HashMap<String, usize>> {
+    let mut stmt = conn.prepare(
+        "SELECT mentor_id, count(*) FROM mentor_matches
+         WHERE end_date IS NULL AND in_error_at IS NULL GROUP BY mentor_id",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as usize)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+// ---- mentor sessions ----------------------------------------------------------------------
+
+/// Records a mentor's session with the young person (L §7.3 a, b): a contact of type
+/// `mentor_session` (so the case view and the return see it) and the session's details.
+/// Refused when dated before the match started or after it ended.
+pub fn add_session(
+    tx: &Tx,
+    s: &MentorSession,
+    worker_id: Option<&str>,
+    today: NaiveDate,
+) -> Result<String> {
+    let mut s = s.clone();
+    let Some(m) = match_in(tx.conn(), &s.match_id)? else {
+        return Err(refuse("match", "no such match on the record"));
+    };
+    validate_session(&mut s, &m, today).into_result()?;
+    let Some(ep) = episode_dates(tx.conn(), &m.episode_id)? else {
+        return Err(refuse("match", "the match's episode is not on the record"));
+    };
+    let contact_id = new_id();
+    let note = match (s.place.as_deref(), s.activity.as_deref()) {
+        (Some(p), Some(a)) => Some(format!("{p}: {a}")),
+        (Some(x), None) | (None, Some(x)) => Some(x.to_string()),
+        (None, None) => None,
+    };
+    tx.insert(
+        "contacts",
+        &contact_id,
+        &[
+            ("young_person_id", text(&ep.young_person_id)),
+            ("episode_id", text(&m.episode_id)),
+            ("date", date(s.date)),
+            ("contact_type", text("mentor_session")),
+            ("present", text("mentor")),
+            ("note", opt_text(note.as_deref())),
+            (
+                "did_not_attend",
+                boolean(s.attendance == Attendance::DidNotAttend.code()),
+            ),
+            ("worker_id", opt_text(worker_id)),
+        ],
+    )?;
+    let id = id_or_new(&s.id);
+    tx.insert(
+        "mentor_sessions",
+        &id,
+        &[
+            ("contact_id", text(&contact_id)),
+            ("match_id", text(&s.match_id)),
+            ("date", date(s.date)),
+            ("attendance", text(&s.attendance)),
+            ("place", opt_text(s.place.as_deref())),
+            ("activity", opt_text(s.activity.as_deref())),
+        ],
+    )?;
+    Ok(id)
+}
+
+/// A match's sessions, newest first.
+pub fn sessions_of_match(store: &Store, match_id: &str) -> Result<Vec<MentorSession>> {
+    let mut stmt = store.conn().prepare(
+        "SELECT id, match_id, date, attendance, place, activity FROM mentor_sessions
+         WHERE match_id = ?1 AND in_error_at IS NULL ORDER BY date DESC, id",
+    )?;
+    let rows = stmt.query_map([match_id], |r| {
+        Ok(MentorSession {
+            id: r.get(0)?,
+            match_id: r.get(1)?,
+            date: get_date(r, 2)?.unwrap_or_default(),
+            attendance: r.get(3)?,
+            place: r.get(4)?,
+            activity: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+// ---- complaints and telephone messages ----------------------------------------------------
+
+pub fn add_complaint(
+    tx: &Tx,
+    codes: &CodeLists,
+    c: &Complaint,
+    today: NaiveDate,
+) -> Result<String> {
+    let mut c = c.clone();
+    validate_complaint(&mut c, codes, today).into_result()?;
+    let id = id_or_new(&c.id);
+    tx.insert(
+        "complaints",
+        &id,
+        &[
+            ("received_on", date(c.received_on)),
+            ("young_person_id", opt_text(c.young_person_id.as_deref())),
+            ("about", text(c.about.trim())),
+            ("outcome", opt_text(c.outcome.as_deref())),
+            ("outcome_on", opt_date(c.outcome_on)),
+        ],
+    )?;
+    Ok(id)
+}
+
+pub fn add_message(tx: &Tx, m: &TelephoneMessage, today: NaiveDate) -> Result<String> {
+    validate_message(m, today).into_result()?;
+    let id = id_or_new(&m.id);
+    tx.insert(
+        "telephone_messages",
+        &id,
+        &[
+            ("received_on", date(m.received_on)),
+            ("from_whom", text(m.from_whom.trim())),
+            ("young_person_id", opt_text(m.young_person_id.as_deref())),
+            ("about", opt_text(m.about.as_deref())),
+            ("answered_on", opt_date(m.answered_on)),
+        ],
+    )?;
+    Ok(id)
+}
+
+/// Records that a message was answered on `on`.
+pub fn answer_message(tx: &Tx, id: &str, on: NaiveDate, today: NaiveDate) -> Result<()> {
+    let received: Option<String> = tx
+        .conn()
+        .query_row(
+            "SELECT received_on FROM telephone_messages WHERE id = ?1 AND in_error_at IS NULL",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(received) = received.as_deref().and_then(parse_date) else {
+        return Err(refuse("message", "no such telephone message on the record"));
+    };
+    let m = TelephoneMessage {
+        received_on: received,
+        from_whom: "-".into(),
+        answered_on: Some(on),
+        ..TelephoneMessage::default()
+    };
+    validate_message(&m, today).into_result()?;
+    tx.update("telephone_messages", id, &[("answered_on", date(on))])?;
+    Ok(())
+}
+
+// ---- the coordinator's board and the open clocks ------------------------------------------
+
+/// A mentee on the board: the young person's reference, never their name.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct BoardMentee {
+    pub match_id: String,
+    pub episode_id: String,
+    pub reference: String,
+    pub since: NaiveDate,
+    pub last_session: Option<NaiveDate>,
+}
+
+/// One mentor's row on the coordinator's board.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoardRow {
+    pub mentor: Mentor,
+    pub status: MentorStatus,
+    /// Why the mentor cannot be matched yet; empty when ready.
+    pub not_ready: Vec<&'static str>,
+    pub trained_on: Option<NaiveDate>,
+    pub last_support: Option<NaiveDate>,
+    pub next_support_due: Option<NaiveDate>,
+    pub commitment_end: Option<NaiveDate>,
+    pub mentees: Vec<BoardMentee>,
+}
+
+fn open_matches(conn: &Connection) -> Result<Vec<(String, BoardMentee)>> {
+    let mut stmt = conn.prepare(
+        "SELECT m.mentor_id, m.id, m.episode_id, p.reference, m.start_date,
+                (SELECT max(s.date) FROM mentor_sessions s
+                 WHERE s.match_id = m.id AND s.in_error_at IS NULL AND s.attendance <> 'offered')
+         FROM mentor_matches m
+         JOIN episodes e ON e.id = m.episode_id
+         JOIN young_people p ON p.id = e.young_person_id
+         WHERE m.end_date IS NULL AND m.in_error_at IS NULL
+           AND e.in_error_at IS NULL AND p.in_error_at IS NULL
+         ORDER BY m.start_date, m.id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            BoardMentee {
+                match_id: r.get(1)?,
+                episode_id: r.get(2)?,
+                reference: r.get(3)?,
+                since: get_date(r, 4)?.unwrap_or_default(),
+                last_session: get_date(r, 5)?,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The coordinator's board: every mentor with status, readiness, training, support and
+/// current mentees; mentors who have left come last.
+pub fn board(store: &Store, today: NaiveDate) -> Result<Vec<BoardRow>> {
+    let conn = store.conn();
+    let mut by_mentor: std::collections::HashMap<String, Vec<BoardMentee>> = Default::default();
+    for (mentor_id, m) in open_matches(conn)? {
+        by_mentor.entry(mentor_id).or_default().push(m);
+    }
+    let mut rows = Vec::new();
+    for m in mentors(store)? {
+        let last = last_support(conn, &m.id, today)?;
+        let next = support_clock(&m, last, today).map(|c| c.due);
+        rows.push(BoardRow {
+            status: m.status(),
+            not_ready: m.not_ready_reasons(),
+            trained_on: m.trained_on(),
+            last_support: last,
+            next_support_due: next,
+            commitment_end: m.commitment_end(),
+            mentees: by_mentor.remove(&m.id).unwrap_or_default(),
+            mentor: m,
+        });
+    }
+    rows.sort_by_key(|r| r.status == MentorStatus::Left);
+    Ok(rows)
+}
+
+/// One open mentoring deadline and what it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenClock {
+    pub clock: MentoringClock,
+    pub mentor_id: Option<String>,
+    pub episode_id: Option<String>,
+    pub message_id: Option<String>,
+}
+
+/// Every open mentoring clock on `today`, soonest due first: weekly contact for each open
+/// match (L §7.3 a), six-weekly support for each mentor active or paused (L §7.5), the
+/// review before each commitment ends (L §7.3), police/DBS renewal when `check_renewal_months`
+/// is set, and each unanswered telephone message (L §6.2, working days on `cal`).
+pub fn open_clocks(
+    store: &Store,
+    cal: &Calendar,
+    today: NaiveDate,
+    check_renewal_months: Option<u32>,
+) -> Result<Vec<OpenClock>> {
+    let conn = store.conn();
+    let mut out = Vec::new();
+    for (mentor_id, m) in open_matches(conn)? {
+        out.push(OpenClock {
+            clock: contact_clock(m.since, m.last_session, today),
+            mentor_id: Some(mentor_id),
+            episode_id: Some(m.episode_id),
+            message_id: None,
+        });
+    }
+    for m in mentors(store)? {
+        let last = last_support(conn, &m.id, today)?;
+        let per_mentor = [
+            support_clock(&m, last, today),
+            commitment_clock(&m, today),
+            check_renewal_clock(&m, check_renewal_months, today),
+        ];
+        for c in per_mentor.into_iter().flatten() {
+            out.push(OpenClock {
+                clock: c,
+                mentor_id: Some(m.id.clone()),
+                episode_id: None,
+                message_id: None,
+            });
+        }
+    }
+    let mut stmt = conn.prepare(
+        "SELECT id, received_on FROM telephone_messages
+         WHERE answered_on IS NULL AND in_error_at IS NULL ORDER BY received_on, id",
+    )?;
+    let msgs = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, get_date(r, 1)?)))?;
+    for row in msgs {
+        let (id, received) = row?;
+        if let Some(received) = received {
+            out.push(OpenClock {
+                clock: message_clock(received, cal, today),
+                mentor_id: None,
+                episode_id: None,
+                message_id: Some(id),
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        a.clock
+            .due
+            .cmp(&b.clock.due)
+            .then(a.clock.kind.code().cmp(b.clock.kind.code()))
+    });
+    Ok(out)
+}
+
+/// Whether the kind is one of the clocks the due-list already knows (so it can be wired in
+/// through [`MentoringClock::item`]).
+pub fn has_due_kind(kind: ClockKind) -> bool {
+    matches!(
+        kind,
+        ClockKind::Contact | ClockKind::Support | ClockKind::Message
+    )
+}
