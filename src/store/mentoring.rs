@@ -800,3 +800,181 @@ pub fn has_due_kind(kind: ClockKind) -> bool {
         ClockKind::Contact | ClockKind::Support | ClockKind::Message
     )
 }
+
+// ---- what the Leicester return counts (L §10.3 A v, viii; B) ------------------------------
+
+/// A mentor as the return sees them. The name is for the in-building drill-down only.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MentorReturnRow {
+    pub mentor_id: String,
+    pub name: String,
+    pub gender: Option<String>,
+    pub ethnicity: Option<String>,
+    pub recruited_on: Option<NaiveDate>,
+    /// Initial training completed: the later of Tier 1 and Tier 2.
+    pub trained_on: Option<NaiveDate>,
+    pub left_on: Option<NaiveDate>,
+    pub leaving_reason: Option<String>,
+}
+
+/// A training, support or group session dated in the period.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventReturnRow {
+    pub event_id: String,
+    pub kind: String,
+    pub date: NaiveDate,
+    pub title: String,
+}
+
+/// A mentor at a session: `mentor` and `event` index the rows above.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AttendanceReturnRow {
+    pub mentor: usize,
+    pub event: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DriveReturnRow {
+    pub drive_id: String,
+    pub start_date: NaiveDate,
+    pub title: String,
+}
+
+/// A complaint received in the period, with the young person's details when it is about one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ComplaintReturnRow {
+    pub complaint_id: String,
+    pub received_on: NaiveDate,
+    pub young_person_id: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
+    pub sex: Option<String>,
+    pub ethnicity: Option<String>,
+    pub outcome: Option<String>,
+}
+
+/// The mentoring rows a return for `start..=end` counts. Mentors: every mentor (tens, L §7.3);
+/// the rest: rows dated in the period, by indexed date.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MentoringReturnRows {
+    pub mentors: Vec<MentorReturnRow>,
+    pub events: Vec<EventReturnRow>,
+    pub attendance: Vec<AttendanceReturnRow>,
+    pub drives: Vec<DriveReturnRow>,
+    pub complaints: Vec<ComplaintReturnRow>,
+}
+
+/// Loads [`MentoringReturnRows`]; entered-in-error rows are left out.
+pub fn return_rows(
+    conn: &Connection,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> Result<MentoringReturnRows> {
+    let (s, e) = (
+        start.format("%Y-%m-%d").to_string(),
+        end.format("%Y-%m-%d").to_string(),
+    );
+    let mut out = MentoringReturnRows::default();
+    let mut stmt = conn.prepare(
+        "SELECT id, given_name || ' ' || family_name, gender, ethnicity, recruited_on,
+                CASE WHEN tier1_on IS NULL OR tier2_on IS NULL THEN NULL
+                     ELSE max(tier1_on, tier2_on) END,
+                left_on, leaving_reason
+         FROM mentors WHERE in_error_at IS NULL ORDER BY id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(MentorReturnRow {
+            mentor_id: r.get(0)?,
+            name: r.get(1)?,
+            gender: r.get(2)?,
+            ethnicity: r.get(3)?,
+            recruited_on: get_date(r, 4)?,
+            trained_on: get_date(r, 5)?,
+            left_on: get_date(r, 6)?,
+            leaving_reason: r.get(7)?,
+        })
+    })?;
+    out.mentors = rows.collect::<rusqlite::Result<_>>()?;
+    let mentor_index: std::collections::HashMap<&str, usize> = out
+        .mentors
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.mentor_id.as_str(), i))
+        .collect();
+
+    let mut stmt = conn.prepare(
+        "SELECT id, kind, date, title FROM mentoring_events
+         WHERE date BETWEEN ?1 AND ?2 AND in_error_at IS NULL ORDER BY date, id",
+    )?;
+    let rows = stmt.query_map(params![s, e], |r| {
+        Ok(EventReturnRow {
+            event_id: r.get(0)?,
+            kind: r.get(1)?,
+            date: get_date(r, 2)?.unwrap_or_default(),
+            title: r.get(3)?,
+        })
+    })?;
+    out.events = rows.collect::<rusqlite::Result<_>>()?;
+    let event_index: std::collections::HashMap<&str, usize> = out
+        .events
+        .iter()
+        .enumerate()
+        .map(|(i, ev)| (ev.event_id.as_str(), i))
+        .collect();
+
+    let mut stmt = conn.prepare(
+        "SELECT a.event_id, a.mentor_id FROM mentoring_event_attendance a
+         JOIN mentoring_events ev ON ev.id = a.event_id
+         WHERE ev.date BETWEEN ?1 AND ?2 AND ev.in_error_at IS NULL
+           AND a.in_error_at IS NULL AND a.mentor_id IS NOT NULL
+         ORDER BY ev.date, a.event_id, a.mentor_id",
+    )?;
+    let rows = stmt.query_map(params![s, e], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut attendance = Vec::new();
+    for row in rows {
+        let (ev, m) = row?;
+        if let (Some(&event), Some(&mentor)) =
+            (event_index.get(ev.as_str()), mentor_index.get(m.as_str()))
+        {
+            attendance.push(AttendanceReturnRow { mentor, event });
+        }
+    }
+    out.attendance = attendance;
+
+    let mut stmt = conn.prepare(
+        "SELECT id, start_date, title FROM recruitment_drives
+         WHERE start_date BETWEEN ?1 AND ?2 AND in_error_at IS NULL ORDER BY start_date, id",
+    )?;
+    let rows = stmt.query_map(params![s, e], |r| {
+        Ok(DriveReturnRow {
+            drive_id: r.get(0)?,
+            start_date: get_date(r, 1)?.unwrap_or_default(),
+            title: r.get(2)?,
+        })
+    })?;
+    out.drives = rows.collect::<rusqlite::Result<_>>()?;
+
+    // A complaint about a young person entered in error is left out with them.
+    let mut stmt = conn.prepare(
+        "SELECT c.id, c.received_on, c.young_person_id, yp.date_of_birth, yp.sex, yp.ethnicity,
+                c.outcome
+         FROM complaints c LEFT JOIN young_people yp ON yp.id = c.young_person_id
+         WHERE c.received_on BETWEEN ?1 AND ?2 AND c.in_error_at IS NULL
+           AND (c.young_person_id IS NULL OR yp.in_error_at IS NULL)
+         ORDER BY c.received_on, c.id",
+    )?;
+    let rows = stmt.query_map(params![s, e], |r| {
+        Ok(ComplaintReturnRow {
+            complaint_id: r.get(0)?,
+            received_on: get_date(r, 1)?.unwrap_or_default(),
+            young_person_id: r.get(2)?,
+            date_of_birth: get_date(r, 3)?,
+            sex: r.get(4)?,
+            ethnicity: r.get(5)?,
+            outcome: r.get(6)?,
+        })
+    })?;
+    out.complaints = rows.collect::<rusqlite::Result<_>>()?;
+    Ok(out)
+}

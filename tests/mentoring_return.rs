@@ -1,0 +1,284 @@
+//! The Leicester return's mentor figures (L §10.3 A v, viii; B i–v) on a hand-worked fixture,
+//! through the real store and the same counting as the export and the drill-down.
+//!
+//! Quarter: 2025-26 Q2 (1 July – 30 September 2025).
+//!
+//! Mentors: M1 Asha (female, H) recruited 10 Jul, Tier 1 20 Jul, Tier 2 2 Aug: recruited and
+//! trained in Q. M2 Ben (male, A) recruited 6 Jan, trained 1 Feb, left 15 Sep (moved away).
+//! M3 Cleo (female, M) recruited 30 Sep (the last day), in training.
+//! Drives: D1 5 Jul (in Q), D0 1 Mar (not).
+//! Sessions: T1 training session 15 Jul (M1, M3); T2 training course 2 Aug (M1); T0 training
+//! session 30 Jun (M2, before Q); S1 support session 20 Aug (M1, M2); S2 support 1 Oct (after
+//! Q); G1 group programme 5 Aug (the young person; not a mentor figure).
+//! Complaints: C1 3 Jul about Priya (16: under 18, female, J), upheld; C2 1 Sep about no young
+//! person, undecided; C0 30 Jun (before Q).
+
+use casebook::domain::calendar::{Calendar, Quarter};
+use casebook::domain::clock::Clock;
+use casebook::domain::codes::CodeLists;
+use casebook::domain::mentoring::{Complaint, Mentor, MentoringEvent, RecruitmentDrive};
+use casebook::domain::record::{Episode, Role, YoungPerson};
+use casebook::returns::{self, explain_cell, Request, ReturnKind, Value};
+use casebook::store::{mentoring, people, records, Store};
+use chrono::NaiveDate;
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn q2() -> Quarter {
+    Quarter::new(2025, 2).unwrap()
+}
+
+fn build() -> Store {
+    let mut store = Store::open_in_memory().unwrap();
+    let now = Clock::fixed(d("2025-10-01")).now();
+    let today = d("2025-10-01");
+    let codes = CodeLists::embedded();
+    let w = people::ensure_worker(&mut store, "Cara Coordinator", Role::Coordinator, now)
+        .unwrap()
+        .id;
+    store
+        .write(&w, now, |tx| {
+            let (yp, _) = people::create_young_person(
+                tx,
+                &YoungPerson {
+                    given_name: "Priya".into(),
+                    family_name: "Shah".into(),
+                    date_of_birth: Some(d("2009-05-01")),
+                    sex: Some("female".into()),
+                    ethnicity: Some("J".into()),
+                    ..Default::default()
+                },
+            )?;
+            records::create_episode(
+                tx,
+                &Episode {
+                    young_person_id: yp.clone(),
+                    referral_date: d("2025-01-02"),
+                    ..Default::default()
+                },
+            )?;
+            let drive = |start: &str, title: &str| RecruitmentDrive {
+                start_date: d(start),
+                title: title.into(),
+                ..RecruitmentDrive::default()
+            };
+            let d1 = mentoring::add_drive(
+                tx,
+                &drive("2025-07-05", "University volunteering fair"),
+                today,
+            )?;
+            mentoring::add_drive(tx, &drive("2025-03-01", "Library poster"), today)?;
+            let base = |given: &str, gender: &str, eth: &str, recruited: &str| Mentor {
+                given_name: given.into(),
+                family_name: "Volunteer".into(),
+                gender: Some(gender.into()),
+                ethnicity: Some(eth.into()),
+                recruited_on: Some(d(recruited)),
+                status: "in_training".into(),
+                ..Mentor::default()
+            };
+            let m1 = mentoring::add_mentor(
+                tx,
+                &codes,
+                &Mentor {
+                    recruitment_drive_id: Some(d1),
+                    tier1_on: Some(d("2025-07-20")),
+                    tier2_on: Some(d("2025-08-02")),
+                    ..base("Asha", "female", "H", "2025-07-10")
+                },
+                today,
+            )?;
+            let m2 = mentoring::add_mentor(
+                tx,
+                &codes,
+                &Mentor {
+                    tier1_on: Some(d("2025-01-25")),
+                    tier2_on: Some(d("2025-02-01")),
+                    status: "left".into(),
+                    left_on: Some(d("2025-09-15")),
+                    leaving_reason: Some("Moved away".into()),
+                    ..base("Ben", "male", "A", "2025-01-06")
+                },
+                today,
+            )?;
+            let m3 = mentoring::add_mentor(
+                tx,
+                &codes,
+                &base("Cleo", "female", "M", "2025-09-30"),
+                today,
+            )?;
+            let ev = |kind: &str, date: &str, title: &str| MentoringEvent {
+                kind: kind.into(),
+                date: d(date),
+                title: title.into(),
+                ..MentoringEvent::default()
+            };
+            let none: [String; 0] = [];
+            mentoring::add_event(
+                tx,
+                &ev("training_session", "2025-07-15", "Boundaries"),
+                &[m1.clone(), m3.clone()],
+                &none,
+                today,
+            )?;
+            mentoring::add_event(
+                tx,
+                &ev("training_course", "2025-08-02", "Tier 2 drug awareness"),
+                &[m1.clone()],
+                &none,
+                today,
+            )?;
+            mentoring::add_event(
+                tx,
+                &ev("training_session", "2025-06-30", "Induction"),
+                &[m2.clone()],
+                &none,
+                today,
+            )?;
+            mentoring::add_event(
+                tx,
+                &ev("support_session", "2025-08-20", "Support"),
+                &[m1.clone(), m2.clone()],
+                &none,
+                today,
+            )?;
+            mentoring::add_event(
+                tx,
+                &ev("support_session", "2025-10-01", "Support"),
+                &[m1.clone()],
+                &none,
+                today,
+            )?;
+            mentoring::add_event(
+                tx,
+                &ev("group_programme", "2025-08-05", "Anger management"),
+                &none,
+                &[yp.clone()],
+                today,
+            )?;
+            let complaint =
+                |on: &str, yp: Option<String>, outcome: Option<(&str, &str)>| Complaint {
+                    received_on: d(on),
+                    young_person_id: yp,
+                    about: "Session cancelled late".into(),
+                    outcome: outcome.map(|o| o.0.to_string()),
+                    outcome_on: outcome.map(|o| d(o.1)),
+                    ..Complaint::default()
+                };
+            mentoring::add_complaint(
+                tx,
+                &codes,
+                &complaint(
+                    "2025-07-03",
+                    Some(yp.clone()),
+                    Some(("upheld", "2025-07-20")),
+                ),
+                today,
+            )?;
+            mentoring::add_complaint(tx, &codes, &complaint("2025-09-01", None, None), today)?;
+            mentoring::add_complaint(tx, &codes, &complaint("2025-06-30", None, None), today)?;
+            Ok(())
+        })
+        .unwrap();
+    store
+}
+
+#[test]
+fn leicester_mentor_figures_match_the_hand_worked_figures() {
+    let store = build();
+    let ret = returns::compute(
+        &store,
+        &Calendar::embedded(),
+        &CodeLists::embedded(),
+        &Request::new(ReturnKind::Leicester, q2(), d("2025-10-01")),
+        &mut |_, _, _| {},
+    )
+    .unwrap();
+    let v = |m: &str, b: &str, f: &str| {
+        ret.value(m, b, f)
+            .unwrap_or_else(|| panic!("no cell {m} {b} {f}"))
+    };
+    // A (v): attendances at training in Q: T1 M1, T1 M3, T2 M1 = 3 (T0 is before Q, S1 is
+    // support). All mentors count in `other` (no dates of birth); M1 and M3 are female.
+    assert_eq!(v("leic.a5", "total", "all"), Value::Int(3));
+    assert_eq!(v("leic.a5", "total", "other"), Value::Int(3));
+    assert_eq!(v("leic.a5", "total", "under_18"), Value::Int(0));
+    assert_eq!(v("leic.a5", "total", "sex:female"), Value::Int(3));
+    assert_eq!(v("leic.a5", "total", "ethnicity:H"), Value::Int(2));
+    assert_eq!(v("leic.a5", "total", "ethnicity:M"), Value::Int(1));
+    assert_eq!(v("leic.a5", "kind:training_session", "all"), Value::Int(2));
+    assert_eq!(v("leic.a5", "kind:training_course", "all"), Value::Int(1));
+    // A (viii): C1 (Priya, under 18, upheld) and C2 (nobody, undecided); C0 is before Q.
+    assert_eq!(v("leic.a8", "total", "all"), Value::Int(2));
+    assert_eq!(v("leic.a8", "total", "under_18"), Value::Int(1));
+    assert_eq!(v("leic.a8", "total", "other"), Value::Int(1));
+    assert_eq!(v("leic.a8", "total", "ethnicity:J"), Value::Int(1));
+    assert_eq!(v("leic.a8", "outcome:upheld", "all"), Value::Int(1));
+    assert_eq!(v("leic.a8", "outcome:not_recorded", "all"), Value::Int(1));
+    // B (i): recruited in Q: M1 (10 Jul), M3 (30 Sep); trained in Q: M1 (2 Aug, the later tier).
+    assert_eq!(v("leic.b1_recruited", "total", "all"), Value::Int(2));
+    assert_eq!(v("leic.b1_recruited", "total", "sex:female"), Value::Int(2));
+    assert_eq!(v("leic.b1_recruited", "total", "sex:male"), Value::Int(0));
+    assert_eq!(v("leic.b1_trained", "total", "all"), Value::Int(1));
+    assert_eq!(v("leic.b1_trained", "total", "ethnicity:H"), Value::Int(1));
+    // B (ii): D1 only.
+    assert_eq!(v("leic.b2", "total", "all"), Value::Int(1));
+    // B (iii): T1 and T2, once each however many attended.
+    assert_eq!(v("leic.b3", "total", "all"), Value::Int(2));
+    assert_eq!(v("leic.b3", "kind:training_session", "all"), Value::Int(1));
+    assert_eq!(v("leic.b3", "kind:training_course", "all"), Value::Int(1));
+    // B (iv): S1 only (S2 is after Q).
+    assert_eq!(v("leic.b4", "total", "all"), Value::Int(1));
+    // B (v): M2 left 15 Sep, moved away; male, A.
+    assert_eq!(v("leic.b5", "total", "all"), Value::Int(1));
+    assert_eq!(v("leic.b5", "reason:moved_away", "all"), Value::Int(1));
+    assert_eq!(v("leic.b5", "total", "sex:male"), Value::Int(1));
+    assert_eq!(v("leic.b5", "total", "ethnicity:A"), Value::Int(1));
+}
+
+#[test]
+fn the_drill_down_names_who_is_behind_each_mentor_figure() {
+    let store = build();
+    let ex = |m: &str, b: &str| {
+        explain_cell(
+            &store,
+            &Calendar::embedded(),
+            &CodeLists::embedded(),
+            m,
+            b,
+            q2(),
+            d("2025-10-01"),
+        )
+        .unwrap()
+    };
+    let names = |m: &str, b: &str| -> Vec<String> {
+        ex(m, b).numerator.into_iter().map(|r| r.name).collect()
+    };
+    assert_eq!(
+        names("leic.b1_recruited", "all"),
+        vec!["Asha Volunteer", "Cleo Volunteer"]
+    );
+    assert_eq!(names("leic.b5", "reason:moved_away"), vec!["Ben Volunteer"]);
+    assert_eq!(
+        names("leic.b2", "all"),
+        vec!["University volunteering fair"]
+    );
+    assert_eq!(names("leic.b4", "all"), vec!["Support"]);
+    assert_eq!(
+        names("leic.b3", "all"),
+        vec!["Boundaries", "Tier 2 drug awareness"]
+    );
+    assert_eq!(
+        names("leic.a5", "ethnicity:H"),
+        vec![
+            "Asha Volunteer at Boundaries",
+            "Asha Volunteer at Tier 2 drug awareness"
+        ]
+    );
+    let a8 = ex("leic.a8", "under_18");
+    assert_eq!(a8.numerator.len(), 1);
+    assert_eq!(a8.numerator[0].name, "Priya Shah");
+    assert_eq!(ex("leic.a8", "all").numerator.len(), 2);
+}
