@@ -7,6 +7,7 @@ mod due;
 mod export;
 mod flags;
 mod import;
+mod mentors;
 
 use std::path::PathBuf;
 
@@ -114,6 +115,9 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// The mentoring project's volunteers (status, checks, training, support, mentees), and
+    /// adding a mentor, a match or a mentor session from a script.
+    Mentors(mentors::MentorsArgs),
     /// Show the schema version, SQLite's integrity check and record counts.
     Check,
 }
@@ -211,6 +215,7 @@ pub fn run(cli: Cli) -> Result<()> {
         ),
         Some(Command::Import { path, dry_run }) => import::run(&mut session, &cli, path, *dry_run),
         Some(Command::Flags { format }) => flags::run(&session, *format),
+        Some(Command::Mentors(args)) => mentors::run(&mut session, &cli, args),
         Some(Command::Check) => check::run(&session),
     }
 }

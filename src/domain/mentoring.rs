@@ -354,8 +354,21 @@ pub fn validate_match(
             "the mentor's initial training",
         );
     }
-    if mentor.status() == MentorStatus::Left {
-        p.push("mentor", "the mentor has left the project");
+    // A match recorded after the event may predate the mentor leaving; one cannot start on
+    // or after the leaving day, nor run past it.
+    match mentor.left_on {
+        Some(l) if m.start_date >= l => p.push(
+            "mentor",
+            format!("{} left the project on {l}", mentor.display_name()),
+        ),
+        Some(l) if m.end_date.is_none_or(|e| e > l) => p.push(
+            "end_date",
+            format!("the mentor left on {l}: end the match on or before that day"),
+        ),
+        None if mentor.status() == MentorStatus::Left => {
+            p.push("mentor", "the mentor has left the project")
+        }
+        _ => {}
     }
     not_future(&mut p, "start_date", Some(m.start_date), today);
     not_before(

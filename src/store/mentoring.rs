@@ -978,3 +978,32 @@ pub fn return_rows(
     out.complaints = rows.collect::<rusqlite::Result<_>>()?;
     Ok(out)
 }
+
+/// Episodes whose programme (treatment) started between `from` and `to`, with the young
+/// person and the exit: what a coordinator (or the demo) matches from. Oldest first.
+pub fn episodes_started_between(
+    store: &Store,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<(String, NaiveDate, Option<NaiveDate>)>> {
+    let mut stmt = store.conn().prepare(
+        "SELECT e.id, e.treatment_start, e.exit_date FROM episodes e
+         JOIN young_people p ON p.id = e.young_person_id
+         WHERE e.treatment_start BETWEEN ?1 AND ?2
+           AND e.in_error_at IS NULL AND p.in_error_at IS NULL
+         ORDER BY e.treatment_start, e.id",
+    )?;
+    let rows = stmt.query_map(
+        params![
+            from.format("%Y-%m-%d").to_string(),
+            to.format("%Y-%m-%d").to_string()
+        ],
+        |r| Ok((r.get(0)?, get_date(r, 1)?.unwrap_or_default(), get_date(r, 2)?)),
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Young person IDs of the given episodes (for the demo's complaints and messages).
+pub fn young_person_of_episode(store: &Store, episode_id: &str) -> Result<Option<String>> {
+    Ok(episode_dates(store.conn(), episode_id)?.map(|e| e.young_person_id))
+}
