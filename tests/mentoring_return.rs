@@ -282,3 +282,39 @@ fn the_drill_down_names_who_is_behind_each_mentor_figure() {
     assert_eq!(a8.numerator[0].name, "Priya Shah");
     assert_eq!(ex("leic.a8", "all").numerator.len(), 2);
 }
+
+#[test]
+fn every_leicester_figure_is_non_zero_on_a_demo_database() {
+    let mut store = Store::open_in_memory().unwrap();
+    let today = d("2026-01-15");
+    casebook::demo::generate(
+        &mut store,
+        &casebook::demo::DemoOptions {
+            people: 300,
+            seed: 1,
+        },
+        today,
+        Clock::fixed(today).now(),
+    )
+    .unwrap();
+    let q = Quarter::new(2025, 3).unwrap(); // October – December 2025
+    let ret = returns::compute(
+        &store,
+        &Calendar::embedded(),
+        &CodeLists::embedded(),
+        &Request::new(ReturnKind::Leicester, q, today),
+        &mut |_, _, _| {},
+    )
+    .unwrap();
+    let zero: Vec<&str> = ReturnKind::Leicester
+        .measures()
+        .iter()
+        .map(|m| m.id)
+        .filter(|m| ret.value(m, "total", "all") == Some(Value::Int(0)))
+        .collect();
+    assert!(zero.is_empty(), "zero on the demo: {zero:?}");
+    assert!(ReturnKind::Leicester
+        .measures()
+        .iter()
+        .all(|m| ret.table(m.id).is_some()));
+}

@@ -15,8 +15,7 @@ use crate::domain::calendar::Quarter;
 use crate::domain::codes::CodeLists;
 use crate::domain::ids::new_id;
 use crate::domain::mentoring::{
-    Complaint, Match, Mentor, MentorSession, MentoringEvent, RecruitmentDrive,
-    TelephoneMessage,
+    Complaint, Match, Mentor, MentorSession, MentoringEvent, RecruitmentDrive, TelephoneMessage,
 };
 use crate::domain::record::Contact;
 use crate::store::{mentoring, records, Store};
@@ -42,15 +41,29 @@ const DRIVES: &[&str] = &[
 ];
 const GENDERS: &[&str] = &["female", "female", "male", "male", "female"];
 const ETHNICITIES: &[&str] = &["A", "A", "H", "J", "M", "N", "D", "K", "R", "C"];
-const LANGUAGES: &[&str] = &["English", "English, Punjabi", "English, Gujarati", "English, Polish"];
+const LANGUAGES: &[&str] = &[
+    "English",
+    "English, Punjabi",
+    "English, Gujarati",
+    "English, Polish",
+];
 const LEAVING: &[&str] = &[
     "commitment_completed",
     "work_or_study",
     "moved_away",
     "personal_circumstances",
 ];
-const MATCH_ENDS: &[&str] = &["goals_achieved", "period_completed", "young_person_withdrew"];
-const PLACES: &[&str] = &["YMCA East Street", "City centre café", "Library", "Sports centre"];
+const MATCH_ENDS: &[&str] = &[
+    "goals_achieved",
+    "period_completed",
+    "young_person_withdrew",
+];
+const PLACES: &[&str] = &[
+    "YMCA East Street",
+    "City centre café",
+    "Library",
+    "Sports centre",
+];
 const ACTIVITIES: &[&str] = &[
     "Talked through the week; set a goal for college",
     "Went bowling; talked about friendships",
@@ -62,7 +75,12 @@ const COMPLAINTS: &[&str] = &[
     "Did not hear back after leaving a message",
     "Unhappy with how a group session was run",
 ];
-const OUTCOMES: &[&str] = &["resolved_informally", "upheld", "not_upheld", "partly_upheld"];
+const OUTCOMES: &[&str] = &[
+    "resolved_informally",
+    "upheld",
+    "not_upheld",
+    "partly_upheld",
+];
 
 struct Plan {
     mentor: Mentor,
@@ -153,14 +171,25 @@ pub fn generate(
                 let trained = m.trained_on();
                 if m.not_ready_reasons().is_empty() {
                     m.status = "active".into();
-                    // About half leave after 7 to 18 months.
-                    if rng.random_bool(0.5) {
-                        let left = t2.unwrap_or(recruited)
-                            + Duration::days(rng.random_range(210..540));
+                    // The first of each cohort leaves when the 12-month commitment is done
+                    // (so every quarter after the first year has a leaver); about a third of
+                    // the rest leave after 7 to 18 months.
+                    let first = cohort.is_empty();
+                    if first || rng.random_bool(0.35) {
+                        let after = if first {
+                            365 + rng.random_range(0..20)
+                        } else {
+                            rng.random_range(210..540)
+                        };
+                        let left = t2.unwrap_or(recruited) + Duration::days(after);
                         if left < today {
                             m.status = "left".into();
                             m.left_on = Some(left);
-                            m.leaving_reason = Some(pick(&mut rng, LEAVING).into());
+                            m.leaving_reason = Some(if first {
+                                "commitment_completed".into()
+                            } else {
+                                pick(&mut rng, LEAVING).into()
+                            });
                         }
                     } else if rng.random_range(0..10) == 0 {
                         m.status = "paused".into();
@@ -262,9 +291,15 @@ pub fn generate(
         }
         let free = plans.iter().enumerate().position(|(i, p)| {
             p.trained.is_some_and(|t| t < begin)
-                && p.mentor.left_on.is_none_or(|l| l > begin + Duration::days(28))
+                && p.mentor
+                    .left_on
+                    .is_none_or(|l| l > begin + Duration::days(28))
                 && p.mentor.status != "paused"
-                && load[i].iter().filter(|(s, e)| *s <= begin && begin <= *e).count() < 2
+                && load[i]
+                    .iter()
+                    .filter(|(s, e)| *s <= begin && begin <= *e)
+                    .count()
+                    < 2
         });
         let Some(i) = free else { continue };
         let planned_end = begin + Duration::days(rng.random_range(90..330));
@@ -345,7 +380,11 @@ pub fn generate(
     while q.start() <= today {
         for (offset, kind, title) in [
             (20, "group_programme", "Skills group: managing anger"),
-            (70, "workshop", "Joint workshop: health and drugs information"),
+            (
+                70,
+                "workshop",
+                "Joint workshop: health and drugs information",
+            ),
         ] {
             let day = weekday_on_or_after(q.start() + Duration::days(offset));
             if day > today || day < window.start {
@@ -405,8 +444,11 @@ pub fn generate(
         later.push(Later::Message(TelephoneMessage {
             id: String::new(),
             received_on: day,
-            from_whom: pick(&mut rng, &["Social worker", "Foster carer", "Mentor", "School"])
-                .into(),
+            from_whom: pick(
+                &mut rng,
+                &["Social worker", "Foster carer", "Mentor", "School"],
+            )
+            .into(),
             young_person_id: about,
             about: None,
             answered_on: answered,

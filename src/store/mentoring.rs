@@ -998,7 +998,13 @@ pub fn episodes_started_between(
             from.format("%Y-%m-%d").to_string(),
             to.format("%Y-%m-%d").to_string()
         ],
-        |r| Ok((r.get(0)?, get_date(r, 1)?.unwrap_or_default(), get_date(r, 2)?)),
+        |r| {
+            Ok((
+                r.get(0)?,
+                get_date(r, 1)?.unwrap_or_default(),
+                get_date(r, 2)?,
+            ))
+        },
     )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
