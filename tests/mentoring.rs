@@ -369,7 +369,7 @@ fn open_clocks_list_contact_support_commitment_renewal_and_messages() {
                     facilitator: Some("Cara".into()),
                     ..MentoringEvent::default()
                 },
-                &[mentor_id.clone()],
+                std::slice::from_ref(&mentor_id),
                 &[],
                 d("2025-05-23"),
             )?;

@@ -126,14 +126,14 @@ fn build() -> Store {
             mentoring::add_event(
                 tx,
                 &ev("training_course", "2025-08-02", "Tier 2 drug awareness"),
-                &[m1.clone()],
+                std::slice::from_ref(&m1),
                 &none,
                 today,
             )?;
             mentoring::add_event(
                 tx,
                 &ev("training_session", "2025-06-30", "Induction"),
-                &[m2.clone()],
+                std::slice::from_ref(&m2),
                 &none,
                 today,
             )?;
@@ -147,7 +147,7 @@ fn build() -> Store {
             mentoring::add_event(
                 tx,
                 &ev("support_session", "2025-10-01", "Support"),
-                &[m1.clone()],
+                std::slice::from_ref(&m1),
                 &none,
                 today,
             )?;
@@ -155,7 +155,7 @@ fn build() -> Store {
                 tx,
                 &ev("group_programme", "2025-08-05", "Anger management"),
                 &none,
-                &[yp.clone()],
+                std::slice::from_ref(&yp),
                 today,
             )?;
             let complaint =
