@@ -30,6 +30,10 @@ pub struct MentoringSummary {
     pub sessions: usize,
     pub complaints: usize,
     pub messages: usize,
+    /// Contacts written: one per mentor session, plus parent and carer advice.
+    pub contacts: usize,
+    /// Mentor sessions the young person did not attend (also contacts marked so).
+    pub did_not_attend: usize,
 }
 
 const DRIVES: &[&str] = &[
@@ -282,7 +286,7 @@ pub fn generate(
     let mut load: Vec<Vec<(NaiveDate, NaiveDate)>> = vec![Vec::new(); plans.len()];
     let mut matched: Vec<(String, NaiveDate, NaiveDate, String)> = Vec::new();
     for (episode_id, start, exit) in episodes {
-        if !rng.random_bool(0.6) {
+        if !rng.random_bool(0.4) {
             continue;
         }
         let begin = start + Duration::days(rng.random_range(0..10));
@@ -369,6 +373,11 @@ pub fn generate(
         })?;
         summary.matches += 1;
         summary.sessions += sessions.len();
+        summary.contacts += sessions.len() + usize::from(advice && young_person.is_some());
+        summary.did_not_attend += sessions
+            .iter()
+            .filter(|s| s.attendance == "did_not_attend")
+            .count();
         if let Some(yp) = young_person {
             matched.push((yp, begin, last, m.mentor_id.clone()));
         }

@@ -161,6 +161,8 @@ pub fn generate_with_progress(
     }
     summary.mentoring =
         mentoring::generate(store, &actor.id, now, &window, opts.seed, opts.people)?;
+    summary.contacts += summary.mentoring.contacts;
+    summary.did_not_attend += summary.mentoring.did_not_attend;
     Ok(summary)
 }
 
