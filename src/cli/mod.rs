@@ -77,8 +77,11 @@ pub enum Command {
     /// the episodes behind one figure.
     Export {
         /// The financial-year quarter, e.g. "2025-26 Q2" (Q1 is April to June).
-        #[arg(long)]
-        quarter: String,
+        #[arg(long, required_unless_present = "year")]
+        quarter: Option<String>,
+        /// A financial year, e.g. 2025-26: the Leicester return's annual section C (JSON).
+        #[arg(long, conflicts_with = "quarter")]
+        year: Option<String>,
         /// Which return: southampton or leicester.
         #[arg(long = "return", default_value = "southampton", value_name = "RETURN")]
         kind: String,
@@ -195,6 +198,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }) => due::run(&session, worker.as_deref(), kind.as_deref(), *all, *format),
         Some(Command::Export {
             quarter,
+            year,
             kind,
             format,
             out,
@@ -204,7 +208,8 @@ pub fn run(cli: Cli) -> Result<()> {
         }) => export::run(
             &session,
             &export::ExportArgs {
-                quarter,
+                quarter: quarter.as_deref().unwrap_or_default(),
+                year: year.as_deref(),
                 kind,
                 format,
                 out: out.as_deref(),

@@ -14,6 +14,7 @@
 pub mod explain;
 pub mod layout;
 pub mod leicester;
+pub mod leicester_annual;
 pub mod measures;
 mod rules;
 pub mod southampton;

@@ -1013,3 +1013,122 @@ pub fn episodes_started_between(
 pub fn young_person_of_episode(store: &Store, episode_id: &str) -> Result<Option<String>> {
     Ok(episode_dates(store.conn(), episode_id)?.map(|e| e.young_person_id))
 }
+
+// ---- the Leicester annual return (L §10.3 C) ----------------------------------------------
+
+/// One outcome profile as the annual return reads it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AnnualProfile {
+    pub date: NaiveDate,
+    pub physical_health: Option<i32>,
+    pub psychological_health: Option<i32>,
+    pub education_employment: Option<String>,
+    /// L §3.1 area ratings, 0 (worst) to 20 (best).
+    pub ratings: Vec<(String, i32)>,
+    /// Days of use in the last 28, summed over substances; None when none recorded.
+    pub substance_days: Option<i64>,
+}
+
+/// An episode in the scheme during the year, with its profiles up to the year's end, oldest
+/// first. Reference and name are for the in-building drill-down only.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AnnualEpisodeRow {
+    pub episode_id: String,
+    pub young_person_id: String,
+    pub reference: String,
+    pub name: String,
+    pub gp_registered: Option<bool>,
+    pub profiles: Vec<AnnualProfile>,
+}
+
+/// Episodes whose programme started on or before `end` and had not ended before `start`.
+const IN_SCHEME: &str = "e.treatment_start IS NOT NULL AND e.treatment_start <= ?2
+      AND (e.exit_date IS NULL OR e.exit_date >= ?1)
+      AND e.in_error_at IS NULL AND yp.in_error_at IS NULL";
+
+pub fn annual_rows(
+    store: &Store,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> Result<Vec<AnnualEpisodeRow>> {
+    let conn = store.conn();
+    let (s, e) = (
+        start.format("%Y-%m-%d").to_string(),
+        end.format("%Y-%m-%d").to_string(),
+    );
+    let mut stmt = conn.prepare(&format!(
+        "SELECT e.id, yp.id, yp.reference, yp.given_name || ' ' || yp.family_name, yp.gp_registered
+         FROM episodes e JOIN young_people yp ON yp.id = e.young_person_id
+         WHERE {IN_SCHEME} ORDER BY e.treatment_start, e.id"
+    ))?;
+    let rows = stmt.query_map(params![s, e], |r| {
+        Ok(AnnualEpisodeRow {
+            episode_id: r.get(0)?,
+            young_person_id: r.get(1)?,
+            reference: r.get(2)?,
+            name: r.get(3)?,
+            gp_registered: get_bool(r, 4)?,
+            profiles: Vec::new(),
+        })
+    })?;
+    let mut out: Vec<AnnualEpisodeRow> = rows.collect::<rusqlite::Result<_>>()?;
+    let index: std::collections::HashMap<String, usize> = out
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.episode_id.clone(), i))
+        .collect();
+    let mut profile_at: std::collections::HashMap<String, (usize, usize)> = Default::default();
+    let mut stmt = conn.prepare(&format!(
+        "SELECT p.id, p.episode_id, p.date, p.physical_health, p.psychological_health,
+                p.education_employment
+         FROM outcome_profiles p JOIN episodes e ON e.id = p.episode_id
+         JOIN young_people yp ON yp.id = e.young_person_id
+         WHERE {IN_SCHEME} AND p.in_error_at IS NULL AND p.date <= ?2
+         ORDER BY p.date, p.id"
+    ))?;
+    let mut rows = stmt.query(params![s, e])?;
+    while let Some(r) = rows.next()? {
+        let pid: String = r.get(0)?;
+        let Some(&i) = index.get(&r.get::<_, String>(1)?) else {
+            continue;
+        };
+        let Some(date) = get_date(r, 2)? else {
+            continue;
+        };
+        out[i].profiles.push(AnnualProfile {
+            date,
+            physical_health: r.get(3)?,
+            psychological_health: r.get(4)?,
+            education_employment: r.get(5)?,
+            ..AnnualProfile::default()
+        });
+        profile_at.insert(pid, (i, out[i].profiles.len() - 1));
+    }
+    let mut stmt = conn.prepare(&format!(
+        "SELECT s.profile_id, s.area, s.rating FROM outcome_ratings s
+         JOIN outcome_profiles p ON p.id = s.profile_id
+         JOIN episodes e ON e.id = p.episode_id JOIN young_people yp ON yp.id = e.young_person_id
+         WHERE {IN_SCHEME} AND p.in_error_at IS NULL AND p.date <= ?2 ORDER BY s.rowid"
+    ))?;
+    let mut rows = stmt.query(params![s, e])?;
+    while let Some(r) = rows.next()? {
+        if let Some(&(i, j)) = profile_at.get(&r.get::<_, String>(0)?) {
+            out[i].profiles[j]
+                .ratings
+                .push((r.get(1)?, r.get::<_, i64>(2)? as i32));
+        }
+    }
+    let mut stmt = conn.prepare(&format!(
+        "SELECT s.profile_id, sum(s.days) FROM outcome_substance_days s
+         JOIN outcome_profiles p ON p.id = s.profile_id
+         JOIN episodes e ON e.id = p.episode_id JOIN young_people yp ON yp.id = e.young_person_id
+         WHERE {IN_SCHEME} AND p.in_error_at IS NULL AND p.date <= ?2 GROUP BY s.profile_id"
+    ))?;
+    let mut rows = stmt.query(params![s, e])?;
+    while let Some(r) = rows.next()? {
+        if let Some(&(i, j)) = profile_at.get(&r.get::<_, String>(0)?) {
+            out[i].profiles[j].substance_days = r.get(1)?;
+        }
+    }
+    Ok(out)
+}
