@@ -483,3 +483,65 @@ fn mentors_add_match_session_then_list_as_json() {
     assert_eq!(me["mentees"][0]["reference"], reference.as_str());
     assert_eq!(me["mentees"][0]["last_session"], "2025-12-09");
 }
+
+#[test]
+fn export_year_writes_section_c_and_explains_a_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    casebook(&db)
+        .args([
+            "--as-of",
+            "2026-01-15",
+            "demo",
+            "--people",
+            "30",
+            "--seed",
+            "4",
+        ])
+        .assert()
+        .success();
+    let out = dir.path().join("c.json");
+    casebook(&db)
+        .args([
+            "--as-of",
+            "2026-01-15",
+            "export",
+            "--return",
+            "leicester",
+            "--year",
+            "2025-26",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(json["year"], "2025-26");
+    assert_eq!(json["figures"][0]["id"], "leic.c.outcome_a");
+    assert_eq!(json["figures"][0]["target_percent"], 100);
+    casebook(&db)
+        .args([
+            "--as-of",
+            "2026-01-15",
+            "export",
+            "--return",
+            "leicester",
+            "--year",
+            "2025-26",
+        ])
+        .args(["--explain", "leic.c.gp_registered"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("leic.c.gp_registered for 2025-26"));
+    casebook(&db)
+        .args(["export", "--return", "leicester", "--year", "2025-27"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--year"));
+    casebook(&db)
+        .args(["export", "--return", "southampton", "--year", "2025-26"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("only the Leicester return"));
+}

@@ -318,3 +318,222 @@ fn every_leicester_figure_is_non_zero_on_a_demo_database() {
         .iter()
         .all(|m| ret.table(m.id).is_some()));
 }
+
+/// Section C, financial year 2025-26 (1 April 2025 – 31 March 2026), worked by hand:
+///
+/// - E1 Asha (GP yes), programme from 1 May 2025. Profiles 1 May and 1 Aug: substance use
+///   5 → 9 (improved), relationships 8 → 8 (not), physical 10 → 12 (improved), psychological
+///   9 → 8 (not), cannabis days 20 → 10 (reduced), education: none → education.
+/// - E2 Bea (GP no), from 1 June 2025. One profile in the year (substance use 10); the one on
+///   10 April 2026 is after the year: in no improvement figure; no education answer.
+/// - E3 Cal (GP unknown), programme Oct 2024, exited 15 March 2025: not in the scheme in
+///   the year at all.
+/// - E4 Dee (GP yes), from 1 Sep 2025. Profiles 1 Sep and 1 Dec: substance use 12 → 11
+///   (not), offending 5 → 10 (improved), education: training → none.
+#[test]
+fn section_c_matches_the_hand_worked_figures() {
+    use casebook::domain::assessment::{AreaRating, Occasion, OutcomeProfile, SubstanceDays};
+    use casebook::returns::leicester_annual;
+    use casebook::store::assessments;
+
+    let mut store = Store::open_in_memory().unwrap();
+    let today = d("2026-05-01");
+    let now = Clock::fixed(today).now();
+    let w = people::ensure_worker(&mut store, "Cara Coordinator", Role::Coordinator, now)
+        .unwrap()
+        .id;
+    type P<'a> = (
+        &'a str,
+        &'a [(&'a str, i32)],
+        Option<(i32, i32)>,
+        Option<i32>,
+        Option<&'a str>,
+    );
+    let person = |name: &str, gp: Option<bool>, start: &str, exit: Option<&str>, profiles: &[P]| {
+        let name = name.to_string();
+        let start = d(start);
+        let exit = exit.map(d);
+        let profiles: Vec<OutcomeProfile> = profiles
+            .iter()
+            .enumerate()
+            .map(|(i, (date, ratings, health, days, edu))| OutcomeProfile {
+                ratings: ratings
+                    .iter()
+                    .map(|(a, r)| AreaRating {
+                        area: a.to_string(),
+                        rating: *r,
+                    })
+                    .collect(),
+                physical_health: health.map(|h| h.0),
+                psychological_health: health.map(|h| h.1),
+                substance_days: days
+                    .map(|n| {
+                        vec![SubstanceDays {
+                            substance: "cannabis".into(),
+                            days: n,
+                        }]
+                    })
+                    .unwrap_or_default(),
+                education_employment: edu.map(str::to_string),
+                ..OutcomeProfile::blank(
+                    d(date),
+                    if i == 0 {
+                        Occasion::Start
+                    } else {
+                        Occasion::Review
+                    },
+                )
+            })
+            .collect();
+        move |tx: &casebook::store::Tx| -> anyhow::Result<()> {
+            let (yp, _) = people::create_young_person(
+                tx,
+                &YoungPerson {
+                    given_name: name.clone(),
+                    family_name: "Example".into(),
+                    date_of_birth: Some(d("2009-01-01")),
+                    gp_registered: gp,
+                    ..Default::default()
+                },
+            )?;
+            let ep = records::create_episode(
+                tx,
+                &Episode {
+                    young_person_id: yp,
+                    referral_date: start - chrono::Duration::days(10),
+                    triage_date: Some(start - chrono::Duration::days(9)),
+                    assessment_date: Some(start - chrono::Duration::days(5)),
+                    treatment_start: Some(start),
+                    exit_date: exit,
+                    exit_reason: exit.map(|_| "completed_drug_free".to_string()),
+                    ..Default::default()
+                },
+            )?;
+            for p in &profiles {
+                assessments::record_outcome_profile(tx, &ep, p, &CodeLists::embedded(), today)?;
+            }
+            Ok(())
+        }
+    };
+    let e1 = person(
+        "Asha",
+        Some(true),
+        "2025-05-01",
+        None,
+        &[
+            (
+                "2025-05-01",
+                &[("substance_use", 5), ("relationships", 8)],
+                Some((10, 9)),
+                Some(20),
+                Some("none"),
+            ),
+            (
+                "2025-08-01",
+                &[("substance_use", 9), ("relationships", 8)],
+                Some((12, 8)),
+                Some(10),
+                Some("education"),
+            ),
+        ],
+    );
+    let e2 = person(
+        "Bea",
+        Some(false),
+        "2025-06-01",
+        None,
+        &[
+            ("2025-06-01", &[("substance_use", 10)], None, None, None),
+            ("2026-04-10", &[("substance_use", 15)], None, None, None),
+        ],
+    );
+    let e3 = person(
+        "Cal",
+        None,
+        "2024-10-01",
+        Some("2025-03-15"),
+        &[
+            ("2024-10-01", &[("substance_use", 2)], None, None, None),
+            ("2025-03-01", &[("substance_use", 9)], None, None, None),
+        ],
+    );
+    let e4 = person(
+        "Dee",
+        Some(true),
+        "2025-09-01",
+        None,
+        &[
+            (
+                "2025-09-01",
+                &[("substance_use", 12), ("offending", 5)],
+                None,
+                None,
+                Some("training"),
+            ),
+            (
+                "2025-12-01",
+                &[("substance_use", 11), ("offending", 10)],
+                None,
+                None,
+                Some("none"),
+            ),
+        ],
+    );
+    store
+        .write(&w, now, |tx| {
+            e1(tx)?;
+            e2(tx)?;
+            e3(tx)?;
+            e4(tx)
+        })
+        .unwrap();
+
+    let c = leicester_annual::compute(&store, 2025).unwrap();
+    assert_eq!(c.year, "2025-26");
+    let f = |id: &str| {
+        let f = c.figure(id).unwrap();
+        (f.numerator, f.denominator, f.percentage, f.meets_target)
+    };
+    // a) substance use: E1 improved, E4 not: 1 of 2 = 50.0%, short of the 100% target.
+    assert_eq!(
+        f("leic.c.outcome_a"),
+        (1, 2, Value::Tenths(500), Some(false))
+    );
+    // b) nobody rated: no percentage, no verdict.
+    assert_eq!(f("leic.c.outcome_b"), (0, 0, Value::Missing, None));
+    // f) relationships: E1 unchanged: 0 of 1, short of 70%.
+    assert_eq!(f("leic.c.outcome_f"), (0, 1, Value::Tenths(0), Some(false)));
+    // g) offending: E4 improved: 1 of 1, meets 40%.
+    assert_eq!(
+        f("leic.c.outcome_g"),
+        (1, 1, Value::Tenths(1000), Some(true))
+    );
+    assert_eq!(f("leic.c.drug_days"), (1, 1, Value::Tenths(1000), None));
+    // GP: Asha, Bea, Dee in the scheme; Asha and Dee registered: 2 of 3.
+    assert_eq!(f("leic.c.gp_registered"), (2, 3, Value::Tenths(667), None));
+    assert_eq!(
+        f("leic.c.physical_health"),
+        (1, 1, Value::Tenths(1000), None)
+    );
+    assert_eq!(
+        f("leic.c.psychological_health"),
+        (0, 1, Value::Tenths(0), None)
+    );
+    // Education: Asha's latest is education (counted), Dee's is none: 1 of 2.
+    assert_eq!(
+        f("leic.c.education_training"),
+        (1, 2, Value::Tenths(500), None)
+    );
+    // The drill-down names who is behind a figure; the JSON names nobody.
+    let behind: Vec<(&str, bool)> = c
+        .figure("leic.c.outcome_a")
+        .unwrap()
+        .behind
+        .iter()
+        .map(|(i, met)| (c.episodes[*i].name.as_str(), *met))
+        .collect();
+    assert_eq!(behind, vec![("Asha Example", true), ("Dee Example", false)]);
+    let json = c.to_json().unwrap();
+    assert!(!json.contains("Asha") && !json.contains("YP-"));
+    assert!(c.notes.iter().any(|n| n.contains("satisfaction audit")));
+}
