@@ -97,7 +97,7 @@ fn first_latest<T>(
 ) -> Option<(T, T)> {
     let mut found = ps.iter().filter_map(get);
     let first = found.next()?;
-    let last = found.last()?;
+    let last = found.next_back()?;
     Some((first, last))
 }
 
