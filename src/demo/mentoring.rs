@@ -11,6 +11,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::plan::Window;
+use crate::domain::assessment::{AreaRating, OUTCOME_AREAS};
 use crate::domain::calendar::Quarter;
 use crate::domain::codes::CodeLists;
 use crate::domain::ids::new_id;
@@ -349,7 +350,33 @@ pub fn generate(
             d += Duration::days(rng.random_range(6..9));
         }
         let advice = rng.random_range(0..4) == 0;
+        // The coordinator rates the L §3.1 areas on the episode's outcome profiles: a start
+        // between 4 and 12, then drifting, mostly upwards.
+        let profiles = crate::store::assessments::outcome_profiles_of(store, &episode_id)?;
+        let mut level: Vec<i32> = OUTCOME_AREAS
+            .iter()
+            .map(|_| rng.random_range(4..13))
+            .collect();
+        let mut rated = Vec::new();
+        for p in profiles.iter().filter(|p| p.ratings.is_empty()) {
+            let ratings: Vec<AreaRating> = OUTCOME_AREAS
+                .iter()
+                .zip(level.iter_mut())
+                .map(|(a, l)| {
+                    let r = *l;
+                    *l = (*l + rng.random_range(-2..5)).clamp(0, 20);
+                    AreaRating {
+                        area: a.code.to_string(),
+                        rating: r,
+                    }
+                })
+                .collect();
+            rated.push((p.id.clone(), ratings));
+        }
         store.write(actor, now, |tx| {
+            for (pid, ratings) in &rated {
+                mentoring::add_area_ratings(tx, pid, ratings)?;
+            }
             mentoring::add_match(tx, &codes, &m, today)?;
             for s in &sessions {
                 mentoring::add_session(tx, s, None, today)?;

@@ -1132,3 +1132,44 @@ pub fn annual_rows(
     }
     Ok(out)
 }
+
+/// Adds L §3.1 area ratings to a profile that has none for those areas (the coordinator
+/// rating the mentoring outcomes on a profile the key worker recorded).
+pub fn add_area_ratings(
+    tx: &Tx,
+    profile_id: &str,
+    ratings: &[crate::domain::assessment::AreaRating],
+) -> Result<()> {
+    for r in ratings {
+        let field = format!("ratings.{}", r.area);
+        if crate::domain::assessment::outcome_area(&r.area).is_none() {
+            return Err(refuse(
+                &field,
+                "expected one of the seven outcome areas of L §3.1",
+            ));
+        }
+        if !(0..=20).contains(&r.rating) {
+            return Err(refuse(&field, "a rating is 0 (worst) to 20 (best)"));
+        }
+        let held: i64 = tx.conn().query_row(
+            "SELECT count(*) FROM outcome_ratings WHERE profile_id = ?1 AND area = ?2",
+            params![profile_id, r.area],
+            |row| row.get(0),
+        )?;
+        if held > 0 {
+            return Err(refuse(&field, "this profile already rates the area"));
+        }
+    }
+    for r in ratings {
+        tx.insert(
+            "outcome_ratings",
+            &new_id(),
+            &[
+                ("profile_id", text(profile_id)),
+                ("area", text(&r.area)),
+                ("rating", int(i64::from(r.rating))),
+            ],
+        )?;
+    }
+    Ok(())
+}
