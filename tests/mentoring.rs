@@ -239,6 +239,29 @@ fn a_session_dated_before_the_match_is_refused_and_writes_no_contact() {
     assert_eq!(contacts.len(), 1);
     assert_eq!(contacts[0].contact_type, "mentor_session");
     assert!(contacts[0].did_not_attend);
+    assert_eq!(
+        mentoring::missed_sessions_open(&fx.store, &match_id).unwrap(),
+        vec![d("2025-02-17")]
+    );
+    // The next session attended follows the missed one up.
+    fx.store
+        .write(&fx.worker, now, |tx| {
+            mentoring::add_session(
+                tx,
+                &MentorSession {
+                    match_id: match_id.clone(),
+                    date: d("2025-02-24"),
+                    attendance: "attended".into(),
+                    ..MentorSession::default()
+                },
+                None,
+                d("2025-03-01"),
+            )
+        })
+        .unwrap();
+    assert!(mentoring::missed_sessions_open(&fx.store, &match_id)
+        .unwrap()
+        .is_empty());
 }
 
 #[test]

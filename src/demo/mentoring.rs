@@ -349,6 +349,11 @@ pub fn generate(
             });
             d += Duration::days(rng.random_range(6..9));
         }
+        // An ended match closes with a session together.
+        if let (false, Some(s)) = (open, sessions.last_mut()) {
+            s.attendance = "attended".into();
+            s.activity = Some("Closing session: looked back at the goals".into());
+        }
         let advice = rng.random_range(0..4) == 0;
         // The coordinator rates the L §3.1 areas on the episode's outcome profiles: a start
         // between 4 and 12, then drifting, mostly upwards.

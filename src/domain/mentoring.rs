@@ -412,7 +412,7 @@ pub fn validate_match(
 /// Whether the young person came to a mentor session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Attendance {
-    /// Offered and not yet held, or offered and declined ahead.
+    /// Offered and not taken up (declined or cancelled ahead), as distinct from a no-show.
     Offered,
     Attended,
     DidNotAttend,
@@ -480,9 +480,9 @@ pub fn validate_session(s: &mut MentorSession, m: &Match, today: NaiveDate) -> P
     if let Some(e) = m.end_date.filter(|e| s.date > *e) {
         p.push("date", format!("{} is after the match ended ({e})", s.date));
     }
-    if s.attendance != Attendance::Offered.code() {
-        not_future(&mut p, "date", Some(s.date), today);
-    }
+    // Recorded once it has happened (or been offered and not taken up): a session is also a
+    // contact, and a future contact would read as the last one.
+    not_future(&mut p, "date", Some(s.date), today);
     check_text(&mut p, "place", s.place.as_deref(), 200);
     check_text(&mut p, "activity", s.activity.as_deref(), 4000);
     p

@@ -554,6 +554,24 @@ pub fn add_session(
             ("activity", opt_text(s.activity.as_deref())),
         ],
     )?;
+    // A session attended re-establishes contact: the match's earlier missed sessions are
+    // followed up by it, so they leave the DNA follow-up list.
+    if s.attendance == Attendance::Attended.code() {
+        let mut stmt = tx.conn().prepare_cached(
+            "SELECT c.id FROM mentor_sessions m JOIN contacts c ON c.id = m.contact_id
+             WHERE m.match_id = ?1 AND m.in_error_at IS NULL AND c.did_not_attend = 1
+               AND c.dna_followed_up_on IS NULL AND c.date < ?2",
+        )?;
+        let missed: Vec<String> = stmt
+            .query_map(
+                params![s.match_id, s.date.format("%Y-%m-%d").to_string()],
+                |r| r.get(0),
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        for c in missed {
+            tx.update("contacts", &c, &[("dna_followed_up_on", date(s.date))])?;
+        }
+    }
     Ok(id)
 }
 
@@ -1172,4 +1190,19 @@ pub fn add_area_ratings(
         )?;
     }
     Ok(())
+}
+
+/// A match's missed sessions not yet followed up (by a later attended session), oldest first.
+pub fn missed_sessions_open(store: &Store, match_id: &str) -> Result<Vec<NaiveDate>> {
+    let mut stmt = store.conn().prepare(
+        "SELECT c.date FROM mentor_sessions m JOIN contacts c ON c.id = m.contact_id
+         WHERE m.match_id = ?1 AND m.in_error_at IS NULL AND c.in_error_at IS NULL
+           AND c.did_not_attend = 1 AND c.dna_followed_up_on IS NULL ORDER BY c.date",
+    )?;
+    let rows = stmt.query_map([match_id], |r| get_date(r, 0))?;
+    Ok(rows
+        .collect::<rusqlite::Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .collect())
 }
