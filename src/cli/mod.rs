@@ -7,6 +7,7 @@ mod due;
 mod export;
 mod flags;
 mod import;
+mod mentors;
 
 use std::path::PathBuf;
 
@@ -76,8 +77,11 @@ pub enum Command {
     /// the episodes behind one figure.
     Export {
         /// The financial-year quarter, e.g. "2025-26 Q2" (Q1 is April to June).
-        #[arg(long)]
-        quarter: String,
+        #[arg(long, required_unless_present = "year")]
+        quarter: Option<String>,
+        /// A financial year, e.g. 2025-26: the Leicester return's annual section C (JSON).
+        #[arg(long, conflicts_with = "quarter")]
+        year: Option<String>,
         /// Which return: southampton or leicester.
         #[arg(long = "return", default_value = "southampton", value_name = "RETURN")]
         kind: String,
@@ -114,6 +118,9 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// The mentoring project's volunteers (status, checks, training, support, mentees), and
+    /// adding a mentor, a match or a mentor session from a script.
+    Mentors(mentors::MentorsArgs),
     /// Show the schema version, SQLite's integrity check and record counts.
     Check,
 }
@@ -191,6 +198,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }) => due::run(&session, worker.as_deref(), kind.as_deref(), *all, *format),
         Some(Command::Export {
             quarter,
+            year,
             kind,
             format,
             out,
@@ -200,7 +208,8 @@ pub fn run(cli: Cli) -> Result<()> {
         }) => export::run(
             &session,
             &export::ExportArgs {
-                quarter,
+                quarter: quarter.as_deref().unwrap_or_default(),
+                year: year.as_deref(),
                 kind,
                 format,
                 out: out.as_deref(),
@@ -211,6 +220,7 @@ pub fn run(cli: Cli) -> Result<()> {
         ),
         Some(Command::Import { path, dry_run }) => import::run(&mut session, &cli, path, *dry_run),
         Some(Command::Flags { format }) => flags::run(&session, *format),
+        Some(Command::Mentors(args)) => mentors::run(&mut session, &cli, args),
         Some(Command::Check) => check::run(&session),
     }
 }

@@ -12,6 +12,7 @@ pub mod drafts;
 pub mod due;
 pub mod import;
 pub mod intake;
+pub mod mentoring;
 pub mod people;
 pub mod records;
 pub mod returns;
@@ -30,7 +31,7 @@ pub use audit::Tx;
 /// SQLite file that belongs to something else.
 pub const APPLICATION_ID: i32 = 0x4342_4b31;
 
-const MIGRATION_SQL: &[&str] = &[include_str!("schema.sql")];
+const MIGRATION_SQL: &[&str] = &[include_str!("schema.sql"), include_str!("mentoring.sql")];
 
 fn migrations() -> Migrations<'static> {
     Migrations::new(MIGRATION_SQL.iter().map(|sql| M::up(sql)).collect())
