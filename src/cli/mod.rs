@@ -1,6 +1,7 @@
 //! The command line: `casebook` opens the terminal UI; subcommands fill, check and report on
 //! the database. Every command shares `--db`, `--as-of` and `--actor`.
 
+mod audit;
 mod check;
 mod demo;
 mod due;
@@ -121,8 +122,28 @@ pub enum Command {
     /// The mentoring project's volunteers (status, checks, training, support, mentees), and
     /// adding a mentor, a match or a mentor session from a script.
     Mentors(mentors::MentorsArgs),
-    /// Show the schema version, SQLite's integrity check and record counts.
+    /// Show the schema version, SQLite's integrity check, the audit chain and record counts.
     Check,
+    /// The tamper-evident audit log: verify its chain, or show one young person's history.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain and name the first broken row (exit 1 on a break).
+    Verify {
+        /// Also compare every audited record with the hash of its last audited write
+        /// (finds records edited outside casebook; slower).
+        #[arg(long)]
+        records: bool,
+    },
+    /// Who saw and changed a young person's record, newest first.
+    Show {
+        /// The young person's reference, e.g. YP-7K3MQ-9QX2C.
+        #[arg(long = "young-person", value_name = "REF")]
+        young_person: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -222,6 +243,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Flags { format }) => flags::run(&session, *format),
         Some(Command::Mentors(args)) => mentors::run(&mut session, &cli, args),
         Some(Command::Check) => check::run(&session),
+        Some(Command::Audit(AuditCommand::Verify { records })) => audit::verify(&session, *records),
+        Some(Command::Audit(AuditCommand::Show { young_person })) => {
+            audit::show(&session, young_person)
+        }
     }
 }
 
