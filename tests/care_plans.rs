@@ -333,7 +333,7 @@ fn only_a_manager_approves_spend_and_approval_is_recorded_with_who_and_when() {
     assert_eq!(plan.spend_approved_on, Some(d("2025-03-18")));
     assert!(!plan.has_unapproved_spend());
     assert_eq!(audit_count(&c.path), before + 1);
-    let (actor, changes): (String, String) = keyed_open(&c.path)
+    let (actor, changes): (String, Vec<u8>) = keyed_open(&c.path)
         .unwrap()
         .query_row(
             "SELECT actor_id, changes FROM audit_log ORDER BY seq DESC LIMIT 1",
@@ -341,6 +341,8 @@ fn only_a_manager_approves_spend_and_approval_is_recorded_with_who_and_when() {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
+    // The audit row holds the changed columns in the compact form; read it as JSON.
+    let changes = casebook::store::audit::changes_json(&changes).unwrap();
     assert_eq!(actor, manager);
     assert!(
         changes.contains(r#""spend_approved_on":[null,"2025-03-18"]"#),

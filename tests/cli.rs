@@ -383,3 +383,200 @@ fn export_names_a_bad_quarter_or_format() {
         .failure()
         .stderr(predicate::str::contains("--format: 'pdf'"));
 }
+
+#[test]
+fn mentors_add_match_session_then_list_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    casebook(&db)
+        .args([
+            "--as-of",
+            "2026-01-15",
+            "demo",
+            "--people",
+            "20",
+            "--seed",
+            "2",
+        ])
+        .assert()
+        .success();
+    let out = casebook(&db)
+        .args([
+            "--as-of",
+            "2026-01-15",
+            "mentors",
+            "add",
+            "--given-name",
+            "Test",
+            "--family-name",
+            "Mentor",
+            "--gender",
+            "female",
+            "--recruited",
+            "2025-11-01",
+            "--check-date",
+            "2025-11-10",
+            "--check-result",
+            "clear",
+            "--references",
+            "2025-11-12",
+            "--tier1",
+            "2025-11-20",
+            "--tier2",
+            "2025-12-01",
+            "--status",
+            "active",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let mentor_id = String::from_utf8(out).unwrap().trim().to_string();
+    // A young person from the demo with a programme start, by reference.
+    let conn = raw(&db);
+    let reference: String = conn
+        .query_row(
+            "SELECT p.reference FROM young_people p JOIN episodes e ON e.young_person_id = p.id
+             WHERE e.exit_date IS NULL AND e.referral_date <= '2025-12-01'
+               AND e.id NOT IN (SELECT episode_id FROM mentor_matches WHERE end_date IS NULL)
+             ORDER BY p.reference LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    drop(conn);
+    // Before training a match is refused at the field; here the start predates Tier 2.
+    casebook(&db)
+        .args([
+            "--as-of",
+            "2026-01-15",
+            "mentors",
+            "match",
+            "--reference",
+            &reference,
+        ])
+        .args(["--mentor", &mentor_id, "--start", "2025-11-25"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("start_date"));
+    let out = casebook(&db)
+        .args([
+            "--as-of",
+            "2026-01-15",
+            "mentors",
+            "match",
+            "--reference",
+            &reference,
+        ])
+        .args(["--mentor", &mentor_id, "--start", "2025-12-02"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let match_id = String::from_utf8(out).unwrap().trim().to_string();
+    casebook(&db)
+        .args([
+            "--as-of",
+            "2026-01-15",
+            "mentors",
+            "session",
+            "--match",
+            &match_id,
+        ])
+        .args(["--date", "2025-12-01"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "date: 2025-12-01 is before the match start",
+        ));
+    casebook(&db)
+        .args([
+            "--as-of",
+            "2026-01-15",
+            "mentors",
+            "session",
+            "--match",
+            &match_id,
+        ])
+        .args(["--date", "2025-12-09", "--place", "Library"])
+        .assert()
+        .success();
+    let out = casebook(&db)
+        .args(["--as-of", "2026-01-15", "mentors", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out).unwrap();
+    let me = rows.iter().find(|r| r["id"] == mentor_id.as_str()).unwrap();
+    assert_eq!(me["status"], "active");
+    assert_eq!(me["ready_to_match"], true);
+    assert_eq!(me["trained_on"], "2025-12-01");
+    assert_eq!(me["mentees"][0]["reference"], reference.as_str());
+    assert_eq!(me["mentees"][0]["last_session"], "2025-12-09");
+}
+
+#[test]
+fn export_year_writes_section_c_and_explains_a_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    casebook(&db)
+        .args([
+            "--as-of",
+            "2026-01-15",
+            "demo",
+            "--people",
+            "30",
+            "--seed",
+            "4",
+        ])
+        .assert()
+        .success();
+    let out = dir.path().join("c.json");
+    casebook(&db)
+        .args([
+            "--as-of",
+            "2026-01-15",
+            "export",
+            "--return",
+            "leicester",
+            "--year",
+            "2025-26",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(json["year"], "2025-26");
+    assert_eq!(json["figures"][0]["id"], "leic.c.outcome_a");
+    assert_eq!(json["figures"][0]["target_percent"], 100);
+    casebook(&db)
+        .args([
+            "--as-of",
+            "2026-01-15",
+            "export",
+            "--return",
+            "leicester",
+            "--year",
+            "2025-26",
+        ])
+        .args(["--explain", "leic.c.gp_registered"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("leic.c.gp_registered for 2025-26"));
+    casebook(&db)
+        .args(["export", "--return", "leicester", "--year", "2025-27"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--year"));
+    casebook(&db)
+        .args(["export", "--return", "southampton", "--year", "2025-26"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("only the Leicester return"));
+}

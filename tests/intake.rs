@@ -486,7 +486,7 @@ fn a_full_triage_sets_the_episode_writes_substances_and_vulnerabilities_and_rais
         )
         .unwrap();
     assert_eq!(unaudited, 0);
-    let episode_change: String = conn
+    let episode_change: Vec<u8> = conn
         .query_row(
             "SELECT changes FROM audit_log WHERE table_name = 'episodes' AND record_id = ?1
              AND action = 'update' AND actor_id = ?2 ORDER BY seq DESC LIMIT 1",
@@ -494,6 +494,8 @@ fn a_full_triage_sets_the_episode_writes_substances_and_vulnerabilities_and_rais
             |r| r.get(0),
         )
         .unwrap();
+    // The audit row holds the changed columns in the compact form; read it as JSON.
+    let episode_change = casebook::store::audit::changes_json(&episode_change).unwrap();
     assert_eq!(
         episode_change,
         r#"{"first_contact_date":[null,"2025-06-03"],"triage_date":[null,"2025-06-03"],"triage_outcome":[null,"comprehensive_assessment"]}"#

@@ -15,10 +15,14 @@ fn audit_rows(path: &std::path::Path) -> Vec<(String, String, String, String)> {
     let mut s = c
         .prepare("SELECT actor_id, table_name, action, changes FROM audit_log ORDER BY seq")
         .unwrap();
-    s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+    s.query_map([], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, Vec<u8>>(3)?))
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    // The changed columns are stored compactly; read them as JSON.
+    .map(|(a, t, x, c)| (a, t, x, casebook::store::audit::changes_json(&c).unwrap()))
+    .collect()
 }
 
 #[test]
@@ -64,7 +68,17 @@ fn every_write_leaves_its_audit_row_naming_the_actor() {
     assert_eq!(rows.len(), 4, "{rows:?}");
     assert!(rows.iter().all(|r| r.0 == worker.id));
     assert_eq!(rows[1].1, "young_people");
-    assert!(rows[1].3.contains("Zoë"));
+    // An insert refers to its row by the hash of its content; it does not copy the name.
+    assert!(!rows[1].3.contains("Zoë"), "{}", rows[1].3);
+    let insert_hash: Option<Vec<u8>> = keyed_open(&path)
+        .unwrap()
+        .query_row(
+            "SELECT row_hash FROM audit_log WHERE table_name = 'young_people' AND action = 'insert'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(insert_hash.map(|h| h.len()), Some(32));
     assert_eq!(rows[3].2, "update");
     assert_eq!(rows[3].3, r#"{"triage_date":[null,"2025-06-02"]}"#);
 

@@ -26,10 +26,13 @@ pub fn run(session: &Session) -> Result<()> {
             writeln!(out, "  {p}")?;
         }
     }
+    let audit = s.verify_audit(false)?;
+    super::audit::print_report(&mut out, &audit)?;
     writeln!(out, "records")?;
     for (table, n) in records::record_counts(s)? {
         writeln!(out, "  {table:<18} {n:>9}")?;
     }
+    super::audit::fail_on_break(&audit)?;
     if problems != ["ok"] {
         anyhow::bail!("the integrity check found problems; keep a copy of the file and seek help");
     }

@@ -26,5 +26,9 @@ pub fn run(session: &mut Session, people: usize, seed: u64) -> Result<()> {
     writeln!(out, "  risk flags        {:>9}", summary.risk_flags)?;
     writeln!(out, "  reviews           {:>9}", summary.reviews)?;
     writeln!(out, "  outreach tallies  {:>9}", summary.outreach_tallies)?;
+    let m = summary.mentoring;
+    writeln!(out, "  mentors           {:>9}", m.mentors)?;
+    writeln!(out, "  mentor matches    {:>9}", m.matches)?;
+    writeln!(out, "  mentor sessions   {:>9}", m.sessions)?;
     Ok(())
 }

@@ -2,12 +2,14 @@
 //! the database. Every command shares `--db`, `--as-of` and `--password-file`; the worker
 //! signs in from `CASEBOOK_USER` and `CASEBOOK_PASSWORD` or at a prompt, and is the actor.
 
+mod audit;
 mod check;
 mod demo;
 mod due;
 mod export;
 mod flags;
 mod import;
+mod mentors;
 mod security;
 pub mod sign_in;
 
@@ -80,8 +82,11 @@ pub enum Command {
     /// the episodes behind one figure.
     Export {
         /// The financial-year quarter, e.g. "2025-26 Q2" (Q1 is April to June).
-        #[arg(long)]
-        quarter: String,
+        #[arg(long, required_unless_present = "year")]
+        quarter: Option<String>,
+        /// A financial year, e.g. 2025-26: the Leicester return's annual section C (JSON).
+        #[arg(long, conflicts_with = "quarter")]
+        year: Option<String>,
         /// Which return: southampton or leicester.
         #[arg(long = "return", default_value = "southampton", value_name = "RETURN")]
         kind: String,
@@ -118,8 +123,14 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-    /// Show the schema version, SQLite's integrity check and record counts.
+    /// The mentoring project's volunteers (status, checks, training, support, mentees), and
+    /// adding a mentor, a match or a mentor session from a script.
+    Mentors(mentors::MentorsArgs),
+    /// Show the schema version, SQLite's integrity check, the audit chain and record counts.
     Check,
+    /// The tamper-evident audit log: verify its chain, or show one young person's history.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Create a new encrypted database and its first administrator (name from CASEBOOK_USER,
     /// password from CASEBOOK_PASSWORD or --password-file, else asked twice); prints the
     /// recovery code once.
@@ -186,6 +197,23 @@ pub enum AdminCommand {
         recovery_code_file: Option<PathBuf>,
         #[arg(long, value_name = "PATH")]
         new_password_file: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain and name the first broken row (exit 1 on a break).
+    Verify {
+        /// Also compare every audited record with the hash of its last audited write
+        /// (finds records edited outside casebook; slower).
+        #[arg(long)]
+        records: bool,
+    },
+    /// Who saw and changed a young person's record, newest first.
+    Show {
+        /// The young person's reference, e.g. YP-7K3MQ-9QX2C.
+        #[arg(long = "young-person", value_name = "REF")]
+        young_person: String,
     },
 }
 
@@ -297,6 +325,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }) => due::run(&session, worker.as_deref(), kind.as_deref(), *all, *format),
         Some(Command::Export {
             quarter,
+            year,
             kind,
             format,
             out,
@@ -306,7 +335,8 @@ pub fn run(cli: Cli) -> Result<()> {
         }) => export::run(
             &session,
             &export::ExportArgs {
-                quarter,
+                quarter: quarter.as_deref().unwrap_or_default(),
+                year: year.as_deref(),
                 kind,
                 format,
                 out: out.as_deref(),
@@ -317,7 +347,12 @@ pub fn run(cli: Cli) -> Result<()> {
         ),
         Some(Command::Import { path, dry_run }) => import::run(&mut session, path, *dry_run),
         Some(Command::Flags { format }) => flags::run(&session, *format),
+        Some(Command::Mentors(args)) => mentors::run(&mut session, args),
         Some(Command::Check) => check::run(&session),
+        Some(Command::Audit(AuditCommand::Verify { records })) => audit::verify(&session, *records),
+        Some(Command::Audit(AuditCommand::Show { young_person })) => {
+            audit::show(&session, young_person)
+        }
         Some(Command::Worker(w)) => security::worker(&mut session, w),
         Some(Command::Admin(AdminCommand::RecoveryKey)) => security::recovery_key(&mut session),
         Some(Command::Init | Command::Encrypt { .. } | Command::Admin(_)) => {

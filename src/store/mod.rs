@@ -5,7 +5,7 @@
 //! never deleted; a record entered in error is marked so, with a reason, and kept.
 
 pub mod assessments;
-mod audit;
+pub mod audit;
 pub mod care_plans;
 pub mod caseload;
 pub mod drafts;
@@ -13,6 +13,7 @@ pub mod due;
 pub mod import;
 pub mod intake;
 pub mod keys;
+pub mod mentoring;
 pub mod people;
 pub mod records;
 pub mod returns;
@@ -38,6 +39,8 @@ pub const APPLICATION_ID: i32 = 0x4342_4b31;
 
 const MIGRATION_SQL: &[&str] = &[
     include_str!("schema.sql"),
+    include_str!("mentoring.sql"),
+    include_str!("audit_chain.sql"),
     // A worker may hold several roles (issue 12). `role` stays for its CHECK on old files;
     // `roles` (codes separated by spaces) is what casebook reads.
     "ALTER TABLE workers ADD COLUMN roles TEXT NOT NULL DEFAULT '';
@@ -50,6 +53,9 @@ const MIGRATION_SQL: &[&str] = &[
          created_at  TEXT NOT NULL
      );",
 ];
+
+/// The index of the migration whose hook converts the first schema's JSON audit rows.
+const AUDIT_CHAIN_MIGRATION: usize = 2;
 
 /// The first 16 bytes of every plain SQLite file.
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
@@ -108,7 +114,20 @@ fn key_connection(conn: &Connection, key: &DataKey) -> Result<()> {
 }
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(MIGRATION_SQL.iter().map(|sql| M::up(sql)).collect())
+    Migrations::new(
+        MIGRATION_SQL
+            .iter()
+            .enumerate()
+            .map(|(i, sql)| match i {
+                // The audit log's chained form: the hook converts the first schema's rows.
+                AUDIT_CHAIN_MIGRATION => M::up_with_hook(sql, |tx: &rusqlite::Transaction| {
+                    audit::migrate_to_chained(tx)
+                        .map_err(|e| rusqlite_migration::HookError::Hook(format!("{e:#}")))
+                }),
+                _ => M::up(sql),
+            })
+            .collect(),
+    )
 }
 
 /// The newest schema version this build knows.
@@ -295,12 +314,58 @@ impl Store {
             }
         }
         self.require(action)?;
-        let tx = self.conn.transaction()?;
+        // IMMEDIATE: the write lock is taken before the audit chain's head is read, so two
+        // terminals on one file queue rather than fork the chain.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let wtx = Tx::new(&tx, actor, now);
         let out = f(&wtx)?;
         drop(wtx);
         tx.commit()?;
         Ok(out)
+    }
+
+    /// Records that `actor` saw these young people's records (`what`: "case view",
+    /// "drill-down kpi.2a 2025-26 Q2"), one chained audit row each.
+    pub fn record_view(
+        &mut self,
+        actor: &str,
+        now: DateTime<Utc>,
+        what: &str,
+        young_person_ids: &[&str],
+    ) -> Result<()> {
+        if young_person_ids.is_empty() {
+            return Ok(());
+        }
+        self.write(actor, now, |tx| {
+            for id in young_person_ids {
+                tx.audit_view(id, what)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Records that `actor` wrote a return: one row naming it ("southampton 2025-26 Q2"),
+    /// not one per young person counted.
+    pub fn record_export(
+        &mut self,
+        actor: &str,
+        now: DateTime<Utc>,
+        return_name: &str,
+        what: &str,
+    ) -> Result<()> {
+        self.write(actor, now, |tx| tx.audit_export(return_name, what))
+    }
+
+    /// Walks the audit chain (and with `records`, compares every audited record with the hash
+    /// of its last audited write). See [`audit::ChainReport`].
+    pub fn verify_audit(&self, records: bool) -> Result<audit::ChainReport> {
+        let mut report = audit::verify_chain(&self.conn)?;
+        if records {
+            audit::verify_records(&self.conn, &mut report)?;
+        }
+        Ok(report)
     }
 
     /// Read access for the query modules.
