@@ -29,10 +29,10 @@ fn shown(app: &App) -> usize {
 fn main() -> Result<()> {
     let db = support::bench_db("due")?;
     let (clock, params) = (db.clock, db.params.clone());
-    let store = Store::open(&db.path)?;
+    let store = Store::open(&db.path, &test_key())?;
     let worker = people::workers(&store)?
         .into_iter()
-        .find(|w| w.role == Role::Duty)
+        .find(|w| w.has(Role::Duty))
         .context("the demo team has a duty worker")?;
     let mut app = App::new(
         store,
@@ -114,4 +114,10 @@ fn main() -> Result<()> {
     let times = vec![step(&mut app, &mut t, key(KeyCode::Enter))?];
     report("due.flag_history", &params, &times);
     Ok(())
+}
+
+/// Tests open their files with a fixed data key (real SQLCipher encryption; the key is test data).
+#[allow(dead_code)]
+fn test_key() -> casebook::store::DataKey {
+    casebook::store::DataKey::from_hex(&"5a".repeat(32)).unwrap()
 }

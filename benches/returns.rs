@@ -43,7 +43,7 @@ fn main() -> Result<()> {
     if kept.as_ref().is_some_and(|p| p.exists()) {
         println!("demo.reused path={}", path.display());
     } else {
-        let mut store = Store::open(&path)?;
+        let mut store = Store::open(&path, &test_key())?;
         let s = generate(&mut store, &DemoOptions { people, seed: 1 }, today, now)?;
         println!(
             "demo.generate people={people} episodes={} seconds={:.2}",
@@ -54,7 +54,7 @@ fn main() -> Result<()> {
 
     // CASEBOOK_BENCH_STAGES=1 prints when each progress stage is reached.
     let show_stages = std::env::var_os("CASEBOOK_BENCH_STAGES").is_some();
-    let store = Store::open(&path)?;
+    let store = Store::open(&path, &test_key())?;
     let calendar = Calendar::embedded();
     let codes = CodeLists::embedded();
     // CASEBOOK_BENCH_OUT=FOLDER keeps the exported returns there to look at.
@@ -106,4 +106,10 @@ fn main() -> Result<()> {
     }
     println!("returns.export.year people={people} exports=12 seconds={total:.3}");
     Ok(())
+}
+
+/// Tests open their files with a fixed data key (real SQLCipher encryption; the key is test data).
+#[allow(dead_code)]
+fn test_key() -> casebook::store::DataKey {
+    casebook::store::DataKey::from_hex(&"5a".repeat(32)).unwrap()
 }

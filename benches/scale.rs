@@ -45,7 +45,7 @@ fn main() -> Result<()> {
     let path = dir.path().join("scale.db");
     let params = format!("people={people}");
 
-    let mut store = Store::open(&path)?;
+    let mut store = Store::open(&path, &test_key())?;
     measure("demo.generate", &params, || {
         let s = generate(&mut store, &DemoOptions { people, seed: 1 }, today, now)?;
         Ok(vec![
@@ -64,7 +64,7 @@ fn main() -> Result<()> {
         bytes as f64 / (1024.0 * 1024.0)
     );
 
-    let store = Store::open(&path)?;
+    let store = Store::open(&path, &test_key())?;
     measure("due.load.open_episodes", &params, || {
         let inputs = due::load(&store, &DueScope::default(), &|_| None)?;
         Ok(vec![
@@ -91,7 +91,7 @@ fn main() -> Result<()> {
     // One worker's own list: what an outreach worker opens most often.
     let worker = casebook::store::people::workers(&store)?
         .into_iter()
-        .find(|w| w.role == casebook::domain::record::Role::Outreach)
+        .find(|w| w.has(casebook::domain::record::Role::Outreach))
         .context("the demo has outreach workers")?;
     measure("due.list.one_worker", &params, || {
         let filter = casebook::due::DueFilter {
@@ -103,4 +103,10 @@ fn main() -> Result<()> {
         Ok(vec![("entries", entries.len().to_string())])
     })?;
     Ok(())
+}
+
+/// Tests open their files with a fixed data key (real SQLCipher encryption; the key is test data).
+#[allow(dead_code)]
+fn test_key() -> casebook::store::DataKey {
+    casebook::store::DataKey::from_hex(&"5a".repeat(32)).unwrap()
 }

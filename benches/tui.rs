@@ -22,7 +22,7 @@ use ratatui::Terminal;
 fn main() -> Result<()> {
     let db = support::bench_db("tui")?;
     let (clock, params) = (db.clock, db.params.clone());
-    let store = Store::open(&db.path)?;
+    let store = Store::open(&db.path, &test_key())?;
     let started = Instant::now();
     let rows = caseload::caseload(&store)?.len();
     println!(
@@ -31,14 +31,14 @@ fn main() -> Result<()> {
     );
     let worker = people::workers(&store)?
         .into_iter()
-        .find(|w| w.role == Role::Duty)
+        .find(|w| w.has(Role::Duty))
         .context("the demo team has a duty worker")?;
 
     // Time to first frame: open the database, load the caseload, draw; then work out what is
     // due (the loop does that straight after the first frame) and draw again.
     drop(store);
     let started = Instant::now();
-    let store = Store::open(&db.path)?;
+    let store = Store::open(&db.path, &test_key())?;
     let mut app = App::new(
         store,
         TuiContext {
@@ -115,4 +115,10 @@ fn main() -> Result<()> {
     let times = vec![step(&mut app, &mut t, key(KeyCode::Enter))?];
     report("tui.open_case", &params, &times);
     Ok(())
+}
+
+/// Tests open their files with a fixed data key (real SQLCipher encryption; the key is test data).
+#[allow(dead_code)]
+fn test_key() -> casebook::store::DataKey {
+    casebook::store::DataKey::from_hex(&"5a".repeat(32)).unwrap()
 }

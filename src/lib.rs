@@ -8,6 +8,7 @@ pub mod demo;
 pub mod domain;
 pub mod due;
 pub mod import;
+pub mod private_file;
 pub mod returns;
 pub mod store;
 pub mod tui;

@@ -11,7 +11,6 @@ use casebook::domain::record::{Episode, RiskLevel, Role, YoungPerson};
 use casebook::domain::validate::Invalid;
 use casebook::store::{assessments, people, records, Store};
 use chrono::NaiveDate;
-use rusqlite::Connection;
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -31,7 +30,7 @@ struct Case {
 fn case() -> Case {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("case.db");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = Store::open(&path, &test_key()).unwrap();
     let now = Clock::fixed(d("2025-03-03")).now();
     let w = people::ensure_worker(&mut store, "Ama Mensah", Role::Duty, now).unwrap();
     let (yp, episode) = store
@@ -84,7 +83,7 @@ const TABLES: &[&str] = &[
 
 /// Row counts read through a second connection to the file.
 fn counts(path: &std::path::Path) -> Vec<(&'static str, i64)> {
-    let c = Connection::open(path).unwrap();
+    let c = keyed_open(path).unwrap();
     TABLES
         .iter()
         .map(|t| {
@@ -175,7 +174,7 @@ fn dash_fourteen_refers_to_marac_and_raises_a_high_flag_in_the_same_write() {
     assert_eq!(ep.assessment_date, Some(d("2025-03-10")));
 
     // Every row came through the audited write, as the worker.
-    let conn = Connection::open(&c.path).unwrap();
+    let conn = keyed_open(&c.path).unwrap();
     let audited: Vec<String> = conn
         .prepare("SELECT table_name FROM audit_log WHERE actor_id = ?1 ORDER BY seq")
         .unwrap()
@@ -437,4 +436,18 @@ fn a_rating_of_25_or_29_days_is_refused_at_the_field_and_nothing_written() {
     assert!(message(inv, "ratings.offending").contains("25 is off the scale"));
     assert_eq!(inv.0.len(), 2, "{inv}");
     assert_eq!(counts(&c.path), before);
+}
+
+/// Tests open their files with a fixed data key (real SQLCipher encryption; the key is test data).
+#[allow(dead_code)]
+fn test_key() -> casebook::store::DataKey {
+    casebook::store::DataKey::from_hex(&"5a".repeat(32)).unwrap()
+}
+
+/// A raw connection to a test file, keyed as the sqlcipher shell would be.
+#[allow(dead_code)]
+fn keyed_open(path: impl AsRef<std::path::Path>) -> rusqlite::Result<rusqlite::Connection> {
+    let c = rusqlite::Connection::open(path)?;
+    c.execute_batch(&format!("PRAGMA key = \"x'{}'\";", "5a".repeat(32)))?;
+    Ok(c)
 }

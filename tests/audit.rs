@@ -13,30 +13,68 @@ use predicates::prelude::*;
 use rusqlite::Connection;
 use tui_support::*;
 
+/// The binary on `db`, signed in as the first administrator, with the cheap test-only
+/// argon2id cost (honoured by debug builds alone).
 fn casebook(db: &Path) -> Command {
     let mut c = Command::cargo_bin("casebook").unwrap();
-    c.arg("--db").arg(db).env("CASEBOOK_ACTOR", "Test Runner");
+    c.arg("--db").arg(db);
+    c.env("CASEBOOK_USER", "Test Runner")
+        .env("CASEBOOK_PASSWORD", "a long test password")
+        .env("CASEBOOK_TEST_ONLY_CHEAP_KDF", "1");
     c.env("CASEBOOK_CONFIG", db.with_extension("config"));
     c
 }
 
-/// A small caseload in a file, closed again.
+/// The data key of a test file: a file made through `casebook init` or `demo` has a random
+/// one, read once as an administrator would (`admin recovery-key`) and kept beside it; a file
+/// a test builds by hand uses a fixed one.
+fn key_hex(path: &Path) -> String {
+    let kept = path.with_extension("hexkey");
+    if let Ok(hex) = std::fs::read_to_string(&kept) {
+        return hex;
+    }
+    if !path.with_extension("keys").exists() {
+        return "5a".repeat(32);
+    }
+    let out = casebook(path)
+        .args(["admin", "recovery-key"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let hex = String::from_utf8(out).unwrap().trim().to_string();
+    std::fs::write(&kept, &hex).unwrap();
+    hex
+}
+
+fn key_of(path: &Path) -> casebook::store::DataKey {
+    casebook::store::DataKey::from_hex(&key_hex(path)).unwrap()
+}
+
+/// A raw connection to the file, keyed as the sqlcipher shell would be: how someone with the
+/// key but without casebook would edit it.
+fn raw(path: &Path) -> rusqlite::Result<Connection> {
+    let c = Connection::open(path)?;
+    c.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key_hex(path)))?;
+    Ok(c)
+}
+
+/// A small caseload in a new encrypted file with its first administrator, closed again.
 fn filled(dir: &tempfile::TempDir) -> std::path::PathBuf {
     let path = dir.path().join("case.db");
-    let mut store = Store::open(&path).unwrap();
+    casebook(&path).arg("init").assert().success();
+    let mut store = Store::open(&path, &key_of(&path)).unwrap();
     fill(&mut store);
     path
 }
 
 fn sql(path: &Path, statement: &str) {
-    Connection::open(path)
-        .unwrap()
-        .execute_batch(statement)
-        .unwrap();
+    raw(path).unwrap().execute_batch(statement).unwrap();
 }
 
 fn first_break(path: &Path) -> Option<(i64, String)> {
-    Store::open(path)
+    Store::open(path, &key_of(path))
         .unwrap()
         .verify_audit(false)
         .unwrap()
@@ -91,7 +129,7 @@ fn a_deleted_row_is_detected_in_the_middle_and_at_the_end() {
 
     let dir = tempfile::tempdir().unwrap();
     let path = filled(&dir);
-    let last: i64 = Connection::open(&path)
+    let last: i64 = raw(&path)
         .unwrap()
         .query_row("SELECT max(seq) FROM audit_log", [], |r| r.get(0))
         .unwrap();
@@ -113,7 +151,7 @@ fn an_inserted_row_is_detected() {
          SELECT device, device_seq + 1, at, actor_id, 'view', 'young_people', record_id,
                 NULL, NULL, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
     );
-    let forged: i64 = Connection::open(&path)
+    let forged: i64 = raw(&path)
         .unwrap()
         .query_row("SELECT max(seq) FROM audit_log", [], |r| r.get(0))
         .unwrap();
@@ -138,7 +176,7 @@ fn an_inserted_row_is_detected() {
 fn a_record_edited_in_raw_sql_is_found_by_verify_records() {
     let dir = tempfile::tempdir().unwrap();
     let path = filled(&dir);
-    let store = Store::open(&path).unwrap();
+    let store = Store::open(&path, &key_of(&path)).unwrap();
     let clean = store.verify_audit(true).unwrap();
     assert!(clean.records_checked > 20, "{clean:?}");
     assert!(clean.record_mismatches.is_empty(), "{clean:?}");
@@ -150,7 +188,10 @@ fn a_record_edited_in_raw_sql_is_found_by_verify_records() {
     );
     // The chain itself is intact: only the record changed.
     assert_eq!(first_break(&path), None);
-    let report = Store::open(&path).unwrap().verify_audit(true).unwrap();
+    let report = Store::open(&path, &key_of(&path))
+        .unwrap()
+        .verify_audit(true)
+        .unwrap();
     assert_eq!(report.record_mismatches.len(), 1, "{report:?}");
     assert_eq!(report.record_mismatches[0].0, "young_people");
     casebook(&path)
@@ -164,8 +205,8 @@ fn a_record_edited_in_raw_sql_is_found_by_verify_records() {
 fn two_handles_on_one_file_write_one_unbroken_chain() {
     let dir = tempfile::tempdir().unwrap();
     let path = filled(&dir);
-    let mut a = Store::open(&path).unwrap();
-    let b = Store::open(&path).unwrap();
+    let mut a = Store::open(&path, &key_of(&path)).unwrap();
+    let b = Store::open(&path, &key_of(&path)).unwrap();
     let now = clock().now();
     let ids: Vec<String> = casebook::store::caseload::caseload(&a)
         .unwrap()
@@ -194,13 +235,13 @@ fn two_handles_on_one_file_write_one_unbroken_chain() {
 fn opening_a_case_in_the_terminal_ui_is_audited_as_a_view() {
     let dir = tempfile::tempdir().unwrap();
     let path = filled(&dir);
-    let mut store = Store::open(&path).unwrap();
+    let mut store = Store::open(&path, &key_of(&path)).unwrap();
     let f = fill_workers(&mut store);
     let mut app = app(store, &f);
     let mut t = terminal(80, 24);
     run(&mut app, &mut t, "t/zoe<Enter><Enter>");
     assert!(app.case().is_some());
-    let (actor, what): (String, Vec<u8>) = Connection::open(&path)
+    let (actor, what): (String, Vec<u8>) = raw(&path)
         .unwrap()
         .query_row(
             "SELECT actor_id, changes FROM audit_log WHERE action = 'view' ORDER BY seq DESC",
@@ -235,7 +276,7 @@ fn an_export_is_one_row_and_an_explained_figure_names_each_person_listed() {
         .assert()
         .success();
     let views = |db: &Path, table: &str| -> i64 {
-        Connection::open(db)
+        raw(db)
             .unwrap()
             .query_row(
                 "SELECT count(*) FROM audit_log WHERE action = 'view' AND table_name = ?1",
@@ -265,7 +306,7 @@ fn an_export_is_one_row_and_an_explained_figure_names_each_person_listed() {
         0,
         "an export is not a view of each person"
     );
-    let record: String = Connection::open(&db)
+    let record: String = raw(&db)
         .unwrap()
         .query_row(
             "SELECT record_id FROM audit_log WHERE table_name = 'returns'",
@@ -298,6 +339,15 @@ fn an_export_is_one_row_and_an_explained_figure_names_each_person_listed() {
         .collect();
     assert!(!people.is_empty(), "{listed}");
     assert_eq!(views(&db, "young_people"), people.len() as i64);
+
+    // The annual section C is a return too: one row for the file written.
+    casebook(&db)
+        .args(["--as-of", "2025-11-20", "export", "--return", "leicester"])
+        .args(["--year", "2025-26", "--format", "json", "--out"])
+        .arg(dir.path().join("c.json"))
+        .assert()
+        .success();
+    assert_eq!(views(&db, "returns"), 2);
     assert_eq!(first_break(&db), None);
 }
 
@@ -305,7 +355,7 @@ fn an_export_is_one_row_and_an_explained_figure_names_each_person_listed() {
 fn audit_show_lists_who_saw_and_changed_a_record_in_words() {
     let dir = tempfile::tempdir().unwrap();
     let path = filled(&dir);
-    let mut store = Store::open(&path).unwrap();
+    let mut store = Store::open(&path, &key_of(&path)).unwrap();
     let ama = fill_workers(&mut store);
     let zoe = casebook::store::caseload::caseload(&store)
         .unwrap()
@@ -356,7 +406,7 @@ fn audit_show_lists_who_saw_and_changed_a_record_in_words() {
 
 /// A file as the first schema wrote it: JSON of old and new values per audit row.
 fn first_schema_file(path: &Path, changes_of_row_3: &str) {
-    let c = Connection::open(path).unwrap();
+    let c = raw(path).unwrap();
     c.execute_batch(include_str!("../src/store/schema.sql"))
         .unwrap();
     c.execute_batch(&format!(
@@ -416,14 +466,14 @@ fn a_first_schema_file_migrates_every_audit_row_faithfully_into_the_chain() {
     let update =
         r#"{"date_of_birth":["2009-02-28","2009-03-01"],"postcode_district":["SO14",null]}"#;
     first_schema_file(&path, update);
-    let store = Store::open(&path).unwrap();
+    let store = Store::open(&path, &key_of(&path)).unwrap();
     assert_eq!(
         store.schema_version().unwrap(),
         casebook::store::latest_schema_version()
     );
     assert_eq!(store.verify_audit(false).unwrap().first_break, None);
     drop(store);
-    let c = Connection::open(&path).unwrap();
+    let c = raw(&path).unwrap();
     let rows: Vec<(i64, String, String, Vec<u8>)> = c
         .prepare("SELECT at, action, record_id, changes FROM audit_log ORDER BY seq")
         .unwrap()
@@ -454,11 +504,11 @@ fn a_first_schema_file_whose_audit_cannot_be_read_is_refused_and_left_as_it_was(
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.db");
     first_schema_file(&path, "not json at all");
-    let e = Store::open(&path).unwrap_err();
+    let e = Store::open(&path, &key_of(&path)).unwrap_err();
     assert!(format!("{e:#}").contains("audit row 3"), "{e:#}");
     // The migration's one transaction rolled back: schema 1, the JSON rows as they were.
     // (Opening switches the file to WAL, as it always has; that changes no content.)
-    let c = Connection::open(&path).unwrap();
+    let c = raw(&path).unwrap();
     let v: i64 = c
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();

@@ -17,7 +17,6 @@ use casebook::domain::record::{Episode, RiskLevel, Role, YoungPerson};
 use casebook::domain::validate::Invalid;
 use casebook::store::{assessments, care_plans, due, people, records, Store, Tx};
 use chrono::NaiveDate;
-use rusqlite::Connection;
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -62,7 +61,7 @@ impl Case {
 fn case() -> Case {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("case.db");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = Store::open(&path, &test_key()).unwrap();
     let now = Clock::fixed(d("2025-03-03")).now();
     let duty = people::ensure_worker(&mut store, "Ama Mensah", Role::Duty, now).unwrap();
     let manager = people::ensure_worker(&mut store, "Mo Farah", Role::Manager, now).unwrap();
@@ -125,7 +124,7 @@ const TABLES: &[&str] = &[
 ];
 
 fn counts(path: &std::path::Path) -> Vec<(&'static str, i64)> {
-    let c = Connection::open(path).unwrap();
+    let c = keyed_open(path).unwrap();
     TABLES
         .iter()
         .map(|t| {
@@ -138,7 +137,7 @@ fn counts(path: &std::path::Path) -> Vec<(&'static str, i64)> {
 }
 
 fn audit_count(path: &std::path::Path) -> i64 {
-    Connection::open(path)
+    keyed_open(path)
         .unwrap()
         .query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))
         .unwrap()
@@ -334,7 +333,7 @@ fn only_a_manager_approves_spend_and_approval_is_recorded_with_who_and_when() {
     assert_eq!(plan.spend_approved_on, Some(d("2025-03-18")));
     assert!(!plan.has_unapproved_spend());
     assert_eq!(audit_count(&c.path), before + 1);
-    let (actor, changes): (String, Vec<u8>) = Connection::open(&c.path)
+    let (actor, changes): (String, Vec<u8>) = keyed_open(&c.path)
         .unwrap()
         .query_row(
             "SELECT actor_id, changes FROM audit_log ORDER BY seq DESC LIMIT 1",
@@ -342,8 +341,9 @@ fn only_a_manager_approves_spend_and_approval_is_recorded_with_who_and_when() {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
-    assert_eq!(actor, manager);
+    // The audit row holds the changed columns in the compact form; read it as JSON.
     let changes = casebook::store::audit::changes_json(&changes).unwrap();
+    assert_eq!(actor, manager);
     assert!(
         changes.contains(r#""spend_approved_on":[null,"2025-03-18"]"#),
         "{changes}"
@@ -810,4 +810,18 @@ fn bad_input_is_refused_at_the_field_and_nothing_is_written() {
     assert_eq!(plan.version, 1);
     assert_eq!(plan.goals.len(), 3);
     assert_eq!(plan.support_level, Some(3));
+}
+
+/// Tests open their files with a fixed data key (real SQLCipher encryption; the key is test data).
+#[allow(dead_code)]
+fn test_key() -> casebook::store::DataKey {
+    casebook::store::DataKey::from_hex(&"5a".repeat(32)).unwrap()
+}
+
+/// A raw connection to a test file, keyed as the sqlcipher shell would be.
+#[allow(dead_code)]
+fn keyed_open(path: impl AsRef<std::path::Path>) -> rusqlite::Result<rusqlite::Connection> {
+    let c = rusqlite::Connection::open(path)?;
+    c.execute_batch(&format!("PRAGMA key = \"x'{}'\";", "5a".repeat(32)))?;
+    Ok(c)
 }

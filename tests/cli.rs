@@ -3,11 +3,42 @@
 use assert_cmd::Command;
 use predicates::prelude::*;
 
+/// The binary on `db`, signed in as the first administrator (who is also a manager). The
+/// key slots use the cheap test-only argon2id cost, which only debug builds honour.
 fn casebook(db: &std::path::Path) -> Command {
     let mut c = Command::cargo_bin("casebook").unwrap();
-    c.arg("--db").arg(db).env("CASEBOOK_ACTOR", "Test Runner");
+    c.arg("--db").arg(db);
+    c.env("CASEBOOK_USER", "Test Runner")
+        .env("CASEBOOK_PASSWORD", "a long test password")
+        .env("CASEBOOK_TEST_ONLY_CHEAP_KDF", "1");
     // A configuration folder of our own, so a developer's overrides never leak in.
     c.env("CASEBOOK_CONFIG", db.with_extension("config"));
+    c
+}
+
+/// A new encrypted database with its first administrator.
+fn init(db: &std::path::Path) {
+    casebook(db).arg("init").assert().success();
+}
+
+/// The raw data key, as an administrator sees it.
+fn recovery_key(db: &std::path::Path) -> String {
+    let out = casebook(db)
+        .args(["admin", "recovery-key"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).unwrap().trim().to_string()
+}
+
+/// A plain connection to the encrypted file, keyed as the sqlcipher shell would be.
+fn raw(db: &std::path::Path) -> rusqlite::Connection {
+    let key = recovery_key(db);
+    let c = rusqlite::Connection::open(db).unwrap();
+    c.execute_batch(&format!("PRAGMA key = \"x'{key}'\";"))
+        .unwrap();
     c
 }
 
@@ -113,6 +144,7 @@ fn a_foreign_file_is_refused_and_left_untouched() {
         .failure()
         .stderr(predicate::str::contains("not a casebook database"));
     assert_eq!(std::fs::read(&db).unwrap(), b"eggs, milk, bread\n");
+    assert!(!db.with_extension("keys").exists());
 }
 
 #[test]
@@ -135,6 +167,7 @@ fn a_malformed_date_is_named_and_nothing_is_written() {
 fn unknown_worker_and_kind_are_named() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("x.db");
+    init(&db);
     casebook(&db)
         .args(["due", "--worker", "Nobody Atall"])
         .assert()
@@ -168,7 +201,7 @@ fn an_unwritable_location_gets_a_clear_message() {
     std::fs::write(&blocker, b"x").unwrap();
     let db = blocker.join("case.db");
     casebook(&db)
-        .arg("check")
+        .arg("init")
         .assert()
         .failure()
         .stderr(predicate::str::contains("cannot create the folder"));
@@ -221,6 +254,7 @@ fn import_a_register_then_again_adds_nothing_twice() {
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/register_good.csv"
     );
+    init(&db);
     casebook(&db)
         .args(["--as-of", "2026-01-15", "import", register])
         .assert()
@@ -237,7 +271,7 @@ fn import_a_register_then_again_adds_nothing_twice() {
 fn a_corrupt_register_names_every_bad_cell_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("imp.db");
-    casebook(&db).arg("check").assert().success();
+    init(&db);
     let before = std::fs::read(&db).unwrap();
     let register = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -258,8 +292,8 @@ fn a_corrupt_register_names_every_bad_cell_and_writes_nothing() {
         .arg("check")
         .assert()
         .success()
-        .stdout(predicate::str::is_match(r"workers +0\n").unwrap());
-    assert_eq!(before.len(), std::fs::read(&db).unwrap().len());
+        .stdout(predicate::str::is_match(r"workers +1\n").unwrap());
+    assert_eq!(before, std::fs::read(&db).unwrap());
 }
 
 #[test]
@@ -295,7 +329,7 @@ fn export_writes_a_return_without_names_and_explains_a_figure() {
     assert!(kpi_2a_all.iter().any(|c| c["field"] == "denominator"));
     // No name of any young person in the file.
     let text = std::fs::read_to_string(&out).unwrap();
-    let c = rusqlite::Connection::open(&db).unwrap();
+    let c = raw(&db);
     let mut stmt = c
         .prepare("SELECT family_name, reference FROM young_people")
         .unwrap();
@@ -329,6 +363,7 @@ fn export_writes_a_return_without_names_and_explains_a_figure() {
 fn export_names_a_bad_quarter_or_format() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("x.db");
+    init(&db);
     casebook(&db)
         .args(["export", "--quarter", "2025 Q9", "--out", "x.json"])
         .assert()
@@ -347,4 +382,201 @@ fn export_names_a_bad_quarter_or_format() {
         .assert()
         .failure()
         .stderr(predicate::str::contains("--format: 'pdf'"));
+}
+
+#[test]
+fn mentors_add_match_session_then_list_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    casebook(&db)
+        .args([
+            "--as-of",
+            "2026-01-15",
+            "demo",
+            "--people",
+            "20",
+            "--seed",
+            "2",
+        ])
+        .assert()
+        .success();
+    let out = casebook(&db)
+        .args([
+            "--as-of",
+            "2026-01-15",
+            "mentors",
+            "add",
+            "--given-name",
+            "Test",
+            "--family-name",
+            "Mentor",
+            "--gender",
+            "female",
+            "--recruited",
+            "2025-11-01",
+            "--check-date",
+            "2025-11-10",
+            "--check-result",
+            "clear",
+            "--references",
+            "2025-11-12",
+            "--tier1",
+            "2025-11-20",
+            "--tier2",
+            "2025-12-01",
+            "--status",
+            "active",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let mentor_id = String::from_utf8(out).unwrap().trim().to_string();
+    // A young person from the demo with a programme start, by reference.
+    let conn = raw(&db);
+    let reference: String = conn
+        .query_row(
+            "SELECT p.reference FROM young_people p JOIN episodes e ON e.young_person_id = p.id
+             WHERE e.exit_date IS NULL AND e.referral_date <= '2025-12-01'
+               AND e.id NOT IN (SELECT episode_id FROM mentor_matches WHERE end_date IS NULL)
+             ORDER BY p.reference LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    drop(conn);
+    // Before training a match is refused at the field; here the start predates Tier 2.
+    casebook(&db)
+        .args([
+            "--as-of",
+            "2026-01-15",
+            "mentors",
+            "match",
+            "--reference",
+            &reference,
+        ])
+        .args(["--mentor", &mentor_id, "--start", "2025-11-25"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("start_date"));
+    let out = casebook(&db)
+        .args([
+            "--as-of",
+            "2026-01-15",
+            "mentors",
+            "match",
+            "--reference",
+            &reference,
+        ])
+        .args(["--mentor", &mentor_id, "--start", "2025-12-02"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let match_id = String::from_utf8(out).unwrap().trim().to_string();
+    casebook(&db)
+        .args([
+            "--as-of",
+            "2026-01-15",
+            "mentors",
+            "session",
+            "--match",
+            &match_id,
+        ])
+        .args(["--date", "2025-12-01"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "date: 2025-12-01 is before the match start",
+        ));
+    casebook(&db)
+        .args([
+            "--as-of",
+            "2026-01-15",
+            "mentors",
+            "session",
+            "--match",
+            &match_id,
+        ])
+        .args(["--date", "2025-12-09", "--place", "Library"])
+        .assert()
+        .success();
+    let out = casebook(&db)
+        .args(["--as-of", "2026-01-15", "mentors", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out).unwrap();
+    let me = rows.iter().find(|r| r["id"] == mentor_id.as_str()).unwrap();
+    assert_eq!(me["status"], "active");
+    assert_eq!(me["ready_to_match"], true);
+    assert_eq!(me["trained_on"], "2025-12-01");
+    assert_eq!(me["mentees"][0]["reference"], reference.as_str());
+    assert_eq!(me["mentees"][0]["last_session"], "2025-12-09");
+}
+
+#[test]
+fn export_year_writes_section_c_and_explains_a_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    casebook(&db)
+        .args([
+            "--as-of",
+            "2026-01-15",
+            "demo",
+            "--people",
+            "30",
+            "--seed",
+            "4",
+        ])
+        .assert()
+        .success();
+    let out = dir.path().join("c.json");
+    casebook(&db)
+        .args([
+            "--as-of",
+            "2026-01-15",
+            "export",
+            "--return",
+            "leicester",
+            "--year",
+            "2025-26",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(json["year"], "2025-26");
+    assert_eq!(json["figures"][0]["id"], "leic.c.outcome_a");
+    assert_eq!(json["figures"][0]["target_percent"], 100);
+    casebook(&db)
+        .args([
+            "--as-of",
+            "2026-01-15",
+            "export",
+            "--return",
+            "leicester",
+            "--year",
+            "2025-26",
+        ])
+        .args(["--explain", "leic.c.gp_registered"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("leic.c.gp_registered for 2025-26"));
+    casebook(&db)
+        .args(["export", "--return", "leicester", "--year", "2025-27"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--year"));
+    casebook(&db)
+        .args(["export", "--return", "southampton", "--year", "2025-26"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("only the Leicester return"));
 }

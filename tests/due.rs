@@ -5,7 +5,7 @@ use casebook::domain::calendar::Calendar;
 use casebook::domain::clock::Clock;
 use casebook::domain::clocks::DueKind;
 use casebook::domain::codes::CodeLists;
-use casebook::domain::record::{Episode, RiskFlag, RiskLevel, Role, YoungPerson};
+use casebook::domain::record::{Contact, Episode, RiskFlag, RiskLevel, Role, YoungPerson};
 use casebook::domain::urgency::DueGroup;
 use casebook::due::{due_list, DueFilter};
 use casebook::store::{people, records, Store};
@@ -252,4 +252,73 @@ fn as_of_a_later_date_the_same_items_are_later_still() {
     // Due 27 Aug; by Wednesday 3 Sept: 28, 29 Aug, 1, 2, 3 Sept = 5 working days.
     assert_eq!(anna.days_left, -5);
     assert_eq!(anna.group, DueGroup::Overdue);
+}
+
+#[test]
+fn a_dna_follow_up_stops_when_the_episode_exits() {
+    let mut store = Store::open_in_memory().unwrap();
+    let now = Clock::fixed(d("2025-08-27")).now();
+    let w = people::ensure_worker(&mut store, "Kim Keyworker", Role::Outreach, now).unwrap();
+    let (yp, ep) = store
+        .write(&w.id, now, |tx| {
+            let (yp, _) = people::create_young_person(
+                tx,
+                &YoungPerson {
+                    given_name: "Eve".into(),
+                    family_name: "Fixture".into(),
+                    date_of_birth: Some(d("2009-01-15")),
+                    ..Default::default()
+                },
+            )?;
+            let ep = records::create_episode(
+                tx,
+                &Episode {
+                    young_person_id: yp.clone(),
+                    referral_date: d("2025-07-01"),
+                    key_worker_id: Some(w.id.clone()),
+                    ..Default::default()
+                },
+            )?;
+            records::add_contact(
+                tx,
+                &Contact {
+                    young_person_id: yp.clone(),
+                    episode_id: Some(ep.clone()),
+                    date: d("2025-08-11"),
+                    contact_type: "face_to_face".into(),
+                    did_not_attend: true,
+                    worker_id: Some(w.id.clone()),
+                    ..Default::default()
+                },
+            )?;
+            Ok((yp, ep))
+        })
+        .unwrap();
+    let cal = Calendar::embedded();
+    let codes = CodeLists::embedded();
+    let dnas = |store: &Store| {
+        due_list(store, &cal, &codes, d("2025-08-27"), &DueFilter::default())
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.kind == DueKind::DnaFollowUp)
+            .count()
+    };
+    assert_eq!(
+        dnas(&store),
+        1,
+        "the missed appointment is due for follow-up"
+    );
+
+    let mut episode = records::episode(&store, &ep).unwrap().unwrap();
+    episode.exit_date = Some(d("2025-08-20"));
+    episode.exit_reason = Some("treatment_withdrawn".into());
+    store
+        .write(&w.id, now, |tx| records::update_episode(tx, &episode))
+        .unwrap();
+    assert_eq!(
+        dnas(&store),
+        0,
+        "after the exit the DNA is history, not a due item"
+    );
+    assert!(people::young_person(&store, &yp).unwrap().is_some());
 }

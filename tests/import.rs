@@ -9,7 +9,6 @@ use casebook::domain::record::{Episode, Role, YoungPerson};
 use casebook::import::{import_register, ImportError, ImportReport};
 use casebook::store::{people, records, Store};
 use chrono::NaiveDate;
-use rusqlite::Connection;
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -26,7 +25,7 @@ struct Fixture {
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("case.db");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = Store::open(&path, &test_key()).unwrap();
     let clock = Clock::fixed(d("2025-06-30"));
     let actor = people::ensure_worker(&mut store, "Importer", Role::Manager, clock.now())
         .unwrap()
@@ -54,7 +53,7 @@ impl Fixture {
 
     /// Rows in every table the import writes, audit log included.
     fn counts(&self) -> Vec<(String, i64)> {
-        let c = Connection::open(&self.path).unwrap();
+        let c = keyed_open(&self.path).unwrap();
         [
             "workers",
             "young_people",
@@ -85,7 +84,7 @@ impl Fixture {
     }
 
     fn query<T: rusqlite::types::FromSql>(&self, sql: &str) -> Vec<T> {
-        let c = Connection::open(&self.path).unwrap();
+        let c = keyed_open(&self.path).unwrap();
         let mut s = c.prepare(sql).unwrap();
         s.query_map([], |r| r.get(0))
             .unwrap()
@@ -189,7 +188,7 @@ fn the_register_is_read_as_written_unicode_uk_dates_labels_and_codes() {
     let ama = people::worker_by_name(&f.store, "AMA MENSAH")
         .unwrap()
         .unwrap();
-    assert_eq!(ama.role, Role::Duty);
+    assert_eq!(ama.roles, vec![Role::Duty]);
     assert_eq!(first.key_worker_id.as_deref(), Some(ama.id.as_str()));
     assert_eq!(eps[0].key_worker_id.as_deref(), Some(ama.id.as_str()));
     assert!(!eps[0].joint_worked);
@@ -375,7 +374,7 @@ fn every_imported_record_has_its_audit_row_naming_the_importer() {
     let mut f = fixture();
     f.import(&fixture_bytes("register_good.csv"), false)
         .unwrap();
-    let c = Connection::open(&f.path).unwrap();
+    let c = keyed_open(&f.path).unwrap();
     for table in [
         "young_people",
         "episodes",
@@ -695,4 +694,18 @@ fn an_importer_the_database_does_not_know_writes_nothing() {
         "{err}"
     );
     assert_eq!(f.counts(), before);
+}
+
+/// Tests open their files with a fixed data key (real SQLCipher encryption; the key is test data).
+#[allow(dead_code)]
+fn test_key() -> casebook::store::DataKey {
+    casebook::store::DataKey::from_hex(&"5a".repeat(32)).unwrap()
+}
+
+/// A raw connection to a test file, keyed as the sqlcipher shell would be.
+#[allow(dead_code)]
+fn keyed_open(path: impl AsRef<std::path::Path>) -> rusqlite::Result<rusqlite::Connection> {
+    let c = rusqlite::Connection::open(path)?;
+    c.execute_batch(&format!("PRAGMA key = \"x'{}'\";", "5a".repeat(32)))?;
+    Ok(c)
 }

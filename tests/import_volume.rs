@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 #[ignore = "volume run, by hand"]
 fn a_hundred_thousand_row_register_imports_in_one_transaction() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("case.db")).unwrap();
+    let mut store = Store::open(&dir.path().join("case.db"), &test_key()).unwrap();
     let clock = Clock::fixed(NaiveDate::from_ymd_opt(2025, 6, 30).unwrap());
     let actor = people::ensure_worker(&mut store, "Importer", Role::Manager, clock.now())
         .unwrap()
@@ -44,4 +44,10 @@ fn a_hundred_thousand_row_register_imports_in_one_transaction() {
     let again = import_register(&mut store, &actor, &clock, csv.as_bytes(), &codes, false).unwrap();
     println!("{again}in {:?}", started.elapsed());
     assert_eq!(again.episodes_matched, 100_000);
+}
+
+/// Tests open their files with a fixed data key (real SQLCipher encryption; the key is test data).
+#[allow(dead_code)]
+fn test_key() -> casebook::store::DataKey {
+    casebook::store::DataKey::from_hex(&"5a".repeat(32)).unwrap()
 }

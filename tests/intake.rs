@@ -13,7 +13,6 @@ use casebook::store::due::{load, DueScope};
 use casebook::store::intake::{self as intake_store, PossibleMatch};
 use casebook::store::{people, records, Store};
 use chrono::NaiveDate;
-use rusqlite::Connection;
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -35,10 +34,11 @@ impl Desk {
     fn new() -> Desk {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("casebook.db");
-        let mut store = Store::open(&path).unwrap();
+        let mut store = Store::open(&path, &test_key()).unwrap();
         let clock = Clock::fixed(d(TODAY));
         let duty =
-            people::ensure_worker(&mut store, "Ama Mensah", Role::Duty, clock.now()).unwrap();
+            // A duty manager: exits are signed off by managers only (the role table).
+            people::ensure_worker_with(&mut store, "Ama Mensah", &[Role::Duty, Role::Manager], clock.now()).unwrap();
         Desk {
             _dir: dir,
             path,
@@ -95,7 +95,7 @@ impl Desk {
 
     fn counts(&self) -> Vec<(&'static str, i64)> {
         let mut c = records::record_counts(&self.store).unwrap();
-        let conn = Connection::open(&self.path).unwrap();
+        let conn = keyed_open(&self.path).unwrap();
         for t in [
             "episode_substances",
             "young_person_vulnerabilities",
@@ -110,7 +110,7 @@ impl Desk {
     }
 
     fn sql<T: rusqlite::types::FromSql>(&self, sql: &str, arg: &str) -> T {
-        Connection::open(&self.path)
+        keyed_open(&self.path)
             .unwrap()
             .query_row(sql, [arg], |r| r.get(0))
             .unwrap()
@@ -469,7 +469,7 @@ fn a_full_triage_sets_the_episode_writes_substances_and_vulnerabilities_and_rais
     assert_eq!(by, desk.duty.id);
 
     // Every row written has its audit row naming the duty worker.
-    let conn = Connection::open(&desk.path).unwrap();
+    let conn = keyed_open(&desk.path).unwrap();
     let unaudited: i64 = conn
         .query_row(
             "SELECT count(*) FROM (
@@ -494,8 +494,10 @@ fn a_full_triage_sets_the_episode_writes_substances_and_vulnerabilities_and_rais
             |r| r.get(0),
         )
         .unwrap();
+    // The audit row holds the changed columns in the compact form; read it as JSON.
+    let episode_change = casebook::store::audit::changes_json(&episode_change).unwrap();
     assert_eq!(
-        casebook::store::audit::changes_json(&episode_change).unwrap(),
+        episode_change,
         r#"{"first_contact_date":[null,"2025-06-03"],"triage_date":[null,"2025-06-03"],"triage_outcome":[null,"comprehensive_assessment"]}"#
     );
     let audit_after: i64 = desk.sql("SELECT count(*) FROM audit_log WHERE ?1 = ?1", "x");
@@ -563,9 +565,9 @@ fn allocation_puts_the_episode_on_the_workers_caseload() {
     let (sam, jo, gone) = desk
         .store
         .write(&desk.duty.id, now, |tx| {
-            let sam = people::add_worker(tx, "Sam Okafor", Role::Outreach)?;
-            let jo = people::add_worker(tx, "Jo Hart", Role::Duty)?;
-            let gone = people::add_worker(tx, "Lee Former", Role::Outreach)?;
+            let sam = people::add_worker(tx, "Sam Okafor", &[Role::Outreach])?;
+            let jo = people::add_worker(tx, "Jo Hart", &[Role::Duty])?;
+            let gone = people::add_worker(tx, "Lee Former", &[Role::Outreach])?;
             tx.update(
                 "workers",
                 &gone,
@@ -657,7 +659,7 @@ fn joint_working_is_a_referral_out_and_marks_the_episode() {
             intake_store::record_joint_working(tx, &ep, &v)
         })
         .unwrap();
-    let (service, joint): (String, i64) = Connection::open(&desk.path)
+    let (service, joint): (String, i64) = keyed_open(&desk.path)
         .unwrap()
         .query_row(
             "SELECT service, joint_working FROM referrals_out WHERE id = ?1",
@@ -765,7 +767,7 @@ fn an_outreach_tally_is_counted_by_the_worker() {
             intake_store::record_outreach_tally(tx, &v)
         })
         .unwrap();
-    let row: (String, String, i64, String, String, String, String) = Connection::open(&desk.path)
+    let row: (String, String, i64, String, String, String, String) = keyed_open(&desk.path)
         .unwrap()
         .query_row(
             "SELECT date, setting, count, age_band, gender, brief_intervention, worker_id
@@ -840,6 +842,19 @@ fn a_planned_exit_brings_the_follow_ups_due_and_a_bad_exit_is_refused_at_its_dat
     )
     .unwrap();
     assert_eq!(v.planned, Some(true));
+    // Only a manager signs off a closure (the role table): a duty worker alone is refused.
+    let now = desk.clock.now();
+    let dee = people::ensure_worker(&mut desk.store, "Dee Duty", Role::Duty, now).unwrap();
+    let refused = desk
+        .store
+        .write(&dee.id, now, |tx| intake_store::record_exit(tx, &ep, &v))
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("only a manager may sign off an episode's closure"),
+        "{refused}"
+    );
     desk.store
         .write(&desk.duty.id, desk.clock.now(), |tx| {
             intake_store::record_exit(tx, &ep, &v)
@@ -933,4 +948,18 @@ fn the_duplicate_search_finds_nicknames_swapped_names_and_typos_among_many() {
         5,
         "the limit holds"
     );
+}
+
+/// Tests open their files with a fixed data key (real SQLCipher encryption; the key is test data).
+#[allow(dead_code)]
+fn test_key() -> casebook::store::DataKey {
+    casebook::store::DataKey::from_hex(&"5a".repeat(32)).unwrap()
+}
+
+/// A raw connection to a test file, keyed as the sqlcipher shell would be.
+#[allow(dead_code)]
+fn keyed_open(path: impl AsRef<std::path::Path>) -> rusqlite::Result<rusqlite::Connection> {
+    let c = rusqlite::Connection::open(path)?;
+    c.execute_batch(&format!("PRAGMA key = \"x'{}'\";", "5a".repeat(32)))?;
+    Ok(c)
 }

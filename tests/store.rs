@@ -10,11 +10,8 @@ fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
-/// (actor, table, action, changes as `{"column": [old, new]}`, has a row hash)
-type AuditRow = (String, String, String, String, bool);
-
-fn audit_rows(path: &std::path::Path) -> Vec<AuditRow> {
-    let c = Connection::open(path).unwrap();
+fn audit_rows(path: &std::path::Path) -> Vec<(String, String, String, String)> {
+    let c = keyed_open(path).unwrap();
     let mut s = c
         .prepare(
             "SELECT actor_id, table_name, action, changes, row_hash IS NOT NULL
@@ -22,12 +19,12 @@ fn audit_rows(path: &std::path::Path) -> Vec<AuditRow> {
         )
         .unwrap();
     s.query_map([], |r| {
-        let blob: Vec<u8> = r.get::<_, Option<Vec<u8>>>(3)?.unwrap_or_default();
-        let changes = casebook::store::audit::changes_json(&blob).unwrap();
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, changes, r.get(4)?))
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, Vec<u8>>(3)?))
     })
     .unwrap()
     .map(Result::unwrap)
+    // The changed columns are stored compactly; read them as JSON.
+    .map(|(a, t, x, c)| (a, t, x, casebook::store::audit::changes_json(&c).unwrap()))
     .collect()
 }
 
@@ -35,7 +32,7 @@ fn audit_rows(path: &std::path::Path) -> Vec<AuditRow> {
 fn every_write_leaves_its_audit_row_naming_the_actor() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("case.db");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = Store::open(&path, &test_key()).unwrap();
     let now = Clock::fixed(d("2025-06-02")).now();
     let worker = people::ensure_worker(&mut store, "Ama Mensah", Role::Duty, now).unwrap();
 
@@ -74,10 +71,17 @@ fn every_write_leaves_its_audit_row_naming_the_actor() {
     assert_eq!(rows.len(), 4, "{rows:?}");
     assert!(rows.iter().all(|r| r.0 == worker.id));
     assert_eq!(rows[1].1, "young_people");
-    // An insert is a reference to the row and the hash of its content, not a copy of it.
-    assert_eq!(rows[1].2, "insert");
-    assert!(rows[1].4, "an insert carries the hash of the row it wrote");
+    // An insert refers to its row by the hash of its content; it does not copy the name.
     assert!(!rows[1].3.contains("Zoë"), "{}", rows[1].3);
+    let insert_hash: Option<Vec<u8>> = keyed_open(&path)
+        .unwrap()
+        .query_row(
+            "SELECT row_hash FROM audit_log WHERE table_name = 'young_people' AND action = 'insert'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(insert_hash.map(|h| h.len()), Some(32));
     assert_eq!(rows[3].2, "update");
     assert_eq!(rows[3].3, r#"{"triage_date":[null,"2025-06-02"]}"#);
 
@@ -184,7 +188,7 @@ fn a_file_that_is_not_sqlite_is_refused_untouched() {
     let path = dir.path().join("notes.db");
     std::fs::write(&path, "Dear diary, this is not a database.\n".repeat(200)).unwrap();
     let before = bytes(&path);
-    let err = Store::open(&path).unwrap_err().to_string();
+    let err = Store::open(&path, &test_key()).unwrap_err().to_string();
     assert!(err.contains("not a casebook database"), "{err}");
     assert_eq!(bytes(&path), before);
     assert_eq!(
@@ -204,7 +208,7 @@ fn another_programs_sqlite_file_is_refused_untouched() {
             .unwrap();
     }
     let before = bytes(&path);
-    let err = Store::open(&path).unwrap_err().to_string();
+    let err = Store::open(&path, &test_key()).unwrap_err().to_string();
     assert!(err.contains("not a casebook one"), "{err}");
     assert_eq!(bytes(&path), before);
 }
@@ -213,14 +217,14 @@ fn another_programs_sqlite_file_is_refused_untouched() {
 fn a_database_from_a_newer_casebook_is_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("newer.db");
-    drop(Store::open(&path).unwrap());
+    drop(Store::open(&path, &test_key()).unwrap());
     {
-        let c = Connection::open(&path).unwrap();
+        let c = keyed_open(&path).unwrap();
         c.execute_batch("PRAGMA journal_mode = DELETE; PRAGMA user_version = 999;")
             .unwrap();
     }
     let before = bytes(&path);
-    let err = Store::open(&path).unwrap_err().to_string();
+    let err = Store::open(&path, &test_key()).unwrap_err().to_string();
     assert!(err.contains("newer casebook"), "{err}");
     assert_eq!(bytes(&path), before);
 }
@@ -231,10 +235,10 @@ fn reopening_keeps_the_record_and_the_schema() {
     let path = dir.path().join("nested").join("case.db");
     let now = Clock::fixed(d("2025-06-02")).now();
     {
-        let mut s = Store::open(&path).unwrap();
+        let mut s = Store::open(&path, &test_key()).unwrap();
         people::ensure_worker(&mut s, "Ama", Role::Manager, now).unwrap();
     }
-    let s = Store::open(&path).unwrap();
+    let s = Store::open(&path, &test_key()).unwrap();
     assert_eq!(
         s.schema_version().unwrap(),
         casebook::store::latest_schema_version()
@@ -271,4 +275,18 @@ fn finding_a_young_person_by_folded_name_dob_or_reference() {
     assert!(people::find_young_people(&store, "%", None, 10)
         .unwrap()
         .is_empty());
+}
+
+/// Tests open their files with a fixed data key (real SQLCipher encryption; the key is test data).
+#[allow(dead_code)]
+fn test_key() -> casebook::store::DataKey {
+    casebook::store::DataKey::from_hex(&"5a".repeat(32)).unwrap()
+}
+
+/// A raw connection to a test file, keyed as the sqlcipher shell would be.
+#[allow(dead_code)]
+fn keyed_open(path: impl AsRef<std::path::Path>) -> rusqlite::Result<rusqlite::Connection> {
+    let c = rusqlite::Connection::open(path)?;
+    c.execute_batch(&format!("PRAGMA key = \"x'{}'\";", "5a".repeat(32)))?;
+    Ok(c)
 }

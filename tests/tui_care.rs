@@ -155,7 +155,7 @@ fn an_assessment_under_14_raises_no_marac_flag() {
 fn a_care_plan_built_from_the_keyboard_and_its_spend_approved_by_a_manager() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("casebook.db");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = Store::open(&path, &test_key()).unwrap();
     let f = fill(&mut store);
     let meg = casebook::store::people::ensure_worker(
         &mut store,
@@ -166,7 +166,7 @@ fn a_care_plan_built_from_the_keyboard_and_its_spend_approved_by_a_manager() {
     .unwrap();
     drop(store);
 
-    let mut app = app(Store::open(&path).unwrap(), &f.ama);
+    let mut app = app(Store::open(&path, &test_key()).unwrap(), &f.ama);
     let mut t = terminal(80, 24);
     open_zoe(&mut app, &mut t);
     run(&mut app, &mut t, "p");
@@ -246,7 +246,7 @@ fn a_care_plan_built_from_the_keyboard_and_its_spend_approved_by_a_manager() {
     // Ama is a duty worker: refused, with the reason.
     run(&mut app, &mut t, "m");
     let (kind, text) = status(&app);
-    assert_eq!(kind, StatusKind::Error);
+    assert_eq!(kind, StatusKind::Error, "{text}");
     assert!(text.contains("only a manager may approve spend"), "{text}");
     assert!(care_plans::current_plan(app.store(), &ep)
         .unwrap()
@@ -256,7 +256,7 @@ fn a_care_plan_built_from_the_keyboard_and_its_spend_approved_by_a_manager() {
     drop(app);
 
     // Meg, a manager, approves it.
-    let mut app = tui_support::app(Store::open(&path).unwrap(), &meg);
+    let mut app = tui_support::app(Store::open(&path, &test_key()).unwrap(), &meg);
     open_zoe(&mut app, &mut t);
     run(&mut app, &mut t, "pm");
     assert_eq!(
@@ -617,4 +617,10 @@ fn no_key_does_two_things_in_one_place() {
         }
     }
     assert!(clashes.is_empty(), "{clashes:#?}");
+}
+
+/// Tests open their files with a fixed data key (real SQLCipher encryption; the key is test data).
+#[allow(dead_code)]
+fn test_key() -> casebook::store::DataKey {
+    casebook::store::DataKey::from_hex(&"5a".repeat(32)).unwrap()
 }

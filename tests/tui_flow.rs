@@ -196,7 +196,7 @@ fn letters_are_text_while_typing_never_shortcuts() {
 fn a_half_filled_form_comes_back_after_a_crash() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("case.db");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = Store::open(&path, &test_key()).unwrap();
     let f = fill(&mut store);
     let id = zoe_id(&store);
     {
@@ -209,7 +209,7 @@ fn a_half_filled_form_comes_back_after_a_crash() {
         );
         // The app is dropped here as a crash would drop it: no quit, no save.
     }
-    let store = Store::open(&path).unwrap();
+    let store = Store::open(&path, &test_key()).unwrap();
     let draft = drafts::load(&store, &f.ama.id, &format!("contact:{id}"))
         .unwrap()
         .unwrap();
@@ -638,4 +638,10 @@ fn a_sort_order_worked_out_before_a_write_is_not_reused_after_it() {
         .windows(2)
         .all(|w| if reversed { w[0] >= w[1] } else { w[0] <= w[1] });
     assert!(in_order, "stale order (reversed: {reversed}): {dates:?}");
+}
+
+/// Tests open their files with a fixed data key (real SQLCipher encryption; the key is test data).
+#[allow(dead_code)]
+fn test_key() -> casebook::store::DataKey {
+    casebook::store::DataKey::from_hex(&"5a".repeat(32)).unwrap()
 }

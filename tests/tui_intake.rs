@@ -18,7 +18,25 @@ use tui_support::*;
 
 fn setup() -> (App, Terminal<TestBackend>, Fixture) {
     let mut store = Store::open_in_memory().unwrap();
-    let f = fill(&mut store);
+    let mut f = fill(&mut store);
+    // Ama runs the duty desk as its manager here: only managers sign off an exit (the role
+    // table), and these tests record exits.
+    let now = casebook::domain::clock::Clock::fixed(d(TODAY)).now();
+    store
+        .write(&f.ama.id, now, |tx| {
+            casebook::store::people::set_roles(
+                tx,
+                &f.ama.id,
+                &[
+                    casebook::domain::record::Role::Duty,
+                    casebook::domain::record::Role::Manager,
+                ],
+            )
+        })
+        .unwrap();
+    f.ama = casebook::store::people::worker(&store, &f.ama.id)
+        .unwrap()
+        .unwrap();
     (app(store, &f.ama), terminal(80, 24), f)
 }
 

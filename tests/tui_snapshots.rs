@@ -35,7 +35,7 @@ fn demo() -> (App, Terminal<TestBackend>) {
     let duty = people::workers(&store)
         .unwrap()
         .into_iter()
-        .find(|w| w.role == Role::Duty)
+        .find(|w| w.has(Role::Duty))
         .unwrap();
     (app(store, &duty), terminal(80, 24))
 }

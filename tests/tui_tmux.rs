@@ -120,6 +120,7 @@ fn demo_db(dir: &Path) -> PathBuf {
         .arg(&db)
         .args(["--as-of", AS_OF, "demo", "--people", "50", "--seed", "7"])
         .env("CASEBOOK_CONFIG", dir.join("config"))
+        .envs(ADMIN)
         .output()
         .expect("casebook runs");
     assert!(
@@ -127,8 +128,32 @@ fn demo_db(dir: &Path) -> PathBuf {
         "casebook demo failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The administrator gives the demo's worker a password, so they can sign in.
+    let pw = dir.join("worker.pw");
+    std::fs::write(&pw, format!("{WORKER_PASSWORD}\n")).unwrap();
+    let out = Command::new(BIN)
+        .arg("--db")
+        .arg(&db)
+        .args(["worker", "reset-password", WORKER, "--new-password-file"])
+        .arg(&pw)
+        .envs(ADMIN)
+        .output()
+        .expect("casebook runs");
+    assert!(
+        out.status.success(),
+        "casebook worker reset-password failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     db
 }
+
+/// The first administrator of the demo file (cheap test-only key cost: debug builds only).
+const ADMIN: [(&str, &str); 3] = [
+    ("CASEBOOK_USER", "Demo Admin"),
+    ("CASEBOOK_PASSWORD", "demo admin password"),
+    ("CASEBOOK_TEST_ONLY_CHEAP_KDF", "1"),
+];
+const WORKER_PASSWORD: &str = "cal's own password";
 
 #[test]
 fn the_real_binary_in_tmux_opens_a_case_adds_a_contact_and_restores_the_terminal() {
@@ -139,7 +164,7 @@ fn the_real_binary_in_tmux_opens_a_case_adds_a_contact_and_restores_the_terminal
     let dir = tempfile::tempdir().unwrap();
     let db = demo_db(dir.path());
     let cmd = format!(
-        "CASEBOOK_CONFIG={} {} --db {} --as-of {AS_OF} --actor '{WORKER}'",
+        "CASEBOOK_CONFIG={} CASEBOOK_USER='{WORKER}' CASEBOOK_PASSWORD=\"{WORKER_PASSWORD}\" {} --db {} --as-of {AS_OF}",
         shell_quote(&dir.path().join("config")),
         shell_quote(Path::new(BIN)),
         shell_quote(&db),

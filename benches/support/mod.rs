@@ -46,7 +46,7 @@ pub fn bench_db(name: &str) -> Result<BenchDb> {
     let params = format!("people={people}");
     let started = Instant::now();
     if !path.exists() {
-        let mut store = Store::open(&path)?;
+        let mut store = Store::open(&path, &test_key())?;
         generate(
             &mut store,
             &DemoOptions { people, seed: 1 },
@@ -95,4 +95,10 @@ pub fn report(name: &str, params: &str, times: &[Duration]) {
         total / n * 1000.0,
         max * 1000.0
     );
+}
+
+/// Tests open their files with a fixed data key (real SQLCipher encryption; the key is test data).
+#[allow(dead_code)]
+pub fn test_key() -> casebook::store::DataKey {
+    casebook::store::DataKey::from_hex(&"5a".repeat(32)).unwrap()
 }

@@ -63,6 +63,10 @@ pub(crate) fn fail_on_break(report: &ChainReport) -> Result<()> {
 
 /// Lists the young person's history, newest first.
 pub fn show(session: &Session, reference: &str) -> Result<()> {
+    // Who saw and changed a record: managers and administrators (the role table).
+    session
+        .store
+        .require(crate::domain::roles::Permission::ReadAudit)?;
     let Some(yp) = people::young_person_by_reference(&session.store, reference.trim())? else {
         bail!("--young-person: no young person has the reference '{reference}'");
     };

@@ -10,12 +10,10 @@ use crate::demo::{generate, DemoOptions};
 pub fn run(session: &mut Session, people: usize, seed: u64) -> Result<()> {
     let mut out = std::io::stdout().lock();
     let today = session.clock.today();
-    let summary = generate(
-        &mut session.store,
-        &DemoOptions { people, seed },
-        today,
-        session.clock.now(),
-    )?;
+    let now = session.clock.now();
+    let summary = session
+        .store
+        .as_demo_loader(|store| generate(store, &DemoOptions { people, seed }, today, now))?;
     writeln!(
         out,
         "demo casework written to {} (seed {seed}, as of {today}):",
@@ -28,5 +26,9 @@ pub fn run(session: &mut Session, people: usize, seed: u64) -> Result<()> {
     writeln!(out, "  risk flags        {:>9}", summary.risk_flags)?;
     writeln!(out, "  reviews           {:>9}", summary.reviews)?;
     writeln!(out, "  outreach tallies  {:>9}", summary.outreach_tallies)?;
+    let m = summary.mentoring;
+    writeln!(out, "  mentors           {:>9}", m.mentors)?;
+    writeln!(out, "  mentor matches    {:>9}", m.matches)?;
+    writeln!(out, "  mentor sessions   {:>9}", m.sessions)?;
     Ok(())
 }

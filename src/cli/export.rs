@@ -14,6 +14,8 @@ use crate::returns::{explain_cell, export, Request};
 /// What `casebook export` was asked for.
 pub struct ExportArgs<'a> {
     pub quarter: &'a str,
+    /// A financial year: the annual section C instead of a quarter.
+    pub year: Option<&'a str>,
     pub kind: &'a str,
     pub format: &'a str,
     pub out: Option<&'a Path>,
@@ -22,7 +24,10 @@ pub struct ExportArgs<'a> {
     pub breakdown: &'a str,
 }
 
-pub fn run(session: &Session, actor: &str, args: &ExportArgs) -> Result<()> {
+pub fn run(session: &Session, args: &ExportArgs) -> Result<()> {
+    if let Some(year) = args.year {
+        return annual(session, args, year);
+    }
     let quarter = Quarter::parse(args.quarter).map_err(|e| anyhow::anyhow!("--quarter: {e}"))?;
     let kind = ReturnKind::from_code(args.kind).with_context(|| {
         format!(
@@ -62,7 +67,7 @@ pub fn run(session: &Session, actor: &str, args: &ExportArgs) -> Result<()> {
         .into_iter()
         .collect();
         session.store.record_view_of_references(
-            actor,
+            &session.worker.id,
             session.clock.now(),
             &format!(
                 "export --explain {} {} {}",
@@ -155,7 +160,7 @@ pub fn run(session: &Session, actor: &str, args: &ExportArgs) -> Result<()> {
         eprintln!();
     }
     session.store.record_export(
-        actor,
+        &session.worker.id,
         session.clock.now(),
         &format!("{} {}", kind.code(), quarter.label()),
         &format!("export {}", args.format.to_ascii_lowercase()),
@@ -171,5 +176,83 @@ pub fn run(session: &Session, actor: &str, args: &ExportArgs) -> Result<()> {
     }
     writeln!(out, "  {} (manifest)", written.manifest.display())?;
     writeln!(out, "figures sha256 {}", written.figures_sha256)?;
+    Ok(())
+}
+
+/// `--year`: the Leicester return's annual section C, as JSON to `--out` (or the screen), or
+/// with `--explain` the young people behind one figure (names: inside the building only).
+fn annual(session: &Session, args: &ExportArgs, year: &str) -> Result<()> {
+    use crate::returns::leicester_annual;
+    if ReturnKind::from_code(args.kind) != Some(ReturnKind::Leicester) {
+        bail!("--year: only the Leicester return has an annual section; use --return leicester");
+    }
+    let fy = leicester_annual::parse_year(year).map_err(|e| anyhow::anyhow!("--year: {e}"))?;
+    let annual = leicester_annual::compute(&session.store, fy)?;
+    let mut out = std::io::stdout().lock();
+    if let Some(id) = args.explain {
+        let Some(f) = annual.figure(id) else {
+            let known: Vec<&str> = annual.figures.iter().map(|f| f.id.as_str()).collect();
+            bail!(
+                "--explain: unknown figure \"{id}\"; expected one of {}",
+                known.join(", ")
+            );
+        };
+        writeln!(
+            out,
+            "{} for {}: {} of {} ({})",
+            f.id,
+            annual.year,
+            f.numerator,
+            f.denominator,
+            f.percentage.to_text()
+        )?;
+        let listed: Vec<&str> = f
+            .behind
+            .iter()
+            .map(|(i, _)| annual.episodes[*i].reference.as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        session.store.record_view_of_references(
+            &session.worker.id,
+            session.clock.now(),
+            &format!("export --explain {} {}", f.id, annual.year),
+            &listed,
+        )?;
+        for (i, met) in &f.behind {
+            let e = &annual.episodes[*i];
+            writeln!(
+                out,
+                "  {:<14} {:<24} {}",
+                e.reference,
+                super::clip(&e.name, 24),
+                if *met { "counted" } else { "not counted" }
+            )?;
+        }
+        return Ok(());
+    }
+    if !matches!(args.format.to_ascii_lowercase().as_str(), "json" | "xlsx") {
+        bail!("--format: section C is written as JSON (--format json)");
+    }
+    let json = annual.to_json()?;
+    session.store.record_export(
+        &session.worker.id,
+        session.clock.now(),
+        &format!("leicester section C {}", annual.year),
+        "export json",
+    )?;
+    match args.out {
+        Some(path) => {
+            std::fs::write(path, format!("{json}\n"))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            writeln!(
+                out,
+                "leicester section C for {} written: {}",
+                annual.year,
+                path.display()
+            )?;
+        }
+        None => writeln!(out, "{json}")?,
+    }
     Ok(())
 }

@@ -5,10 +5,10 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use super::{Cli, Session};
+use super::Session;
 use crate::import::{check_register, import_register, ImportError};
 
-pub fn run(session: &mut Session, cli: &Cli, path: &Path, dry_run: bool) -> Result<()> {
+pub fn run(session: &mut Session, path: &Path, dry_run: bool) -> Result<()> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let codes = crate::config::load_codes(session.config_dir.as_deref())?;
     // The file's own problems first, so a bad register leaves no trace (not even the acting
@@ -21,7 +21,10 @@ pub fn run(session: &mut Session, cli: &Cli, path: &Path, dry_run: bool) -> Resu
         Err(e @ ImportError::Failed(_)) => anyhow::bail!("{e}"),
         Ok(()) => {}
     }
-    let actor = session.actor(cli)?;
+    session
+        .store
+        .require(crate::domain::roles::Permission::ImportRegister)?;
+    let actor = session.worker.clone();
     let mut out = std::io::stdout().lock();
     match import_register(
         &mut session.store,

@@ -1,5 +1,6 @@
 //! The command line: `casebook` opens the terminal UI; subcommands fill, check and report on
-//! the database. Every command shares `--db`, `--as-of` and `--actor`.
+//! the database. Every command shares `--db`, `--as-of` and `--password-file`; the worker
+//! signs in from `CASEBOOK_USER` and `CASEBOOK_PASSWORD` or at a prompt, and is the actor.
 
 mod audit;
 mod check;
@@ -8,16 +9,20 @@ mod due;
 mod export;
 mod flags;
 mod import;
+mod mentors;
+mod security;
+pub mod sign_in;
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::domain::clock::Clock;
-use crate::domain::record::{Role, Worker};
-use crate::store::{people, Store};
+use crate::domain::record::Worker;
+use crate::store::sign_in::Unlocked;
+use crate::store::Store;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -38,10 +43,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DATE", value_parser = parse_cli_date)]
     pub as_of: Option<NaiveDate>,
 
-    /// The worker making changes (recorded in the audit log). Default: your login name; a worker
-    /// of that name is added on first use.
-    #[arg(long, global = true, env = "CASEBOOK_ACTOR", value_name = "NAME")]
-    pub actor: Option<String>,
+    /// Read your password from the first line of this file (else CASEBOOK_PASSWORD, else a
+    /// prompt). Your name comes from CASEBOOK_USER, else a prompt.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub password_file: Option<PathBuf>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -77,8 +82,11 @@ pub enum Command {
     /// the episodes behind one figure.
     Export {
         /// The financial-year quarter, e.g. "2025-26 Q2" (Q1 is April to June).
-        #[arg(long)]
-        quarter: String,
+        #[arg(long, required_unless_present = "year")]
+        quarter: Option<String>,
+        /// A financial year, e.g. 2025-26: the Leicester return's annual section C (JSON).
+        #[arg(long, conflicts_with = "quarter")]
+        year: Option<String>,
         /// Which return: southampton or leicester.
         #[arg(long = "return", default_value = "southampton", value_name = "RETURN")]
         kind: String,
@@ -115,11 +123,81 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// The mentoring project's volunteers (status, checks, training, support, mentees), and
+    /// adding a mentor, a match or a mentor session from a script.
+    Mentors(mentors::MentorsArgs),
     /// Show the schema version, SQLite's integrity check, the audit chain and record counts.
     Check,
     /// The tamper-evident audit log: verify its chain, or show one young person's history.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Create a new encrypted database and its first administrator (name from CASEBOOK_USER,
+    /// password from CASEBOOK_PASSWORD or --password-file, else asked twice); prints the
+    /// recovery code once.
+    Init,
+    /// Make an encrypted copy of an unencrypted casebook database (never overwrites).
+    Encrypt {
+        /// The unencrypted database (only read).
+        #[arg(long = "in", value_name = "PATH")]
+        input: PathBuf,
+        /// The new encrypted database (its key file goes beside it).
+        #[arg(long = "out", value_name = "PATH")]
+        output: PathBuf,
+    },
+    /// Workers: add, list, change roles, reset a password, deactivate (administrators).
+    #[command(subcommand)]
+    Worker(WorkerCommand),
+    /// Administration: the recovery key, and recovery when passwords are lost.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkerCommand {
+    /// Add a worker. Their password comes from --new-password-file or CASEBOOK_NEW_PASSWORD,
+    /// else it is asked twice.
+    Add {
+        name: String,
+        /// Roles, comma-separated: outreach, duty, key_worker, manager, coordinator, administrator.
+        #[arg(long)]
+        roles: String,
+        #[arg(long, value_name = "PATH")]
+        new_password_file: Option<PathBuf>,
+    },
+    /// List the workers, their roles and whether they can sign in.
+    List,
+    /// Replace a worker's roles.
+    SetRoles {
+        name: String,
+        #[arg(long)]
+        roles: String,
+    },
+    /// Give a worker a new password.
+    ResetPassword {
+        name: String,
+        #[arg(long, value_name = "PATH")]
+        new_password_file: Option<PathBuf>,
+    },
+    /// Stop a worker signing in (their records stay theirs).
+    Deactivate { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Print the raw data key as hex (recorded in the audit log): with it the standard sqlcipher
+    /// shell opens the file with PRAGMA key = "x'HEX'".
+    RecoveryKey,
+    /// With the recovery code printed at init, set a new password for an administrator.
+    Recover {
+        /// The administrator whose password is set.
+        #[arg(long, value_name = "NAME")]
+        worker: String,
+        /// Read the recovery code from this file (else it is asked for).
+        #[arg(long, value_name = "PATH")]
+        recovery_code_file: Option<PathBuf>,
+        #[arg(long, value_name = "PATH")]
+        new_password_file: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -149,56 +227,91 @@ fn parse_cli_date(s: &str) -> Result<NaiveDate, String> {
     crate::domain::validate::parse_date(s)
 }
 
-/// Everything a command needs: the open store, the clock and the acting worker.
+/// Everything a command needs: the open store, the clock and the signed-in worker.
 pub struct Session {
     pub store: Store,
     pub clock: Clock,
     pub db_path: PathBuf,
     pub config_dir: Option<PathBuf>,
+    /// The signed-in worker: the actor of every write.
+    pub worker: Worker,
+    /// What is needed to change key slots (worker and admin commands).
+    pub keys: Unlocked,
 }
 
 impl Session {
-    fn open(cli: &Cli) -> Result<Session> {
-        let db_path = match &cli.db {
-            Some(p) => p.clone(),
-            None => crate::config::default_db_path()?,
+    /// Opens the database signed in, creating it first when `may_create` and it is new.
+    fn open(cli: &Cli, may_create: bool) -> Result<Session> {
+        let db_path = db_path(cli)?;
+        let clock = clock(cli);
+        let unlocked = if crate::store::sign_in::is_new(&db_path)? && may_create {
+            sign_in::create_first(cli, &db_path, &clock)?
+        } else {
+            sign_in::sign_in(cli, &db_path, &clock)?
         };
-        let store = Store::open(&db_path)?;
-        let clock = match cli.as_of {
-            Some(d) => Clock::as_of(d),
-            None => Clock::system(),
-        };
-        Ok(Session {
+        Ok(Session::from(unlocked, clock, db_path))
+    }
+
+    fn from(mut unlocked: Unlocked, clock: Clock, db_path: PathBuf) -> Session {
+        // The store moves out for the commands; `keys` keeps an empty in-memory one.
+        let store = std::mem::replace(
+            &mut unlocked.store,
+            Store::open_in_memory().expect("an in-memory database opens"),
+        );
+        Session {
             store,
             clock,
             db_path,
             config_dir: crate::config::config_dir(),
-        })
+            worker: unlocked.worker.clone(),
+            keys: unlocked,
+        }
     }
+}
 
-    /// The acting worker, added (as a duty worker) the first time a name is used.
-    pub fn actor(&mut self, cli: &Cli) -> Result<Worker> {
-        let name = cli
-            .actor
-            .clone()
-            .or_else(|| std::env::var("USER").ok())
-            .or_else(|| std::env::var("USERNAME").ok())
-            .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| "casebook user".to_string());
-        people::ensure_worker(&mut self.store, &name, Role::Duty, self.clock.now())
-            .context("cannot record the acting worker")
+fn db_path(cli: &Cli) -> Result<PathBuf> {
+    match &cli.db {
+        Some(p) => Ok(p.clone()),
+        None => crate::config::default_db_path(),
+    }
+}
+
+fn clock(cli: &Cli) -> Clock {
+    match cli.as_of {
+        Some(d) => Clock::as_of(d),
+        None => Clock::system(),
     }
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
-    let mut session = Session::open(&cli)?;
+    match &cli.command {
+        Some(Command::Encrypt { input, output }) => {
+            return security::encrypt(&cli, input, output, &clock(&cli))
+        }
+        Some(Command::Init) => return security::init(&cli, &db_path(&cli)?, &clock(&cli)),
+        Some(Command::Admin(AdminCommand::Recover {
+            worker,
+            recovery_code_file,
+            new_password_file,
+        })) => {
+            return security::recover(
+                &db_path(&cli)?,
+                worker,
+                recovery_code_file.as_deref(),
+                new_password_file.as_deref(),
+                &clock(&cli),
+            )
+        }
+        _ => {}
+    }
+    let may_create = matches!(cli.command, None | Some(Command::Demo { .. }));
+    let mut session = Session::open(&cli, may_create)?;
     match &cli.command {
         None => {
-            let worker = session.actor(&cli)?;
             let ctx = crate::tui::TuiContext {
                 clock: session.clock,
-                worker,
+                worker: session.worker.clone(),
                 config_dir: session.config_dir.clone(),
             };
             crate::tui::run(session.store, ctx)
@@ -212,35 +325,38 @@ pub fn run(cli: Cli) -> Result<()> {
         }) => due::run(&session, worker.as_deref(), kind.as_deref(), *all, *format),
         Some(Command::Export {
             quarter,
+            year,
             kind,
             format,
             out,
             suppress_below,
             explain,
             breakdown,
-        }) => {
-            // Who looked: an export and an explained figure are audited as reads.
-            let actor = session.actor(&cli)?.id;
-            export::run(
-                &session,
-                &actor,
-                &export::ExportArgs {
-                    quarter,
-                    kind,
-                    format,
-                    out: out.as_deref(),
-                    suppress_below: *suppress_below,
-                    explain: explain.as_deref(),
-                    breakdown,
-                },
-            )
-        }
-        Some(Command::Import { path, dry_run }) => import::run(&mut session, &cli, path, *dry_run),
+        }) => export::run(
+            &session,
+            &export::ExportArgs {
+                quarter: quarter.as_deref().unwrap_or_default(),
+                year: year.as_deref(),
+                kind,
+                format,
+                out: out.as_deref(),
+                suppress_below: *suppress_below,
+                explain: explain.as_deref(),
+                breakdown,
+            },
+        ),
+        Some(Command::Import { path, dry_run }) => import::run(&mut session, path, *dry_run),
         Some(Command::Flags { format }) => flags::run(&session, *format),
+        Some(Command::Mentors(args)) => mentors::run(&mut session, args),
         Some(Command::Check) => check::run(&session),
         Some(Command::Audit(AuditCommand::Verify { records })) => audit::verify(&session, *records),
         Some(Command::Audit(AuditCommand::Show { young_person })) => {
             audit::show(&session, young_person)
+        }
+        Some(Command::Worker(w)) => security::worker(&mut session, w),
+        Some(Command::Admin(AdminCommand::RecoveryKey)) => security::recovery_key(&mut session),
+        Some(Command::Init | Command::Encrypt { .. } | Command::Admin(_)) => {
+            unreachable!("handled before signing in")
         }
     }
 }

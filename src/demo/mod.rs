@@ -10,6 +10,7 @@
 //! routes), comprehensive assessment rows, care plan versions with goals, vulnerabilities.
 
 pub mod codes;
+pub mod mentoring;
 pub mod names;
 pub mod plan;
 
@@ -57,6 +58,8 @@ pub struct DemoSummary {
     pub referrals_out: usize,
     pub follow_ups: usize,
     pub exits: usize,
+    /// The mentoring project's records.
+    pub mentoring: mentoring::MentoringSummary,
 }
 
 /// Fills `store` with synthetic casework over the two years before `today`, deterministic for
@@ -156,6 +159,10 @@ pub fn generate_with_progress(
         done += batch;
         summary.outreach_tallies += batch;
     }
+    summary.mentoring =
+        mentoring::generate(store, &actor.id, now, &window, opts.seed, opts.people)?;
+    summary.contacts += summary.mentoring.contacts;
+    summary.did_not_attend += summary.mentoring.did_not_attend;
     Ok(summary)
 }
 
@@ -175,7 +182,7 @@ fn write_team(
         for ((name, role), known) in team.names.iter().zip(existing) {
             ids.push(match known {
                 Some(id) => id,
-                None => people::add_worker(tx, name, *role)?,
+                None => people::add_worker(tx, name, &[*role])?,
             });
         }
         Ok(ids)

@@ -6,9 +6,12 @@
 //! Choices made where the specifications are silent, applying to every rule:
 //! - A deadline is met on time when the event is dated on or before the due date, late after.
 //! - An unmet item is Overdue from the day after its due date; on the due date it is Due.
-//! - After the exit nothing new falls due: an unmet item due after the exit date is not
-//!   listed, except the exit's own outcome profile and the follow-ups, which the exit starts.
-//!   An unmet item due on or before the exit stays listed as Overdue: it was missed.
+//! - Each clock says when it stops ([`DueKind::stop_rule`]). The clocks that run while an
+//!   episode is open stop at the exit: once an episode has exited, an unmet one is not listed
+//!   whatever its due date. One missed before the exit is history for the returns (the KPIs
+//!   count it from the recorded dates), not work for anyone today. Met items stay, for the
+//!   case view's timeline. The exit's own outcome profile and the follow-ups start at the exit.
+//!   An episode entered in error has no clocks at all (the store never loads it).
 //! - A recorded date counts as having happened whatever `today` is (a date in the future is
 //!   for validation to catch, not for the clocks to hide).
 //! - Working-day deadlines use the bank-holiday table. Where a deadline crosses a projected
@@ -164,6 +167,37 @@ impl DueKind {
             DueKind::MentorSupport => "L §7.5",
             DueKind::TelephoneMessage => "L §6.2",
         }
+    }
+
+    /// When the clock stops without being met (issue 11): read by `due --explain` and the
+    /// why-line, and applied by [`episode_due_items_with`] for the episode's clocks.
+    pub fn stop_rule(self) -> &'static str {
+        match self {
+            DueKind::Triage
+            | DueKind::Assessment
+            | DueKind::FirstIntervention
+            | DueKind::StructuredTreatment
+            | DueKind::CarePlan
+            | DueKind::Review
+            | DueKind::OutcomeProfileStart
+            | DueKind::OutcomeProfileReview
+            | DueKind::Transition
+            | DueKind::DnaFollowUp => "stops when the episode exits or is entered in error",
+            DueKind::OutcomeProfileExit | DueKind::FollowUp3Months | DueKind::FollowUp6Months => {
+                "starts at a planned exit; stops when met or the episode is entered in error"
+            }
+            DueKind::RiskFlagReview => "stops when the flag is resolved",
+            DueKind::MentorContact | DueKind::MentorSupport => "stops when mentoring ends",
+            DueKind::TelephoneMessage => "stops when the message is answered",
+        }
+    }
+
+    /// Whether the clock starts at the exit (so the exit does not stop it).
+    pub fn starts_at_exit(self) -> bool {
+        matches!(
+            self,
+            DueKind::OutcomeProfileExit | DueKind::FollowUp3Months | DueKind::FollowUp6Months
+        )
     }
 
     /// Whether the rule counts working days (else calendar days).
@@ -335,10 +369,11 @@ pub fn episode_due_items_with(
 ) -> Vec<DueItem> {
     let mut items = Vec::new();
     let exit = facts.exit_date;
-    // Applies the exit rule: `started_by_exit` items (exit TOP, follow-ups) survive it.
+    // Applies the exit stop rule: once exited, only met items and the clocks the exit starts
+    // (exit TOP, follow-ups) are kept; the second argument is kept for the call sites' clarity.
     let mut keep = |item: DueItem, started_by_exit: bool| {
-        let after_exit = exit.is_some_and(|x| item.due > x);
-        if item.is_met() || started_by_exit || !after_exit {
+        debug_assert_eq!(started_by_exit, item.kind.starts_at_exit());
+        if item.is_met() || started_by_exit || exit.is_none() {
             items.push(item);
         }
     };
@@ -1004,12 +1039,117 @@ mod tests {
                 DueKind::StructuredTreatment
             ]
         );
-        // An unmet deadline that passed before the exit stays listed: it was missed.
+        // An unmet deadline that passed before the exit is history for the returns, not due.
         f.triage_date = None;
         f.assessment_needed = false;
         f.assessment_date = None;
-        let triage = only(&f, d(2025, 4, 1), DueKind::Triage);
-        assert_eq!(triage.status, DueStatus::Overdue);
+        assert!(!kinds(&items(&f, d(2025, 4, 1))).contains(&DueKind::Triage));
+    }
+
+    /// An open episode with every open-episode clock running and unmet (triage, assessment,
+    /// first intervention, structured treatment, care plan, review, TOPs at start and review,
+    /// transition), for the stop-at-exit tests.
+    fn every_open_clock_running() -> EpisodeFacts {
+        EpisodeFacts {
+            referral_date: d(2025, 1, 6),
+            first_contact_date: Some(d(2025, 1, 7)),
+            assessment_needed: true,
+            triage_date: None,
+            assessment_date: None,
+            treatment_start: Some(d(2025, 2, 3)),
+            review_dates: vec![d(2025, 4, 28)],
+            date_of_birth: Some(d(2000, 6, 1)),
+            ..EpisodeFacts::default()
+        }
+    }
+
+    const OPEN_EPISODE_CLOCKS: [DueKind; 9] = [
+        DueKind::Triage,
+        DueKind::Assessment,
+        DueKind::FirstIntervention,
+        DueKind::StructuredTreatment,
+        DueKind::CarePlan,
+        DueKind::Review,
+        DueKind::OutcomeProfileStart,
+        DueKind::OutcomeProfileReview,
+        DueKind::Transition,
+    ];
+
+    #[test]
+    fn every_clock_that_runs_while_open_is_unmet_before_the_exit() {
+        let f = every_open_clock_running();
+        let unmet: Vec<DueKind> = items(&f, d(2025, 9, 1))
+            .into_iter()
+            .filter(|i| !i.is_met())
+            .map(|i| i.kind)
+            .collect();
+        for kind in OPEN_EPISODE_CLOCKS {
+            if matches!(
+                kind,
+                DueKind::Assessment | DueKind::FirstIntervention | DueKind::StructuredTreatment
+            ) {
+                continue; // these run before treatment starts: their own test below
+            }
+            assert!(
+                unmet.contains(&kind),
+                "{kind:?} should be running: {unmet:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn each_open_episode_clock_stops_at_the_exit_planned_or_not() {
+        for planned in [true, false] {
+            let mut f = every_open_clock_running();
+            f.exit_date = Some(d(2025, 8, 1));
+            f.exit_planned = Some(planned);
+            let unmet: Vec<DueKind> = items(&f, d(2025, 9, 1))
+                .into_iter()
+                .filter(|i| !i.is_met())
+                .map(|i| i.kind)
+                .collect();
+            for kind in OPEN_EPISODE_CLOCKS {
+                assert!(!unmet.contains(&kind), "{kind:?} listed after the exit");
+                assert!(!kind.starts_at_exit());
+                assert!(kind.stop_rule().contains("exits"));
+            }
+            assert!(unmet.iter().all(|k| k.starts_at_exit()), "{unmet:?}");
+            assert_eq!(unmet.contains(&DueKind::OutcomeProfileExit), planned);
+        }
+    }
+
+    #[test]
+    fn the_assessment_clock_stops_at_the_exit() {
+        let mut f = triaged(d(2025, 2, 17), d(2025, 2, 20), true);
+        assert!(!only(&f, d(2025, 4, 1), DueKind::Assessment).is_met());
+        f.exit_date = Some(d(2025, 3, 31));
+        f.exit_planned = Some(false);
+        assert!(!kinds(&items(&f, d(2025, 4, 1))).contains(&DueKind::Assessment));
+    }
+
+    #[test]
+    fn first_intervention_and_structured_treatment_stop_at_the_exit() {
+        let mut f = triaged(d(2025, 2, 17), d(2025, 2, 18), true);
+        f.assessment_date = Some(d(2025, 2, 20));
+        for kind in [DueKind::FirstIntervention, DueKind::StructuredTreatment] {
+            assert!(!only(&f, d(2025, 5, 1), kind).is_met());
+        }
+        f.exit_date = Some(d(2025, 4, 30));
+        f.exit_planned = Some(false);
+        let listed = kinds(&items(&f, d(2025, 5, 1)));
+        assert!(!listed.contains(&DueKind::FirstIntervention), "{listed:?}");
+        assert!(
+            !listed.contains(&DueKind::StructuredTreatment),
+            "{listed:?}"
+        );
+    }
+
+    #[test]
+    fn met_items_stay_after_the_exit_for_the_timeline() {
+        let mut f = triaged(d(2025, 2, 17), d(2025, 2, 20), false);
+        f.exit_date = Some(d(2025, 3, 31));
+        f.exit_planned = Some(false);
+        assert!(only(&f, d(2025, 4, 1), DueKind::Triage).is_met());
     }
 
     #[test]

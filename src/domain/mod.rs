@@ -10,6 +10,8 @@ pub mod codes;
 pub mod dates;
 pub mod ids;
 pub mod intake;
+pub mod mentoring;
 pub mod record;
+pub mod roles;
 pub mod urgency;
 pub mod validate;

@@ -4,32 +4,91 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-/// A member of staff's role (DESIGN.md, "Who uses it").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// A member of staff's role (DESIGN.md, "Who uses it"). A worker may hold several; what each
+/// role may do is the one table in [`crate::domain::roles`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Outreach,
     Duty,
+    KeyWorker,
     Manager,
     Coordinator,
+    Administrator,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Outreach, Role::Duty, Role::Manager, Role::Coordinator];
+    pub const ALL: [Role; 6] = [
+        Role::Outreach,
+        Role::Duty,
+        Role::KeyWorker,
+        Role::Manager,
+        Role::Coordinator,
+        Role::Administrator,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
             Role::Outreach => "outreach",
             Role::Duty => "duty",
+            Role::KeyWorker => "key_worker",
             Role::Manager => "manager",
             Role::Coordinator => "coordinator",
+            Role::Administrator => "administrator",
+        }
+    }
+
+    /// The role as the service says it ("key worker", "mentoring coordinator").
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Outreach => "outreach worker",
+            Role::Duty => "duty worker",
+            Role::KeyWorker => "key worker",
+            Role::Manager => "manager",
+            Role::Coordinator => "mentoring coordinator",
+            Role::Administrator => "administrator",
         }
     }
 
     pub fn from_code(code: &str) -> Option<Role> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.code().eq_ignore_ascii_case(code.trim()))
+        let code = code.trim().replace([' ', '-'], "_");
+        Role::ALL.into_iter().find(|r| {
+            r.code().eq_ignore_ascii_case(&code)
+                || r.label().replace(' ', "_").eq_ignore_ascii_case(&code)
+        })
+    }
+
+    /// Parses a list such as `key_worker,manager` (commas or spaces); names the bad one.
+    pub fn parse_list(list: &str) -> Result<Vec<Role>, String> {
+        let mut roles = Vec::new();
+        for part in list.split([',', ' ']).filter(|p| !p.trim().is_empty()) {
+            let Some(r) = Role::from_code(part) else {
+                return Err(format!(
+                    "'{}' is not a role; expected some of {}",
+                    part.trim(),
+                    Role::ALL.map(Role::code).join(", ")
+                ));
+            };
+            if !roles.contains(&r) {
+                roles.push(r);
+            }
+        }
+        if roles.is_empty() {
+            return Err(format!(
+                "give at least one role, from {}",
+                Role::ALL.map(Role::code).join(", ")
+            ));
+        }
+        roles.sort();
+        Ok(roles)
+    }
+
+    /// The stored form: codes separated by spaces, in a fixed order.
+    pub fn list_code(roles: &[Role]) -> String {
+        let mut v: Vec<Role> = roles.to_vec();
+        v.sort();
+        v.dedup();
+        v.iter().map(|r| r.code()).collect::<Vec<_>>().join(" ")
     }
 }
 
@@ -38,8 +97,24 @@ impl Role {
 pub struct Worker {
     pub id: String,
     pub name: String,
-    pub role: Role,
+    /// Every role the worker holds, in [`Role`] order (never empty).
+    pub roles: Vec<Role>,
     pub active: bool,
+}
+
+impl Worker {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    /// "key worker, manager".
+    pub fn roles_label(&self) -> String {
+        self.roles
+            .iter()
+            .map(|r| r.label())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// A young person: one persistent ID for life (S §20.5).

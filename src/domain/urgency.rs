@@ -87,6 +87,14 @@ pub fn urgency(
         None => "no active risk flag".to_string(),
     };
     match group {
+        DueGroup::Overdue if item.kind == crate::domain::clocks::DueKind::Transition => {
+            // Past 25 and still open: the age of the miss says nothing, the move does (issue 11).
+            Urgency {
+                group,
+                score: weight,
+                why: format!("past 25: transfer now; {risk_text}"),
+            }
+        }
         DueGroup::Overdue => {
             // A working-day rule can be overdue by 0 working days (only a weekend passed).
             let late = (-days_left).max(0);
@@ -121,6 +129,16 @@ pub fn urgency(
 mod tests {
     use super::*;
     use crate::domain::clocks::DueKind;
+
+    #[test]
+    fn someone_past_25_still_open_reads_transfer_now_not_days_overdue() {
+        let mut i = item("2025-01-01", DueStatus::Overdue);
+        i.kind = DueKind::Transition;
+        let u = urgency(&i, -300, false, None, d("2025-10-28"));
+        assert_eq!(u.group, DueGroup::Overdue);
+        assert_eq!(u.why, "past 25: transfer now; no active risk flag");
+        assert_eq!(u.score, 0);
+    }
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

@@ -518,7 +518,7 @@ fn apply(tx: &Tx, rows: &[RegisterRow], plans: &[PersonPlan]) -> Result<ImportRe
                 Some(name) => Some(match workers.get(&name.to_lowercase()) {
                     Some(id) => id.clone(),
                     None => {
-                        let id = people::add_worker(tx, name, Role::Duty)?;
+                        let id = people::add_worker(tx, name, &[Role::Duty])?;
                         workers.insert(name.to_lowercase(), id.clone());
                         report.workers_created.push(name.clone());
                         id

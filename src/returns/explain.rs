@@ -73,6 +73,8 @@ pub fn explain_cell(
     quarter: Quarter,
     report_date: NaiveDate,
 ) -> Result<Explanation> {
+    // Names of young people: only for those the role table allows.
+    store.require(crate::domain::roles::Permission::ExplainFigure)?;
     let Some(kind) = ReturnKind::ALL
         .into_iter()
         .find(|k| k.measures().iter().any(|d| d.id == measure))
@@ -108,12 +110,21 @@ pub fn explain_cell(
             }
             Unit::Contact(i) => (inputs.contacts[i].episode_id.clone(), None),
             Unit::Tally(_) => return None,
+            _ => (None, None),
         };
         let shown = young_person_of(c.unit, &inputs).and_then(|id| people.get(id));
+        // Mentor-side units name the mentor, the session or the drive instead of a young person.
+        let (reference, name) = match mentoring_shown(c.unit, &inputs) {
+            Some(x) => x,
+            None => (
+                shown.map(|p| p.reference.clone()).unwrap_or_default(),
+                shown.map(|p| p.name.clone()).unwrap_or_default(),
+            ),
+        };
         Some(ExplainRow {
             episode_id,
-            young_person_reference: shown.map(|p| p.reference.clone()).unwrap_or_default(),
-            name: shown.map(|p| p.name.clone()).unwrap_or_default(),
+            young_person_reference: reference,
+            name,
             referral_date,
             age_band: c.band.code(),
             category: c.category.clone(),
@@ -195,7 +206,36 @@ fn young_person_of(u: Unit, inputs: &ReturnInputs) -> Option<&str> {
     match u {
         Unit::Episode(i) | Unit::Review(i, _) => Some(&inputs.episodes[i].young_person_id),
         Unit::Contact(i) => Some(&inputs.contacts[i].young_person_id),
-        Unit::Tally(_) => None,
+        Unit::Complaint(i) => inputs.mentoring.complaints[i].young_person_id.as_deref(),
+        Unit::Tally(_)
+        | Unit::Mentor(_)
+        | Unit::Attendance(_)
+        | Unit::Event(_)
+        | Unit::Drive(_) => None,
+    }
+}
+
+/// What a drill-down row shows for a unit that is not a young person's: (reference, name).
+fn mentoring_shown(u: Unit, inputs: &ReturnInputs) -> Option<(String, String)> {
+    let m = &inputs.mentoring;
+    match u {
+        Unit::Mentor(i) => Some(("mentor".into(), m.mentors[i].name.clone())),
+        Unit::Attendance(i) => {
+            let a = &m.attendance[i];
+            Some((
+                "mentor".into(),
+                format!(
+                    "{} at {}",
+                    m.mentors[a.mentor].name, m.events[a.event].title
+                ),
+            ))
+        }
+        Unit::Event(i) => Some((m.events[i].kind.clone(), m.events[i].title.clone())),
+        Unit::Drive(i) => Some(("recruitment drive".into(), m.drives[i].title.clone())),
+        Unit::Complaint(i) if m.complaints[i].young_person_id.is_none() => {
+            Some(("complaint".into(), "(not about a young person)".into()))
+        }
+        _ => None,
     }
 }
 
@@ -217,5 +257,26 @@ fn sort_key<'a>(
             (k.date, &k.contact_id, None)
         }
         Unit::Tally(i) => (inputs.tallies[i].date, &inputs.tallies[i].id, None),
+        Unit::Mentor(i) => {
+            let r = &inputs.mentoring.mentors[i];
+            (r.recruited_on.unwrap_or_default(), &r.mentor_id, r.left_on)
+        }
+        Unit::Attendance(i) => {
+            let a = &inputs.mentoring.attendance[i];
+            let ev = &inputs.mentoring.events[a.event];
+            (ev.date, &inputs.mentoring.mentors[a.mentor].mentor_id, None)
+        }
+        Unit::Event(i) => {
+            let ev = &inputs.mentoring.events[i];
+            (ev.date, &ev.event_id, None)
+        }
+        Unit::Drive(i) => {
+            let dr = &inputs.mentoring.drives[i];
+            (dr.start_date, &dr.drive_id, None)
+        }
+        Unit::Complaint(i) => {
+            let c = &inputs.mentoring.complaints[i];
+            (c.received_on, &c.complaint_id, None)
+        }
     }
 }

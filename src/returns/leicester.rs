@@ -1,14 +1,17 @@
-//! The Leicester mentoring project's quarterly service details (L §10.3 A), counted from the
-//! same record as the Southampton return, by age group, gender (the recorded sex) and
-//! ethnicity. The mentor-side figures (L §10.3 A v, B) need the mentoring tables, which the
-//! record does not hold yet; the layout's notes say so.
+//! The Leicester mentoring project's quarterly return: service details (L §10.3 A) counted
+//! from the same record as the Southampton return, by age group, gender (the recorded sex) and
+//! ethnicity, and the mentors (L §10.3 B) counted from the mentoring tables, by the mentor's
+//! gender and ethnicity (volunteers' ages are not recorded, so they count in the `other` age
+//! group; the layout's notes say so).
 
 use anyhow::Result;
 use chrono::{Datelike, Months, NaiveDate};
 
 use super::measures::{Contribution, Group, Kind, MeasureDef, Order, Status, Unit, NOT_RECORDED};
 use super::rules::{band_on, Ctx};
+use crate::domain::calendar::AgeBand;
 use crate::domain::codes::ListName;
+use crate::domain::mentoring::EventKind;
 use crate::store::returns::ReturnInputs;
 
 const SOURCE: &[Group] = &[Group {
@@ -34,6 +37,21 @@ const DURATION: &[Group] = &[Group {
 const REASON: &[Group] = &[Group {
     prefix: "reason",
     order: Order::List(ListName::ExitReasons),
+    not_recorded: true,
+}];
+const TRAINING_KIND: &[Group] = &[Group {
+    prefix: "kind",
+    order: Order::Fixed(&["training_session", "training_course"]),
+    not_recorded: false,
+}];
+const COMPLAINT_OUTCOME: &[Group] = &[Group {
+    prefix: "outcome",
+    order: Order::List(ListName::ComplaintOutcomes),
+    not_recorded: true,
+}];
+const LEAVING_REASON: &[Group] = &[Group {
+    prefix: "reason",
+    order: Order::List(ListName::MentorLeavingReasons),
     not_recorded: true,
 }];
 
@@ -70,6 +88,38 @@ pub const MEASURES: &[MeasureDef] = &[
     MeasureDef {
         id: "leic.a9",
         kind: Kind::Demographic(&[]),
+    },
+    MeasureDef {
+        id: "leic.a5",
+        kind: Kind::Demographic(TRAINING_KIND),
+    },
+    MeasureDef {
+        id: "leic.a8",
+        kind: Kind::Demographic(COMPLAINT_OUTCOME),
+    },
+    MeasureDef {
+        id: "leic.b1_recruited",
+        kind: Kind::Demographic(&[]),
+    },
+    MeasureDef {
+        id: "leic.b1_trained",
+        kind: Kind::Demographic(&[]),
+    },
+    MeasureDef {
+        id: "leic.b2",
+        kind: Kind::Demographic(&[]),
+    },
+    MeasureDef {
+        id: "leic.b3",
+        kind: Kind::Demographic(TRAINING_KIND),
+    },
+    MeasureDef {
+        id: "leic.b4",
+        kind: Kind::Demographic(&[]),
+    },
+    MeasureDef {
+        id: "leic.b5",
+        kind: Kind::Demographic(LEAVING_REASON),
     },
 ];
 
@@ -164,7 +214,118 @@ pub fn contributions(inputs: &ReturnInputs, cx: &Ctx) -> Result<Vec<Contribution
             decided_by: vec![("session", c.date)],
         });
     }
+    mentoring_contributions(inputs, cx, &mut out);
     Ok(out)
+}
+
+/// L §10.3 A v, viii and B: mentors, their sessions, drives and complaints.
+fn mentoring_contributions(inputs: &ReturnInputs, cx: &Ctx, out: &mut Vec<Contribution>) {
+    let m = &inputs.mentoring;
+    let mut push = |measure: &'static str,
+                    unit: Unit,
+                    band,
+                    category: Option<String>,
+                    decided_by: Vec<(&'static str, NaiveDate)>| {
+        out.push(Contribution {
+            measure,
+            unit,
+            band,
+            category,
+            status: Status::Counted,
+            weight: 1,
+            decided_by,
+        })
+    };
+    // Volunteers' dates of birth are not recorded: every mentor-side unit is in `other`.
+    let adult = AgeBand::Other;
+    for (i, r) in m.mentors.iter().enumerate() {
+        if let Some(d) = r.recruited_on.filter(|d| cx.contains(*d)) {
+            push(
+                "leic.b1_recruited",
+                Unit::Mentor(i),
+                adult,
+                None,
+                vec![("recruited", d)],
+            );
+        }
+        if let Some(d) = r.trained_on.filter(|d| cx.contains(*d)) {
+            push(
+                "leic.b1_trained",
+                Unit::Mentor(i),
+                adult,
+                None,
+                vec![("trained", d)],
+            );
+        }
+        if let Some(d) = r.left_on.filter(|d| cx.contains(*d)) {
+            let reason = r.leaving_reason.as_deref().unwrap_or(NOT_RECORDED);
+            push(
+                "leic.b5",
+                Unit::Mentor(i),
+                adult,
+                Some(format!("reason:{reason}")),
+                vec![("left", d)],
+            );
+        }
+    }
+    let training = |k: &str| EventKind::from_code(k).is_some_and(EventKind::is_training);
+    for (i, a) in m.attendance.iter().enumerate() {
+        let ev = &m.events[a.event];
+        if training(&ev.kind) {
+            push(
+                "leic.a5",
+                Unit::Attendance(i),
+                adult,
+                Some(format!("kind:{}", ev.kind)),
+                vec![("session", ev.date)],
+            );
+        }
+    }
+    for (i, ev) in m.events.iter().enumerate() {
+        if !cx.contains(ev.date) {
+            continue;
+        }
+        if training(&ev.kind) {
+            push(
+                "leic.b3",
+                Unit::Event(i),
+                adult,
+                Some(format!("kind:{}", ev.kind)),
+                vec![("session", ev.date)],
+            );
+        } else if ev.kind == EventKind::SupportSession.code() {
+            push(
+                "leic.b4",
+                Unit::Event(i),
+                adult,
+                None,
+                vec![("session", ev.date)],
+            );
+        }
+    }
+    for (i, dr) in m.drives.iter().enumerate() {
+        if cx.contains(dr.start_date) {
+            push(
+                "leic.b2",
+                Unit::Drive(i),
+                adult,
+                None,
+                vec![("drive", dr.start_date)],
+            );
+        }
+    }
+    for (i, c) in m.complaints.iter().enumerate() {
+        if cx.contains(c.received_on) {
+            let outcome = c.outcome.as_deref().unwrap_or(NOT_RECORDED);
+            push(
+                "leic.a8",
+                Unit::Complaint(i),
+                band_on(c.date_of_birth, c.received_on),
+                Some(format!("outcome:{outcome}")),
+                vec![("received", c.received_on)],
+            );
+        }
+    }
 }
 
 #[cfg(test)]

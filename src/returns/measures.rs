@@ -23,6 +23,16 @@ pub enum Unit {
     Contact(usize),
     /// `inputs.tallies[i]`: young people counted but never registered.
     Tally(usize),
+    /// `inputs.mentoring.mentors[i]`: a volunteer mentor (L §10.3 B i, v).
+    Mentor(usize),
+    /// `inputs.mentoring.attendance[i]`: a mentor at a training session (L §10.3 A v).
+    Attendance(usize),
+    /// `inputs.mentoring.events[i]`: a session provided (L §10.3 B iii, iv).
+    Event(usize),
+    /// `inputs.mentoring.drives[i]`: a recruitment drive (L §10.3 B ii).
+    Drive(usize),
+    /// `inputs.mentoring.complaints[i]` (L §10.3 A viii).
+    Complaint(usize),
 }
 
 /// How a unit counts towards a measure.

@@ -14,6 +14,7 @@
 pub mod explain;
 pub mod layout;
 pub mod leicester;
+pub mod leicester_annual;
 pub mod measures;
 mod rules;
 pub mod southampton;
@@ -313,7 +314,19 @@ fn demographics_of(inputs: &ReturnInputs, u: Unit) -> (Option<&str>, Option<&str
             let c = &inputs.contacts[i];
             (&c.sex, &c.ethnicity)
         }
-        Unit::Tally(_) => return (None, None),
+        Unit::Mentor(i) => {
+            let m = &inputs.mentoring.mentors[i];
+            (&m.gender, &m.ethnicity)
+        }
+        Unit::Attendance(i) => {
+            let m = &inputs.mentoring.mentors[inputs.mentoring.attendance[i].mentor];
+            (&m.gender, &m.ethnicity)
+        }
+        Unit::Complaint(i) => {
+            let c = &inputs.mentoring.complaints[i];
+            (&c.sex, &c.ethnicity)
+        }
+        Unit::Tally(_) | Unit::Event(_) | Unit::Drive(_) => return (None, None),
     };
     (
         sex.as_deref().map(str::trim).filter(|s| !s.is_empty()),

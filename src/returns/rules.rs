@@ -108,6 +108,16 @@ pub fn normalise(inputs: &mut ReturnInputs, codes: &CodeLists) {
         n.text(ListName::AgeBands, &mut t.age_band);
         n.text(ListName::BriefInterventions, &mut t.brief_intervention);
     }
+    for m in &mut inputs.mentoring.mentors {
+        n.opt(ListName::Sex, &mut m.gender);
+        n.opt(ListName::Ethnicity, &mut m.ethnicity);
+        n.opt(ListName::MentorLeavingReasons, &mut m.leaving_reason);
+    }
+    for c in &mut inputs.mentoring.complaints {
+        n.opt(ListName::Sex, &mut c.sex);
+        n.opt(ListName::Ethnicity, &mut c.ethnicity);
+        n.opt(ListName::ComplaintOutcomes, &mut c.outcome);
+    }
     for c in &mut inputs.contacts {
         n.opt(ListName::Sex, &mut c.sex);
         n.opt(ListName::Ethnicity, &mut c.ethnicity);

@@ -75,6 +75,7 @@ pub fn export(
     out: &Path,
     progress: Progress,
 ) -> Result<Written> {
+    store.require(crate::domain::roles::Permission::ExportReturn)?;
     let ret = compute(store, calendar, codes, request, &mut *progress)?;
     progress("writing", 0, 1);
     let written = write_return(&ret, format, out)?;
@@ -143,7 +144,9 @@ pub fn write_return(ret: &Return, format: Format, out: &Path) -> Result<Written>
 }
 
 fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
-    fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+    // Owner-only even for a return meant to leave the building: it is sent deliberately,
+    // not left readable by everyone who shares the laptop.
+    crate::private_file::write(path, bytes)
 }
 
 /// The manifest: what was exported, from what, under which definitions, and a SHA-256 of the

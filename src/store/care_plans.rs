@@ -516,18 +516,8 @@ pub fn set_plan_date(tx: &Tx, plan_id: &str, on: NaiveDate, today: NaiveDate) ->
     Ok(())
 }
 
-fn active_worker(conn: &Connection, worker_id: &str) -> Result<Option<(String, Role, bool)>> {
-    Ok(conn
-        .prepare_cached("SELECT name, role, active FROM workers WHERE id = ?1")?
-        .query_row([worker_id], |r| {
-            let role: String = r.get(1)?;
-            Ok((
-                r.get::<_, String>(0)?,
-                Role::from_code(&role).unwrap_or(Role::Duty),
-                r.get::<_, i64>(2)? != 0,
-            ))
-        })
-        .optional()?)
+fn active_worker(conn: &Connection, worker_id: &str) -> Result<Option<(String, Vec<Role>, bool)>> {
+    Ok(super::people::worker_in(conn, worker_id)?.map(|w| (w.name, w.roles, w.active)))
 }
 
 /// Records the assessor's sign-off of the current version (S §16.2) on `on`. The plan must be
@@ -591,14 +581,20 @@ pub fn approve_spend(tx: &Tx, plan_id: &str, manager_id: &str, on: NaiveDate) ->
                 format!("{name} is no longer an active worker"),
             ))
         }
-        Some((name, role, true)) if role != Role::Manager => {
+        Some((name, roles, true))
+            if !crate::domain::roles::may(
+                &roles,
+                crate::domain::roles::Permission::ApproveSpend,
+            ) =>
+        {
+            let held: Vec<&str> = roles.iter().map(|r| r.label()).collect();
             return Err(refuse(
                 "spend_approved_by",
                 format!(
-                    "only a manager may approve spend (S §8.8.3); {name} is a {} worker",
-                    role.code()
+                    "only a manager may approve spend (S §8.8.3); {name} is {}",
+                    held.join(", ")
                 ),
-            ))
+            ));
         }
         Some(_) => {}
     }

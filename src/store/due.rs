@@ -226,6 +226,9 @@ pub fn load(
              FROM contacts c JOIN young_people yp ON yp.id = c.young_person_id
              WHERE c.did_not_attend = 1 AND c.dna_followed_up_on IS NULL
                AND c.in_error_at IS NULL AND yp.in_error_at IS NULL
+               -- DNA follow-up stops when the contact's episode exits (DueKind::stop_rule).
+               AND NOT EXISTS (SELECT 1 FROM episodes e
+                               WHERE e.id = c.episode_id AND e.exit_date IS NOT NULL)
              {person_filter}"
         );
         let mut stmt = conn.prepare(&sql)?;

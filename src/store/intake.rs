@@ -25,7 +25,7 @@ use crate::domain::intake::{
     ValidTriage,
 };
 use crate::domain::record::{
-    fold_name, Episode, OutreachTally, RiskFlag, Role, SubstanceUse, Worker, YoungPerson,
+    fold_name, Episode, OutreachTally, RiskFlag, SubstanceUse, Worker, YoungPerson,
 };
 use crate::domain::validate::{Invalid, Problems};
 
@@ -613,21 +613,7 @@ pub fn vulnerabilities_of(store: &Store, young_person_id: &str) -> Result<Vec<St
 // Allocation and joint working.
 
 fn worker_in(conn: &Connection, id: &str) -> Result<Option<Worker>> {
-    Ok(conn
-        .query_row(
-            "SELECT id, name, role, active FROM workers WHERE id = ?1",
-            [id],
-            |r| {
-                let role: String = r.get(2)?;
-                Ok(Worker {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    role: Role::from_code(&role).unwrap_or(Role::Duty),
-                    active: r.get::<_, i64>(3)? != 0,
-                })
-            },
-        )
-        .optional()?)
+    super::people::worker_in(conn, id)
 }
 
 /// Makes `key_worker_id` the key worker of an open episode (KPI 4d). Refused (field
@@ -761,6 +747,7 @@ pub fn outreach_tallies_on(store: &Store, day: NaiveDate) -> Result<Vec<Outreach
 /// dated before its referral or any milestone recorded on it. After a planned exit the clocks
 /// make the 3- and 6-month follow-ups due (S §20.5).
 pub fn record_exit(tx: &Tx, episode_id: &str, x: &ValidExit) -> Result<()> {
+    super::people::require_actor(tx, crate::domain::roles::Permission::CloseEpisode)?;
     let ctx = context_or_refuse(tx.conn(), episode_id)?;
     ensure(exit_fits_episode(x, &ctx))?;
     tx.update(

@@ -12,9 +12,12 @@ pub mod drafts;
 pub mod due;
 pub mod import;
 pub mod intake;
+pub mod keys;
+pub mod mentoring;
 pub mod people;
 pub mod records;
 pub mod returns;
+pub mod sign_in;
 pub mod values;
 
 use std::path::Path;
@@ -25,12 +28,90 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use rusqlite_migration::{Migrations, M};
 
 pub use audit::Tx;
+pub use keys::DataKey;
+
+use crate::domain::record::Worker;
+use crate::domain::roles::{self, Permission};
 
 /// `PRAGMA application_id` of a casebook database ("CBK1"), so we never write into a
 /// SQLite file that belongs to something else.
 pub const APPLICATION_ID: i32 = 0x4342_4b31;
 
-const MIGRATION_SQL: &[&str] = &[include_str!("schema.sql"), include_str!("audit_chain.sql")];
+const MIGRATION_SQL: &[&str] = &[
+    include_str!("schema.sql"),
+    include_str!("mentoring.sql"),
+    include_str!("audit_chain.sql"),
+    // A worker may hold several roles (issue 12). `role` stays for its CHECK on old files;
+    // `roles` (codes separated by spaces) is what casebook reads.
+    "ALTER TABLE workers ADD COLUMN roles TEXT NOT NULL DEFAULT '';
+     UPDATE workers SET roles = role;
+     -- Passwords set or reset and recovery keys shown: audited rows, no secrets.
+     CREATE TABLE security_events (
+         id          TEXT PRIMARY KEY,
+         event       TEXT NOT NULL,
+         worker_id   TEXT NOT NULL,
+         created_at  TEXT NOT NULL
+     );",
+];
+
+/// The index of the migration whose hook converts the first schema's JSON audit rows.
+const AUDIT_CHAIN_MIGRATION: usize = 2;
+
+/// The first 16 bytes of every plain SQLite file.
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// What a database file is, read from its first bytes without opening it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// No file, or an empty one: a new database.
+    New,
+    /// A plain (unencrypted) SQLite file.
+    Plain,
+    /// Anything else: an encrypted database, whose first 16 bytes are SQLCipher's salt (or a
+    /// file of another program, which no key file will match).
+    Encrypted { salt: [u8; 16] },
+}
+
+/// Reads the first bytes of `path`.
+pub fn file_kind(path: &Path) -> Result<FileKind> {
+    use std::io::Read;
+    let shown = path.display();
+    if path.is_dir() {
+        bail!("{shown} is a folder, not a database file");
+    }
+    let mut f = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(_) if !path.exists() => return Ok(FileKind::New),
+        Err(e) => bail!("cannot read {shown}: {e}"),
+    };
+    let mut head = [0u8; 16];
+    let mut n = 0;
+    while n < 16 {
+        match f.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) => bail!("cannot read {shown}: {e}"),
+        }
+    }
+    // Even an empty database is a page of at least 512 bytes.
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    Ok(match n {
+        0 => FileKind::New,
+        16 if &head == SQLITE_HEADER => FileKind::Plain,
+        16 if len >= 512 => FileKind::Encrypted { salt: head },
+        _ => bail!(
+            "{shown} is not a casebook database (it is not a SQLite file); it was left untouched"
+        ),
+    })
+}
+
+/// Keys a fresh connection. The log level goes first, so a wrong key prints nothing.
+fn key_connection(conn: &Connection, key: &DataKey) -> Result<()> {
+    conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
+    let sql = zeroize::Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", key.hex().as_str()));
+    conn.execute_batch(&sql)?;
+    Ok(())
+}
 
 fn migrations() -> Migrations<'static> {
     Migrations::new(
@@ -39,7 +120,7 @@ fn migrations() -> Migrations<'static> {
             .enumerate()
             .map(|(i, sql)| match i {
                 // The audit log's chained form: the hook converts the first schema's rows.
-                1 => M::up_with_hook(sql, |tx: &rusqlite::Transaction| {
+                AUDIT_CHAIN_MIGRATION => M::up_with_hook(sql, |tx: &rusqlite::Transaction| {
                     audit::migrate_to_chained(tx)
                         .map_err(|e| rusqlite_migration::HookError::Hook(format!("{e:#}")))
                 }),
@@ -57,6 +138,9 @@ pub fn latest_schema_version() -> i64 {
 /// An open casebook database.
 pub struct Store {
     conn: Connection,
+    /// The worker who signed in; every write is theirs and the role table applies to it.
+    /// `None` for a store opened without signing in (in memory, or with a raw key by tests).
+    signed_in: Option<Worker>,
 }
 
 impl std::fmt::Debug for Store {
@@ -66,33 +150,92 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) the casebook database at `path`, migrating it to the latest
-    /// schema. A file that is not a casebook database, or one written by a newer casebook, is
-    /// refused before anything is written to it, so it stays byte-for-byte as it was.
-    pub fn open(path: &Path) -> Result<Store> {
+    /// Opens (creating if needed, mode 600) the encrypted casebook database at `path` with the
+    /// data key, migrating it to the latest schema. A file that is not a casebook database, a
+    /// plain one, one written by a newer casebook, or one the key does not open is refused
+    /// before anything is written to it, so it stays byte-for-byte as it was.
+    pub fn open(path: &Path, key: &DataKey) -> Result<Store> {
         let shown = path.display();
-        if path.is_dir() {
-            bail!("{shown} is a folder, not a database file");
-        }
-        let existing = path.exists()
-            && std::fs::metadata(path)
-                .with_context(|| format!("cannot read {shown}"))?
-                .len()
-                > 0;
-        if existing {
-            check_is_ours(path)?;
-        } else if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create the folder {}", parent.display()))?;
+        match file_kind(path)? {
+            FileKind::New => {
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(parent).with_context(|| {
+                        format!("cannot create the folder {}", parent.display())
+                    })?;
+                }
+                // SQLite gives the WAL and shared-memory files the database's own mode.
+                if path.exists() {
+                    crate::private_file::restrict(path)?;
+                } else {
+                    drop(crate::private_file::create_new(path)?);
+                }
+            }
+            FileKind::Plain => {
+                check_is_ours(path, None)?;
+                bail!(
+                    "{shown} is an unencrypted casebook database; casebook only opens encrypted \
+                     files. Make an encrypted copy with `casebook encrypt --in {shown} --out NEW.db`. \
+                     The file was left untouched"
+                );
+            }
+            FileKind::Encrypted { .. } => check_is_ours(path, Some(key))?,
         }
         let conn = Connection::open(path)
             .with_context(|| format!("cannot open or create a database at {shown}"))?;
+        key_connection(&conn, key)?;
         Self::prepare(conn).with_context(|| format!("cannot prepare the database at {shown}"))
     }
 
-    /// A private in-memory database through the same code (tests, dry runs).
+    /// Opens or creates an UNENCRYPTED file through the same code, for the encryption benchmark
+    /// alone (plain against encrypted, same work). casebook itself never opens one.
+    #[doc(hidden)]
+    pub fn open_unencrypted_for_benchmark(path: &Path) -> Result<Store> {
+        if matches!(file_kind(path)?, FileKind::Encrypted { .. }) {
+            bail!("{} is encrypted", path.display());
+        }
+        Self::prepare(Connection::open(path)?)
+    }
+
+    /// A private in-memory database through the same code (tests, dry runs). Not encrypted:
+    /// memory is not disk.
     pub fn open_in_memory() -> Result<Store> {
         Self::prepare(Connection::open_in_memory()?)
+    }
+
+    /// Binds the store to the worker who signed in: from now on every write is theirs and the
+    /// role table applies.
+    pub fn sign_in(&mut self, worker: Worker) {
+        self.signed_in = Some(worker);
+    }
+
+    /// The signed-in worker, if any.
+    pub fn signed_in(&self) -> Option<&Worker> {
+        self.signed_in.as_ref()
+    }
+
+    /// Refuses `action` when the signed-in worker's roles do not allow it (the table in
+    /// [`crate::domain::roles`]). A store nobody signed in to (tests) allows it.
+    pub fn require(&self, action: Permission) -> Result<()> {
+        match &self.signed_in {
+            Some(w) => roles::require(&w.name, &w.roles, action).map_err(anyhow::Error::msg),
+            None => Ok(()),
+        }
+    }
+
+    /// Runs `f` with nobody signed in, for the demo loader, which writes as its own synthetic
+    /// worker once an administrator has been allowed to start it.
+    pub fn as_demo_loader<T>(&mut self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        self.require(Permission::LoadDemo)?;
+        let who = self.signed_in.take();
+        let out = f(self);
+        self.signed_in = who;
+        out
+    }
+
+    /// Writes an encrypted copy of this database to `dest` (a new file, mode 600) under
+    /// `key`. Plain SQLite backup refuses encrypted databases, so this uses `sqlcipher_export`.
+    pub fn export_encrypted(&self, dest: &Path, key: &DataKey) -> Result<()> {
+        export_encrypted(&self.conn, dest, key)
     }
 
     fn prepare(mut conn: Connection) -> Result<Store> {
@@ -110,7 +253,21 @@ impl Store {
         migrations()
             .to_latest(&mut conn)
             .context("cannot bring the database schema up to date")?;
-        Ok(Store { conn })
+        Ok(Store {
+            conn,
+            signed_in: None,
+        })
+    }
+
+    /// Writes everything to the main file (out of the WAL) and returns its first 16 bytes,
+    /// SQLCipher's salt, which the key file records to know its database.
+    pub(crate) fn flush_header(&self, path: &Path) -> Result<[u8; 16]> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        match file_kind(path)? {
+            FileKind::Encrypted { salt } => Ok(salt),
+            _ => bail!("{} was not written encrypted", path.display()),
+        }
     }
 
     /// The schema version stored in the file.
@@ -127,14 +284,36 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    /// Runs `f` in one transaction as `actor` (a worker ID) at `now`. Either everything `f`
-    /// wrote is committed with its audit rows, or nothing is.
+    /// Runs `f` in one transaction as `actor` (a worker ID) at `now`: casework, so the
+    /// signed-in worker must hold a casework role. Either everything `f` wrote is committed
+    /// with its audit rows, or nothing is.
     pub fn write<T>(
         &mut self,
         actor: &str,
         now: DateTime<Utc>,
         f: impl FnOnce(&Tx) -> Result<T>,
     ) -> Result<T> {
+        self.write_for(Permission::RecordCasework, actor, now, f)
+    }
+
+    /// [`Store::write`] for an action other than casework (adding a worker, say). When a
+    /// worker has signed in, only they can be the actor, and only if the role table allows.
+    pub fn write_for<T>(
+        &mut self,
+        action: Permission,
+        actor: &str,
+        now: DateTime<Utc>,
+        f: impl FnOnce(&Tx) -> Result<T>,
+    ) -> Result<T> {
+        if let Some(w) = &self.signed_in {
+            if w.id != actor {
+                bail!(
+                    "changes are recorded as the signed-in worker ({}) only",
+                    w.name
+                );
+            }
+        }
+        self.require(action)?;
         // IMMEDIATE: the write lock is taken before the audit chain's head is read, so two
         // terminals on one file queue rather than fork the chain.
         let tx = self
@@ -241,16 +420,23 @@ impl Store {
 }
 
 /// Reads the file without opening it for writing and refuses anything that is not ours.
-fn check_is_ours(path: &Path) -> Result<()> {
+fn check_is_ours(path: &Path, key: Option<&DataKey>) -> Result<()> {
     let shown = path.display();
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .with_context(|| format!("cannot open {shown}"))?;
+    if let Some(key) = key {
+        key_connection(&conn, key)?;
+    }
     let header = conn.query_row("PRAGMA application_id", [], |r| r.get::<_, i32>(0));
     let app_id = match header {
         Ok(id) => id,
+        Err(_) if key.is_some() => bail!(
+            "the key does not open {shown}: its key file belongs to another database, or the \
+             file is not a casebook database or is damaged; it was left untouched"
+        ),
         Err(_) => bail!(
             "{shown} is not a casebook database (it is not a SQLite file); it was left untouched"
         ),
@@ -272,6 +458,86 @@ fn check_is_ours(path: &Path) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Copies the database behind `conn` into a new encrypted file at `dest` (refusing to replace
+/// one), keeping its schema version and application ID.
+fn export_encrypted(conn: &Connection, dest: &Path, key: &DataKey) -> Result<()> {
+    if dest.exists() {
+        bail!("{} already exists; give a new file name", dest.display());
+    }
+    drop(crate::private_file::create_new(dest)?);
+    let run = || -> Result<()> {
+        let version: i64 = conn.query_row("PRAGMA main.user_version", [], |r| r.get(0))?;
+        let dest_str = dest
+            .to_str()
+            .context("the destination's path is not valid UTF-8")?;
+        let sql = zeroize::Zeroizing::new(format!(
+            "ATTACH DATABASE ?1 AS encrypted KEY \"x'{}'\"",
+            key.hex().as_str()
+        ));
+        conn.execute(&sql, [dest_str])?;
+        let copied = conn
+            .query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))
+            .and_then(|_| {
+                conn.execute_batch(&format!(
+                    "PRAGMA encrypted.user_version = {version};
+                     PRAGMA encrypted.application_id = {APPLICATION_ID};"
+                ))
+            });
+        conn.execute_batch("DETACH DATABASE encrypted")?;
+        copied?;
+        Ok(())
+    };
+    run().inspect_err(|_| {
+        let _ = std::fs::remove_file(dest);
+    })
+}
+
+/// Makes an encrypted copy of the plain casebook database `src` at `dest` under `key`, and
+/// checks every table holds the same number of rows. `src` is only read.
+pub fn encrypt_plain(src: &Path, dest: &Path, key: &DataKey) -> Result<Vec<(String, i64)>> {
+    match file_kind(src)? {
+        FileKind::Plain => check_is_ours(src, None)?,
+        FileKind::New => bail!("--in {}: there is no database there", src.display()),
+        FileKind::Encrypted { .. } => bail!(
+            "--in {}: this file is already encrypted (or not a SQLite database)",
+            src.display()
+        ),
+    }
+    let conn = Connection::open_with_flags(src, OpenFlags::SQLITE_OPEN_READ_WRITE)
+        .with_context(|| format!("cannot open {}", src.display()))?;
+    let counts = |c: &Connection, schema: &str| -> Result<Vec<(String, i64)>> {
+        let mut names: Vec<String> = c
+            .prepare(&format!(
+                "SELECT name FROM {schema}.sqlite_master WHERE type = 'table' ORDER BY name"
+            ))?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        names.retain(|n| !n.starts_with("sqlite_"));
+        names
+            .into_iter()
+            .map(|n| {
+                let k: i64 =
+                    c.query_row(&format!("SELECT count(*) FROM {schema}.\"{n}\""), [], |r| {
+                        r.get(0)
+                    })?;
+                Ok((n, k))
+            })
+            .collect()
+    };
+    let before = counts(&conn, "main")?;
+    export_encrypted(&conn, dest, key)?;
+    drop(conn);
+    let copy = Connection::open(dest)?;
+    key_connection(&copy, key)?;
+    let after = counts(&copy, "main")?;
+    if before != after {
+        drop(copy);
+        let _ = std::fs::remove_file(dest);
+        bail!("the encrypted copy's record counts differ from the original; nothing was kept");
+    }
+    Ok(after)
 }
 
 #[cfg(test)]

@@ -8,37 +8,113 @@ use super::{Store, Tx};
 use crate::domain::ids::{new_id, new_reference};
 use crate::domain::record::{fold_name, Role, Worker, YoungPerson};
 
-fn worker_from_row(r: &Row) -> rusqlite::Result<Worker> {
-    let role: String = r.get(2)?;
+/// The columns [`worker_from_row`] reads.
+pub(crate) const WORKER_COLS: &str = "id, name, roles, active";
+
+pub(crate) fn worker_from_row(r: &Row) -> rusqlite::Result<Worker> {
+    let codes: String = r.get(2)?;
+    let mut roles: Vec<Role> = codes.split(' ').filter_map(Role::from_code).collect();
+    roles.sort();
     Ok(Worker {
         id: r.get(0)?,
         name: r.get(1)?,
-        role: Role::from_code(&role).unwrap_or(Role::Duty),
+        roles,
         active: r.get::<_, i64>(3)? != 0,
     })
 }
 
-/// Adds a worker; names are unique (case-insensitive).
-pub fn add_worker(tx: &Tx, name: &str, role: Role) -> Result<String> {
+/// The old single-role column only allows the first four roles; it is kept filled for its
+/// CHECK constraint, and nothing reads it.
+fn legacy_role(roles: &[Role]) -> &'static str {
+    [Role::Manager, Role::Duty, Role::Outreach, Role::Coordinator]
+        .into_iter()
+        .find(|r| roles.contains(r))
+        .unwrap_or(Role::Duty)
+        .code()
+}
+
+fn role_columns(roles: &[Role]) -> [(&'static str, rusqlite::types::Value); 2] {
+    [
+        ("role", text(legacy_role(roles))),
+        ("roles", text(Role::list_code(roles))),
+    ]
+}
+
+/// Adds a worker holding `roles`; names are unique (case-insensitive).
+pub fn add_worker(tx: &Tx, name: &str, roles: &[Role]) -> Result<String> {
     let name = name.trim();
     if name.is_empty() {
         bail!("worker name: give the worker's name");
     }
+    if name.chars().count() > 100 || name.chars().any(char::is_control) {
+        bail!("worker name: at most 100 characters, on one line");
+    }
+    if roles.is_empty() {
+        bail!("roles: a worker needs at least one role");
+    }
+    let taken: bool = tx.conn().query_row(
+        "SELECT EXISTS (SELECT 1 FROM workers WHERE name = ?1 COLLATE NOCASE)",
+        [name],
+        |r| r.get(0),
+    )?;
+    if taken {
+        bail!("worker name: there is already a worker called '{name}'");
+    }
     let id = new_id();
-    tx.insert(
-        "workers",
-        &id,
-        &[("name", text(name)), ("role", text(role.code()))],
-    )
-    .with_context(|| format!("worker name: '{name}' may already exist"))?;
+    let mut cols = vec![("name", text(name))];
+    cols.extend(role_columns(roles));
+    tx.insert("workers", &id, &cols)
+        .with_context(|| format!("worker name: cannot add '{name}'"))?;
     Ok(id)
+}
+
+/// Replaces a worker's roles. The last active administrator keeps that role, so the file is
+/// never left with nobody who can add workers.
+pub fn set_roles(tx: &Tx, worker_id: &str, roles: &[Role]) -> Result<()> {
+    if roles.is_empty() {
+        bail!("roles: a worker needs at least one role");
+    }
+    if !roles.contains(&Role::Administrator) {
+        keep_an_administrator(tx, worker_id)?;
+    }
+    tx.update("workers", worker_id, &role_columns(roles))?;
+    Ok(())
+}
+
+/// Marks a worker inactive: they can no longer sign in, and their records stay theirs.
+pub fn deactivate(tx: &Tx, worker_id: &str) -> Result<()> {
+    if worker_id == tx.actor() {
+        bail!("worker: you cannot deactivate yourself; ask another administrator");
+    }
+    keep_an_administrator(tx, worker_id)?;
+    tx.update("workers", worker_id, &[("active", int(0))])?;
+    Ok(())
+}
+
+fn keep_an_administrator(tx: &Tx, leaving: &str) -> Result<()> {
+    let others: i64 = tx.conn().query_row(
+        "SELECT count(*) FROM workers WHERE active = 1 AND id <> ?1
+         AND (' ' || roles || ' ') LIKE '% administrator %'",
+        [leaving],
+        |r| r.get(0),
+    )?;
+    let is_admin: bool = tx.conn().query_row(
+        "SELECT EXISTS (SELECT 1 FROM workers WHERE id = ?1 AND active = 1
+         AND (' ' || roles || ' ') LIKE '% administrator %')",
+        [leaving],
+        |r| r.get(0),
+    )?;
+    if is_admin && others == 0 {
+        bail!("roles: this is the last active administrator; make someone else one first");
+    }
+    Ok(())
 }
 
 /// All workers, active first, by name.
 pub fn workers(store: &Store) -> Result<Vec<Worker>> {
-    let mut stmt = store
-        .conn()
-        .prepare("SELECT id, name, role, active FROM workers ORDER BY active DESC, name")?;
+    let mut stmt = store.conn().prepare(&format!(
+        "SELECT {WORKER_COLS} FROM workers ORDER BY active DESC, name"
+    ))?;
     let rows = stmt.query_map([], worker_from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -48,7 +124,7 @@ pub fn worker_by_name(store: &Store, name: &str) -> Result<Option<Worker>> {
     Ok(store
         .conn()
         .query_row(
-            "SELECT id, name, role, active FROM workers WHERE name = ?1 COLLATE NOCASE",
+            &format!("SELECT {WORKER_COLS} FROM workers WHERE name = ?1 COLLATE NOCASE"),
             [name.trim()],
             worker_from_row,
         )
@@ -59,14 +135,31 @@ pub fn worker(store: &Store, id: &str) -> Result<Option<Worker>> {
     Ok(store
         .conn()
         .query_row(
-            "SELECT id, name, role, active FROM workers WHERE id = ?1",
+            &format!("SELECT {WORKER_COLS} FROM workers WHERE id = ?1"),
             [id],
             worker_from_row,
         )
         .optional()?)
 }
 
-/// The named worker, created with `role` if the database has no one of that name yet. The
+/// The worker behind a transaction's actor, if the actor is a worker.
+pub(crate) fn worker_in(conn: &rusqlite::Connection, id: &str) -> Result<Option<Worker>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {WORKER_COLS} FROM workers WHERE id = ?1"))?
+        .query_row([id], worker_from_row)
+        .optional()?)
+}
+
+/// Refuses `action` inside a transaction when its actor is a worker whose roles do not allow
+/// it (the role table). The check reads the file, so it holds whoever opened the store.
+pub(crate) fn require_actor(tx: &Tx, action: crate::domain::roles::Permission) -> Result<()> {
+    if let Some(w) = worker_in(tx.conn(), tx.actor())? {
+        crate::domain::roles::require(&w.name, &w.roles, action).map_err(anyhow::Error::msg)?;
+    }
+    Ok(())
+}
+
+/// The named worker, created with `roles` if the database has no one of that name yet. The
 /// first worker on a fresh database is its own actor for that one write.
 pub fn ensure_worker(
     store: &mut Store,
@@ -74,22 +167,38 @@ pub fn ensure_worker(
     role: Role,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Worker> {
+    ensure_worker_with(store, name, &[role], now)
+}
+
+/// [`ensure_worker`] with several roles.
+pub fn ensure_worker_with(
+    store: &mut Store,
+    name: &str,
+    roles: &[Role],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Worker> {
     if let Some(w) = worker_by_name(store, name)? {
         return Ok(w);
     }
     let id = new_id();
     let name = name.trim().to_string();
-    store.write(&id, now, |tx| {
-        tx.insert(
-            "workers",
-            &id,
-            &[("name", text(&name)), ("role", text(role.code()))],
-        )
-    })?;
+    let mut roles = roles.to_vec();
+    roles.sort();
+    roles.dedup();
+    store.write_for(
+        crate::domain::roles::Permission::ManageWorkers,
+        &id,
+        now,
+        |tx| {
+            let mut cols = vec![("name", text(&name))];
+            cols.extend(role_columns(&roles));
+            tx.insert("workers", &id, &cols)
+        },
+    )?;
     Ok(Worker {
         id,
         name,
-        role,
+        roles,
         active: true,
     })
 }

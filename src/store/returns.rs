@@ -89,6 +89,8 @@ pub struct ReturnInputs {
     pub episodes: Vec<EpisodeRow>,
     pub tallies: Vec<TallyRow>,
     pub contacts: Vec<ContactRow>,
+    /// The mentoring project's rows (L §10.3 A v, viii; B).
+    pub mentoring: super::mentoring::MentoringReturnRows,
     /// Rows per table (entered-in-error ones included), for the manifest.
     pub record_counts: Vec<(String, i64)>,
 }
@@ -372,6 +374,8 @@ fn load_in(
         }
     }
 
+    let mentoring = super::mentoring::return_rows(conn, start, end)?;
+
     progress("counting records", 8, STAGES);
     let record_counts = super::records::record_counts(store)?
         .into_iter()
@@ -382,6 +386,7 @@ fn load_in(
         episodes,
         tallies,
         contacts,
+        mentoring,
         record_counts,
     })
 }

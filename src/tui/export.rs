@@ -268,6 +268,10 @@ impl ExportScreen {
         let State::Waiting(job) = self.state.clone() else {
             return;
         };
+        if let Err(e) = store.require(crate::domain::roles::Permission::ExportReturn) {
+            self.state = State::Failed(format!("{e:#}"));
+            return;
+        }
         let mut request = job.request.clone();
         request.layout_override = layout_override;
         if let Err(e) = std::fs::create_dir_all(&job.folder) {
