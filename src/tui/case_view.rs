@@ -31,46 +31,7 @@ use crate::store::{people, records, Store};
 /// How many contacts the case view reads at once.
 const CONTACT_PAGE: usize = 500;
 
-/// The sections below the header.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Section {
-    Summary,
-    Timeline,
-    Flags,
-    Contacts,
-    Referrals,
-    Earlier,
-    /// The care plan, assessment and outcome trend (`tui::care::trend`).
-    Care,
-}
-
-impl Section {
-    pub const ALL: [Section; 7] = [
-        Section::Summary,
-        Section::Timeline,
-        Section::Flags,
-        Section::Contacts,
-        Section::Referrals,
-        Section::Earlier,
-        Section::Care,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Section::Summary => "Summary",
-            Section::Timeline => "Timeline",
-            Section::Flags => "Risk flags",
-            Section::Contacts => "Contacts",
-            Section::Referrals => "Referrals out",
-            Section::Earlier => "Earlier",
-            Section::Care => "Care plan",
-        }
-    }
-
-    fn index(self) -> usize {
-        Section::ALL.iter().position(|s| *s == self).unwrap_or(0)
-    }
-}
+pub use super::msg::Section;
 
 /// Everything the case view shows, read once.
 #[derive(Debug, Clone)]
@@ -936,4 +897,97 @@ impl CaseView {
             popup,
         );
     }
+}
+
+impl CaseModel {
+    /// Reads the case of young person `id` for the worker in `env`, with the note of a
+    /// contact draft waiting.
+    pub fn load_for(env: &super::component::Env, id: &str) -> Result<Option<CaseModel>> {
+        let draft = crate::store::drafts::load(
+            env.store,
+            env.worker_id(),
+            &super::contact_form::form_key(id),
+        )
+        .ok()
+        .flatten()
+        .is_some();
+        CaseModel::load(
+            env.store,
+            id,
+            env.worker_names,
+            draft,
+            env.calendar,
+            env.codes,
+            env.today,
+        )
+    }
+}
+
+impl super::component::Component for CaseView {
+    fn title(&self) -> Option<String> {
+        Some(format!("Case of {}", self.model.person.display_name()))
+    }
+
+    fn contexts(&self) -> Vec<Context> {
+        if self.is_reading() {
+            vec![Context::Detail, Context::Global]
+        } else {
+            vec![Context::CaseView, Context::Global]
+        }
+    }
+
+    fn key(
+        &mut self,
+        _k: &ratatui::crossterm::event::KeyEvent,
+        action: Option<Action>,
+        env: &mut super::component::Env,
+    ) -> super::component::Step {
+        use super::component::Step;
+        use super::msg::{FlagAction, Msg, Route};
+        let Some(a) = action else {
+            return Step::Done;
+        };
+        if self.action(a) {
+            return Step::Done;
+        }
+        match a {
+            Action::AddContact => super::contact_form::open(&self.model, env),
+            Action::RaiseFlag => Step::Msg(Msg::Open(Route::FlagForm(FlagAction::Raise {
+                young_person_id: self.model.person.id.clone(),
+            }))),
+            Action::Back => Step::Close(None),
+            Action::Reload => Step::Msg(Msg::Reload),
+            Action::AddAssessment
+            | Action::OpenCarePlan
+            | Action::AddOutcomeProfile
+            | Action::AddReview => care::open_from_case(a, &self.model, env),
+            _ => Step::Pass,
+        }
+    }
+
+    fn draw(&mut self, frame: &mut Frame, body: Rect, theme: Theme, keys: &KeyMap) {
+        CaseView::draw(self, frame, body, theme, keys);
+    }
+
+    fn written(&mut self, w: &super::msg::Written, env: &super::component::Env) -> Result<()> {
+        if !w.touches(&self.model.person.id) {
+            return Ok(());
+        }
+        if let Some(model) = CaseModel::load_for(env, &self.model.person.id)? {
+            self.reload(model);
+        }
+        if let Some(s) = w.section {
+            self.set_section(s);
+        }
+        Ok(())
+    }
+
+    fn reload(&mut self, env: &super::component::Env) -> Result<()> {
+        if let Some(model) = CaseModel::load_for(env, &self.model.person.id)? {
+            self.reload(model);
+        }
+        Ok(())
+    }
+
+    crate::as_any!();
 }

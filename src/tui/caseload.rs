@@ -827,3 +827,112 @@ pub fn stage_label(s: Stage) -> &'static str {
         Stage::Exited => "exited",
     }
 }
+
+impl super::component::Component for CaseloadScreen {
+    fn title(&self) -> Option<String> {
+        Some(self.describe())
+    }
+
+    fn contexts(&self) -> Vec<Context> {
+        if self.is_filtering() {
+            vec![Context::Filter]
+        } else {
+            vec![Context::Caseload, Context::Global]
+        }
+    }
+
+    fn key(
+        &mut self,
+        k: &ratatui::crossterm::event::KeyEvent,
+        action: Option<Action>,
+        _env: &mut super::component::Env,
+    ) -> super::component::Step {
+        use super::component::Step;
+        use super::msg::{Msg, Route, StatusKind};
+        if self.is_filtering() {
+            match action {
+                Some(Action::Open) => self.end_filter(true),
+                Some(Action::Back) => self.end_filter(false),
+                Some(a @ (Action::Up | Action::Down | Action::PageUp | Action::PageDown)) => {
+                    self.action(a);
+                }
+                Some(Action::Help) => return Step::Pass,
+                _ => {
+                    if self.filter_key(k) == Edit::Full {
+                        return Step::status(
+                            StatusKind::Warning,
+                            format!("Filter: holds at most {} characters", self.filter_max()),
+                        );
+                    }
+                }
+            }
+            return Step::Done;
+        }
+        let Some(a) = action else {
+            return Step::Done;
+        };
+        match a {
+            Action::Open => match self.selected_id() {
+                Some(id) => Step::Msg(Msg::Open(Route::Case(id.to_string()))),
+                None => Step::Done,
+            },
+            Action::Back => {
+                self.clear_filter();
+                Step::Done
+            }
+            Action::Reload => Step::Msg(Msg::Reload),
+            _ if self.action(a) => Step::Done,
+            _ => Step::Pass,
+        }
+    }
+
+    fn paste(&mut self, text: &str, env: &mut super::component::Env) -> super::component::Step {
+        if !self.is_filtering() {
+            return super::component::Step::Pass;
+        }
+        if self.filter_paste(text) {
+            env.warn(format!(
+                "Filter: holds at most {} characters; the rest of the paste was left out",
+                self.filter_max()
+            ));
+        }
+        super::component::Step::Done
+    }
+
+    fn draw(&mut self, frame: &mut Frame, body: Rect, theme: Theme, keys: &KeyMap) {
+        CaseloadScreen::draw(self, frame, body, theme, keys);
+    }
+
+    /// Only the touched young person's row is read again.
+    fn written(
+        &mut self,
+        w: &super::msg::Written,
+        env: &super::component::Env,
+    ) -> anyhow::Result<()> {
+        let Some(id) = &w.young_person_id else {
+            return Ok(());
+        };
+        if let Some(row) = crate::store::caseload::caseload_row(env.store, id)? {
+            let due = super::due::person_next_due(
+                env.store,
+                id,
+                row.date_of_birth,
+                env.calendar,
+                env.codes,
+                env.today,
+            )
+            .unwrap_or(None);
+            self.upsert_row(row, due);
+        }
+        Ok(())
+    }
+
+    fn reload(&mut self, env: &super::component::Env) -> anyhow::Result<()> {
+        let rows = crate::store::caseload::caseload(env.store)?;
+        let dues = super::due::next_due_by_person(env.store, env.calendar, env.codes, env.today)?;
+        self.replace_rows(rows, &dues);
+        Ok(())
+    }
+
+    crate::as_any!();
+}

@@ -99,3 +99,78 @@ pub fn to_contact(
         worker_id: Some(worker_id.to_string()),
     })
 }
+
+/// The contact form's purpose: a contact for a young person, on their current episode.
+pub struct ContactPurpose {
+    pub young_person_id: String,
+    pub episode_id: Option<String>,
+}
+
+/// Opens the contact form for the case in view.
+pub fn open(
+    model: &super::case_view::CaseModel,
+    env: &super::component::Env,
+) -> super::component::Step {
+    let form = new_form(&model.person, env.today, env.codes);
+    super::form_screen::FormScreen::push(
+        form,
+        Box::new(ContactPurpose {
+            young_person_id: model.person.id.clone(),
+            episode_id: model.current_episode().map(|e| e.id.clone()),
+        }),
+        env,
+    )
+}
+
+impl super::form_screen::FormPurpose for ContactPurpose {
+    fn save(
+        &mut self,
+        form: &mut Form,
+        env: &mut super::component::Env,
+    ) -> super::form_screen::Saved {
+        use super::form_screen::Saved;
+        let worker = env.worker_id().to_string();
+        let Some(contact) = to_contact(
+            form,
+            &self.young_person_id,
+            self.episode_id.as_deref(),
+            &worker,
+        ) else {
+            let labels = form.problem_labels();
+            form.focus_first_problem();
+            return Saved::Refused(format!(
+                "Not saved: {} need{} attention — {}",
+                if labels.len() == 1 {
+                    "1 field".to_string()
+                } else {
+                    format!("{} fields", labels.len())
+                },
+                if labels.len() == 1 { "s" } else { "" },
+                labels.join(", ")
+            ));
+        };
+        let key = form.key.clone();
+        let result = env.store.write(&worker, env.now, |tx| {
+            crate::store::records::add_contact(tx, &contact)?;
+            crate::store::drafts::discard_in(tx, &worker, &key)?;
+            Ok(())
+        });
+        match result {
+            Ok(()) => Saved::Done {
+                msg: super::msg::Msg::Written(super::msg::Written {
+                    section: Some(super::msg::Section::Contacts),
+                    ..super::msg::Written::of(
+                        &self.young_person_id,
+                        format!("Contact of {} saved", contact.date.format("%d/%m/%Y")),
+                    )
+                }),
+                next_form: None,
+            },
+            Err(e) => Saved::Refused(format!("Not saved (your draft is kept): {e}")),
+        }
+    }
+
+    fn young_person(&self) -> Option<&str> {
+        Some(&self.young_person_id)
+    }
+}

@@ -12,11 +12,11 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Row, Table};
 use ratatui::Frame;
 
-use super::app::{Msg, StatusKind};
 use super::due_list::{BoardEnv, Step};
 use super::form::truncate;
 use super::keymap::Action;
 use super::kpis::KpiPanel;
+use super::msg::{Msg, Route, StatusKind};
 use super::theme::Theme;
 use crate::domain::record::RiskLevel;
 use crate::domain::urgency::DueGroup;
@@ -150,7 +150,7 @@ impl DashboardScreen {
             };
         }
         if a == Action::ExportReturn {
-            return Step::Msg(Msg::OpenExport);
+            return Step::Msg(Msg::Open(Route::Export));
         }
         if self.show_kpis && a != Action::Reload {
             if let Some(k) = &mut self.kpis {
@@ -179,7 +179,7 @@ impl DashboardScreen {
                     }
                 }
             }
-            Action::Back => return Step::Msg(Msg::CloseBoard),
+            Action::Back => return Step::Close(None),
             Action::Reload => {
                 if let Err(e) = self.reload(env) {
                     return Step::Msg(Msg::Status(StatusKind::Error, e.to_string()));

@@ -18,12 +18,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table};
 use ratatui::Frame;
 
-use super::app::{Msg, StatusKind};
 use super::dashboard::DashboardScreen;
 use super::due::short_label;
-use super::flags::{FlagAction, FlagsScreen};
+use super::flags::FlagsScreen;
 use super::form::truncate;
 use super::keymap::{Action, Binding, Context, Key, KeyMap};
+use super::msg::FlagAction;
+use super::msg::{Msg, Route, StatusKind};
 use super::text_line::{Edit, TextLine};
 use super::theme::Theme;
 use crate::domain::calendar::Calendar;
@@ -217,13 +218,7 @@ pub fn bindings() -> Vec<Binding> {
     ]
 }
 
-/// Which board to open.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BoardKind {
-    Due,
-    Flags,
-    Dashboard,
-}
+pub use super::msg::BoardKind;
 
 /// What a board needs to load itself.
 pub struct BoardEnv<'a> {
@@ -313,16 +308,7 @@ impl Board {
     }
 }
 
-/// What a key on a board came to.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Step {
-    /// The board used the key.
-    Done,
-    /// The board used it and asks for this.
-    Msg(Msg),
-    /// Not the board's: the app's global keys may have it.
-    Pass,
-}
+pub use super::component::Step;
 
 /// Whose items the due-list shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -653,20 +639,22 @@ impl DueListScreen {
                     return Step::Done;
                 };
                 return Step::Msg(match &e.subject {
-                    DueSubject::RiskFlag(id) => Msg::OpenFlagForm(FlagAction::Review {
+                    DueSubject::RiskFlag(id) => Msg::Open(Route::FlagForm(FlagAction::Review {
                         flag_id: id.clone(),
-                    }),
-                    DueSubject::Contact(_) => Msg::OpenContactFormFor(e.young_person_id.clone()),
+                    })),
+                    DueSubject::Contact(_) => {
+                        Msg::OpenCaseThen(e.young_person_id.clone(), Action::AddContact)
+                    }
                     // An episode item opens its own form over the case where it has one;
                     // the rest (first intervention, follow-ups, transition) are dealt with
                     // from the case view.
                     DueSubject::Episode(_) => match form_for(e.kind) {
-                        Some(next) => Msg::OpenCaseThen(e.young_person_id.clone(), Box::new(next)),
-                        None => Msg::OpenCase(e.young_person_id.clone()),
+                        Some(then) => Msg::OpenCaseThen(e.young_person_id.clone(), then),
+                        None => Msg::Open(Route::Case(e.young_person_id.clone())),
                     },
                 });
             }
-            Action::Back => return Step::Msg(Msg::CloseBoard),
+            Action::Back => return Step::Close(None),
             Action::Reload => {
                 if let Err(e) = self.reload(env) {
                     return Step::Msg(Msg::Status(StatusKind::Error, e.to_string()));
@@ -923,17 +911,58 @@ fn short_worker(name: &str, w: usize) -> String {
     truncate(given, w)
 }
 
-/// The form that deals with a due episode item, if it has one.
-fn form_for(kind: DueKind) -> Option<Msg> {
-    use super::care::CareMsg;
+/// The key, pressed in the case, that opens the form dealing with a due episode item.
+fn form_for(kind: DueKind) -> Option<Action> {
     Some(match kind {
-        DueKind::Triage => Msg::OpenIntake(super::intake::Open::Triage),
-        DueKind::Assessment => Msg::Care(CareMsg::OpenAssessment),
-        DueKind::CarePlan => Msg::Care(CareMsg::OpenEditor),
-        DueKind::Review => Msg::Care(CareMsg::OpenReview),
+        DueKind::Triage => Action::Triage,
+        DueKind::Assessment => Action::AddAssessment,
+        DueKind::CarePlan => Action::OpenCarePlan,
+        DueKind::Review => Action::AddReview,
         DueKind::OutcomeProfileStart
         | DueKind::OutcomeProfileReview
-        | DueKind::OutcomeProfileExit => Msg::Care(CareMsg::OpenOutcomeProfile),
+        | DueKind::OutcomeProfileExit => Action::AddOutcomeProfile,
         _ => return None,
     })
+}
+
+impl super::component::Component for Board {
+    fn title(&self) -> Option<String> {
+        Some(self.describe())
+    }
+
+    fn contexts(&self) -> Vec<Context> {
+        Board::contexts(self)
+    }
+
+    fn key(
+        &mut self,
+        k: &KeyEvent,
+        action: Option<Action>,
+        env: &mut super::component::Env,
+    ) -> Step {
+        Board::key(self, k, action, &env.board())
+    }
+
+    fn paste(&mut self, text: &str, _env: &mut super::component::Env) -> Step {
+        if Board::paste(self, text) {
+            Step::Done
+        } else {
+            Step::Pass
+        }
+    }
+
+    fn draw(&mut self, frame: &mut Frame, body: Rect, theme: Theme, keys: &KeyMap) {
+        Board::draw(self, frame, body, theme, keys);
+    }
+
+    /// A board lists many young people: any write may change it.
+    fn written(&mut self, _w: &super::msg::Written, env: &super::component::Env) -> Result<()> {
+        Board::reload(self, &env.board())
+    }
+
+    fn reload(&mut self, env: &super::component::Env) -> Result<()> {
+        Board::reload(self, &env.board())
+    }
+
+    crate::as_any!();
 }

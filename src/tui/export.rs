@@ -413,3 +413,44 @@ pub fn draw_progress(frame: &mut Frame, theme: Theme, stage: &str, done: usize, 
         w,
     );
 }
+
+impl super::component::Component for ExportScreen {
+    fn title(&self) -> Option<String> {
+        Some("Export a return".into())
+    }
+
+    fn contexts(&self) -> Vec<super::keymap::Context> {
+        if self.form.is_editing() {
+            vec![super::keymap::Context::Editing]
+        } else {
+            vec![super::keymap::Context::Form]
+        }
+    }
+
+    fn layer(&self) -> super::component::Layer {
+        super::component::Layer::Overlay
+    }
+
+    fn key(
+        &mut self,
+        k: &KeyEvent,
+        action: Option<Action>,
+        _env: &mut super::component::Env,
+    ) -> super::component::Step {
+        match ExportScreen::key(self, k, action) {
+            Outcome::Close => super::component::Step::Close(None),
+            Outcome::Stay => super::component::Step::Done,
+        }
+    }
+
+    fn paste(&mut self, text: &str, _env: &mut super::component::Env) -> super::component::Step {
+        ExportScreen::paste(self, text);
+        super::component::Step::Done
+    }
+
+    fn draw(&mut self, frame: &mut Frame, body: Rect, theme: Theme, _keys: &super::keymap::KeyMap) {
+        ExportScreen::draw(self, frame, body, theme);
+    }
+
+    crate::as_any!();
+}

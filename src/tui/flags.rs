@@ -1,6 +1,6 @@
 //! The risk flags screen (every active flag across the caseload, highest level first) and the
 //! four small flag forms: raise, review, change level, resolve (S §8.5.5, §22). Each form is
-//! saved by `App::update` through `save`, one transaction per write, recorded with who and
+//! saved through `FlagPurpose`, one transaction per write, recorded with who and
 //! when in `risk_flag_events`; `Enter` on a flag shows that history.
 
 use std::collections::HashMap;
@@ -14,11 +14,12 @@ use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Wrap}
 use ratatui::Frame;
 use serde_json::json;
 
-use super::app::{Msg, StatusKind};
 use super::codes::{self, Choice};
 use super::due_list::{BoardEnv, Step};
 use super::form::{truncate, Field, Form, SHORT_MAX};
 use super::keymap::Action;
+pub use super::msg::FlagAction;
+use super::msg::{Msg, Route, StatusKind};
 use super::theme::Theme;
 use crate::domain::codes::CodeLists;
 use crate::domain::record::{RiskFlag, RiskLevel};
@@ -29,18 +30,9 @@ use crate::store::{people, Store};
 /// The most a flag note holds.
 pub const NOTE_MAX: usize = 2000;
 
-/// What a flag form does.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FlagAction {
-    Raise { young_person_id: String },
-    Review { flag_id: String },
-    ChangeLevel { flag_id: String },
-    Resolve { flag_id: String },
-}
-
-impl FlagAction {
-    fn form_key(&self) -> String {
-        match self {
+fn form_key(action: &FlagAction) -> String {
+    {
+        match action {
             FlagAction::Raise { young_person_id } => format!("flag_raise:{young_person_id}"),
             FlagAction::Review { flag_id } => format!("flag_review:{flag_id}"),
             FlagAction::ChangeLevel { flag_id } => format!("flag_level:{flag_id}"),
@@ -99,7 +91,7 @@ pub fn new_form(
     lists: &CodeLists,
     today: NaiveDate,
 ) -> Result<Form> {
-    let key = action.form_key();
+    let key = form_key(action);
     let date = |label| {
         Field::date("date", label)
             .required()
@@ -494,9 +486,9 @@ impl FlagsScreen {
             }
             Action::RaiseFlag => {
                 return match selected {
-                    Some(f) => Step::Msg(Msg::OpenFlagForm(FlagAction::Raise {
+                    Some(f) => Step::Msg(Msg::Open(Route::FlagForm(FlagAction::Raise {
                         young_person_id: f.young_person_id,
-                    })),
+                    }))),
                     None => Step::Msg(Msg::Status(
                         StatusKind::Warning,
                         "To raise a flag for a young person with none, open their case and \
@@ -507,20 +499,26 @@ impl FlagsScreen {
             }
             Action::ReviewFlag => {
                 return selected.map_or(need("review"), |f| {
-                    Step::Msg(Msg::OpenFlagForm(FlagAction::Review { flag_id: f.id }))
+                    Step::Msg(Msg::Open(Route::FlagForm(FlagAction::Review {
+                        flag_id: f.id,
+                    })))
                 })
             }
             Action::ChangeFlagLevel => {
                 return selected.map_or(need("change"), |f| {
-                    Step::Msg(Msg::OpenFlagForm(FlagAction::ChangeLevel { flag_id: f.id }))
+                    Step::Msg(Msg::Open(Route::FlagForm(FlagAction::ChangeLevel {
+                        flag_id: f.id,
+                    })))
                 })
             }
             Action::ResolveFlag => {
                 return selected.map_or(need("resolve"), |f| {
-                    Step::Msg(Msg::OpenFlagForm(FlagAction::Resolve { flag_id: f.id }))
+                    Step::Msg(Msg::Open(Route::FlagForm(FlagAction::Resolve {
+                        flag_id: f.id,
+                    })))
                 })
             }
-            Action::Back => return Step::Msg(Msg::CloseBoard),
+            Action::Back => return Step::Close(None),
             Action::Reload => {
                 if let Err(e) = self.reload(env) {
                     return Step::Msg(Msg::Status(StatusKind::Error, e.to_string()));
@@ -699,4 +697,28 @@ fn history_lines(events: &[FlagEvent], names: &HashMap<String, String>) -> Vec<L
         out.push(Line::raw("No history recorded."));
     }
     out
+}
+
+/// A flag form's purpose.
+pub struct FlagPurpose(pub FlagAction);
+
+impl super::form_screen::FormPurpose for FlagPurpose {
+    fn save(
+        &mut self,
+        form: &mut Form,
+        env: &mut super::component::Env,
+    ) -> super::form_screen::Saved {
+        use super::form_screen::Saved;
+        let worker = env.worker_id().to_string();
+        match save(env.store, form, &self.0, &worker, env.now) {
+            Ok((young_person_id, message)) => Saved::Done {
+                msg: Msg::Written(super::msg::Written {
+                    section: Some(super::msg::Section::Contacts),
+                    ..super::msg::Written::of(young_person_id, message)
+                }),
+                next_form: None,
+            },
+            Err(text) => Saved::Refused(text),
+        }
+    }
 }

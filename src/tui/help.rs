@@ -147,3 +147,42 @@ fn capitalise(s: &str) -> String {
         None => String::new(),
     }
 }
+
+impl super::component::Component for Help {
+    fn title(&self) -> Option<String> {
+        None
+    }
+
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Help]
+    }
+
+    fn layer(&self) -> super::component::Layer {
+        super::component::Layer::Overlay
+    }
+
+    fn key(
+        &mut self,
+        k: &KeyEvent,
+        action: Option<Action>,
+        _env: &mut super::component::Env,
+    ) -> super::component::Step {
+        if Help::key(self, k, action) {
+            super::component::Step::Done
+        } else {
+            super::component::Step::Close(None)
+        }
+    }
+
+    fn paste(&mut self, text: &str, _env: &mut super::component::Env) -> super::component::Step {
+        Help::paste(self, text);
+        super::component::Step::Done
+    }
+
+    fn draw(&mut self, frame: &mut Frame, _body: Rect, theme: Theme, keys: &KeyMap) {
+        let area = frame.area();
+        Help::draw(self, frame, area, keys, theme);
+    }
+
+    crate::as_any!();
+}

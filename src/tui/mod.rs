@@ -1,16 +1,19 @@
 //! The terminal UI: a synchronous ratatui + crossterm loop over the store.
 //!
-//! Shape (see `/work/shared/STYLE.md`): input is an iterator of terminal events, so tests feed
-//! scripted keys through the same loop production reads from crossterm; `App::update` is the one
-//! place that writes through the store; screens draw view models loaded once and reloaded after
-//! a write; one keymap drives dispatch, the help overlay, the status-bar hints and the command
-//! palette; a form is one component with its own focus, editing state and draft.
+//! Shape (ARCHITECTURE.md says more): input is an iterator of terminal events, so tests feed
+//! scripted keys through the same loop production reads from crossterm. Each screen is a
+//! [`component::Component`]: it turns keys into a [`msg::Msg`] or a step (open a screen over
+//! it, close), draws a view model loaded once and read again after a write, and names its
+//! keymap contexts, so one keymap drives dispatch, the help overlay, the status-bar hints and
+//! the command palette. `App` is only the router: a stack of components over the caseload.
+//! Screens depend on `msg` and `component`, never on `app`.
 
 pub mod app;
 pub mod care;
 pub mod case_view;
 pub mod caseload;
 pub mod codes;
+pub mod component;
 pub mod contact_form;
 pub mod dashboard;
 pub mod due;
@@ -18,11 +21,14 @@ pub mod due_list;
 pub mod export;
 pub mod flags;
 pub mod form;
+pub mod form_screen;
 pub mod help;
 pub mod intake;
 pub mod keymap;
 pub mod kpis;
+pub mod msg;
 pub mod palette;
+pub mod screens;
 pub mod text_line;
 pub mod theme;
 
@@ -32,7 +38,8 @@ use std::path::PathBuf;
 use ratatui::crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste};
 use ratatui::crossterm::execute;
 
-pub use app::{App, Msg, Status, StatusKind};
+pub use app::App;
+pub use msg::{Msg, Status, StatusKind};
 pub use theme::Theme;
 
 use crate::domain::clock::Clock;

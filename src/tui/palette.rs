@@ -8,20 +8,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-use super::case_view::Section;
 use super::form::truncate;
 use super::keymap::{Action, KeyMap};
+use super::msg::Section;
 use super::text_line::TextLine;
 use super::theme::Theme;
 
-/// What a palette entry does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Command {
-    Action(Action),
-    MyCaseload,
-    TeamCaseload,
-    Section(Section),
-}
+pub use super::msg::Command;
 
 /// One entry: its name, what it runs, and its key (if any) as a reminder.
 #[derive(Debug, Clone)]
@@ -240,4 +233,44 @@ pub enum PaletteOutcome {
     Stay,
     Close,
     Run(Command),
+}
+
+impl super::component::Component for Palette {
+    fn title(&self) -> Option<String> {
+        None
+    }
+
+    fn contexts(&self) -> Vec<super::keymap::Context> {
+        vec![super::keymap::Context::Palette]
+    }
+
+    fn layer(&self) -> super::component::Layer {
+        super::component::Layer::Overlay
+    }
+
+    fn key(
+        &mut self,
+        k: &KeyEvent,
+        action: Option<Action>,
+        _env: &mut super::component::Env,
+    ) -> super::component::Step {
+        use super::component::Step;
+        match Palette::key(self, k, action) {
+            PaletteOutcome::Stay => Step::Done,
+            PaletteOutcome::Close => Step::Close(None),
+            PaletteOutcome::Run(cmd) => Step::Close(Some(super::msg::Msg::Command(cmd))),
+        }
+    }
+
+    fn paste(&mut self, text: &str, _env: &mut super::component::Env) -> super::component::Step {
+        Palette::paste(self, text);
+        super::component::Step::Done
+    }
+
+    fn draw(&mut self, frame: &mut Frame, _body: Rect, theme: Theme, _keys: &KeyMap) {
+        let area = frame.area();
+        Palette::draw(self, frame, area, theme);
+    }
+
+    crate::as_any!();
 }

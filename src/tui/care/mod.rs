@@ -7,8 +7,10 @@
 pub mod assessment_form;
 pub mod compare;
 pub mod editor;
+pub mod forms;
 pub mod outcome_form;
 pub mod review_form;
+pub mod screen;
 pub mod small_forms;
 pub mod trend;
 
@@ -25,8 +27,9 @@ use crate::store::{assessments, care_plans, Store};
 
 pub use compare::Compare;
 pub use editor::PlanEditor;
+pub use screen::{open_from_case, CareComponent};
 
-/// What the care screens ask `App::update` to do (wrapped in `Msg::Care`).
+/// What the care screens' keys come to (handled by `screen::CareComponent`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum CareMsg {
     OpenAssessment,
@@ -45,13 +48,6 @@ pub enum CareMsg {
     SignOff,
     ApproveSpend,
     OpenCompare,
-    /// Something was written for this young person: reload what shows it.
-    Written {
-        young_person_id: String,
-        message: String,
-        /// The goal or action to select in the editor afterwards.
-        select: Option<String>,
-    },
 }
 
 /// `Direction` with the traits `Msg` needs.
@@ -113,6 +109,39 @@ pub enum CarePurpose {
 }
 
 impl CarePurpose {
+    /// The young person the form is about.
+    pub fn young_person_id(&self) -> &str {
+        match self {
+            CarePurpose::Assessment {
+                young_person_id, ..
+            }
+            | CarePurpose::OutcomeProfile {
+                young_person_id, ..
+            }
+            | CarePurpose::Review {
+                young_person_id, ..
+            }
+            | CarePurpose::NewPlan {
+                young_person_id, ..
+            }
+            | CarePurpose::Goal {
+                young_person_id, ..
+            }
+            | CarePurpose::Action {
+                young_person_id, ..
+            }
+            | CarePurpose::BudgetItem {
+                young_person_id, ..
+            }
+            | CarePurpose::TargetDate {
+                young_person_id, ..
+            }
+            | CarePurpose::SupportLevel {
+                young_person_id, ..
+            } => young_person_id,
+        }
+    }
+
     /// The editor's own small forms, drawn over the editor rather than instead of it.
     pub fn is_small(&self) -> bool {
         matches!(

@@ -2,7 +2,7 @@
 //! referral, triage, allocation with joint working, the outreach tally and the exit. Each form
 //! is the shared [`Form`] component; this module opens them, reads their values into the
 //! domain's forms, puts the domain's problems at the fields, and saves through the store in one
-//! transaction. The app holds the open form and calls [`open`] and [`save`].
+//! transaction. Each form is a [`FormScreen`](super::form_screen::FormScreen) with an [`IntakeForm`] purpose.
 
 pub mod allocation;
 pub mod exit;
@@ -48,25 +48,7 @@ pub enum Purpose {
     },
 }
 
-/// An intake screen to open.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Open {
-    /// The search step of a new referral.
-    ReferralSearch,
-    /// The referral form, for a known young person or a new one; `typed` is what was typed in
-    /// the search (a new young person's name and date of birth are filled in from it).
-    Referral {
-        existing: Option<String>,
-        typed: String,
-    },
-    /// Triage of the open case's current episode.
-    Triage,
-    /// Allocation of the open case's current episode.
-    Allocation,
-    Outreach,
-    /// Exit of the open case's current episode.
-    Exit,
-}
+pub use super::msg::IntakeOpen as Open;
 
 /// What [`open`] made.
 pub enum Opened {
@@ -326,4 +308,94 @@ fn same_name(form_keys: &'static [&'static str]) -> impl Fn(&str) -> Option<&'st
 /// A date as the screens show it.
 fn ddmmyyyy(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
+}
+
+/// Opens an intake screen as a component: the referral search, or a form (with its draft
+/// offered, as every form does).
+pub fn open_screen(
+    what: Open,
+    env: &super::component::Env,
+    case: Option<&CaseModel>,
+) -> Result<Box<dyn super::component::Component>, String> {
+    Ok(match open(what, env.store, case, env.codes, env.today)? {
+        Opened::Search(s) => Box::new(s),
+        Opened::Form(form, purpose) => Box::new(super::form_screen::FormScreen::open(
+            form,
+            Box::new(IntakeForm(purpose)),
+            env,
+        )),
+    })
+}
+
+/// An intake form's purpose.
+pub struct IntakeForm(pub Purpose);
+
+impl super::form_screen::FormPurpose for IntakeForm {
+    fn key(
+        &mut self,
+        form: &mut Form,
+        k: &KeyEvent,
+        action: Option<Action>,
+        env: &mut super::component::Env,
+    ) -> FormEvent {
+        let ev = handle_key(&self.0, form, k, action);
+        if let Some(text) = live_note(&self.0, form) {
+            env.warn(text);
+        }
+        ev
+    }
+
+    /// After a referral the new episode's case opens; the outreach tally resets for the next.
+    fn save(
+        &mut self,
+        form: &mut Form,
+        env: &mut super::component::Env,
+    ) -> super::form_screen::Saved {
+        use super::form_screen::Saved;
+        use super::msg::{Msg, Route, StatusKind, Written};
+        let worker = env.worker_id().to_string();
+        let codes = env.codes.clone();
+        match save(env.store, form, &self.0, &worker, env.now, &codes) {
+            Outcome::Invalid(text) | Outcome::Failed(text) => Saved::Refused(text),
+            Outcome::Done(done) => {
+                let written = Written {
+                    young_person_id: done.young_person_id.clone(),
+                    message: done.message,
+                    kind: Some(if done.warning {
+                        StatusKind::Warning
+                    } else {
+                        StatusKind::Info
+                    }),
+                    select: None,
+                    section: done.young_person_id.as_ref().map(|_| done.section),
+                };
+                let msg = match (&done.young_person_id, done.open_case) {
+                    (Some(id), true) => Msg::Many(vec![
+                        Msg::Open(Route::Case(id.clone())),
+                        Msg::Written(written),
+                    ]),
+                    _ => Msg::Written(written),
+                };
+                Saved::Done {
+                    msg,
+                    next_form: done.next_form.map(Box::new),
+                }
+            }
+        }
+    }
+
+    fn young_person(&self) -> Option<&str> {
+        match &self.0 {
+            Purpose::Triage {
+                young_person_id, ..
+            }
+            | Purpose::Allocation {
+                young_person_id, ..
+            }
+            | Purpose::Exit {
+                young_person_id, ..
+            } => Some(young_person_id),
+            Purpose::Referral { .. } | Purpose::Outreach => None,
+        }
+    }
 }

@@ -324,6 +324,54 @@ impl ReferralSearch {
     }
 }
 
+impl crate::tui::component::Component for ReferralSearch {
+    fn title(&self) -> Option<String> {
+        Some("New referral".into())
+    }
+
+    fn contexts(&self) -> Vec<crate::tui::keymap::Context> {
+        vec![crate::tui::keymap::Context::ReferralSearch]
+    }
+
+    fn key(
+        &mut self,
+        k: &KeyEvent,
+        action: Option<Action>,
+        env: &mut crate::tui::component::Env,
+    ) -> crate::tui::component::Step {
+        use crate::tui::component::Step;
+        use crate::tui::msg::{IntakeOpen, Msg, Route, StatusKind};
+        match ReferralSearch::key(self, k, action, env.store) {
+            SearchOutcome::Stay => Step::Done,
+            SearchOutcome::Close => Step::Close(None),
+            SearchOutcome::Choose(existing) => {
+                let typed = self.text().to_string();
+                Step::Close(Some(Msg::Open(Route::Intake(IntakeOpen::Referral {
+                    existing,
+                    typed,
+                }))))
+            }
+            SearchOutcome::Refuse(text) => Step::status(StatusKind::Warning, text),
+            SearchOutcome::NotMine => Step::Pass,
+        }
+    }
+
+    fn paste(
+        &mut self,
+        text: &str,
+        env: &mut crate::tui::component::Env,
+    ) -> crate::tui::component::Step {
+        ReferralSearch::paste(self, text, env.store);
+        crate::tui::component::Step::Done
+    }
+
+    fn draw(&mut self, frame: &mut Frame, body: Rect, theme: Theme, keys: &KeyMap) {
+        ReferralSearch::draw(self, frame, body, theme, keys);
+    }
+
+    crate::as_any!();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
