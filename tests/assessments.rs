@@ -1,6 +1,9 @@
 //! Comprehensive assessments and outcome profiles through a real SQLite file: the MARAC rule,
 //! flags raised in the same write, the episode's assessment date, refusals that write nothing.
 
+mod common;
+use common::*;
+
 use casebook::domain::assessment::{
     improved, trend, AreaRating, AssessmentForm, Measure, Need, Occasion, OutcomeProfile,
     RiskDomain, SubstanceDays, AREA_OFFENDING, AREA_RELATIONSHIPS,
@@ -10,11 +13,6 @@ use casebook::domain::codes::CodeLists;
 use casebook::domain::record::{Episode, RiskLevel, Role, YoungPerson};
 use casebook::domain::validate::Invalid;
 use casebook::store::{assessments, people, records, Store};
-use chrono::NaiveDate;
-
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
 
 struct Case {
     _dir: tempfile::TempDir,
@@ -436,18 +434,4 @@ fn a_rating_of_25_or_29_days_is_refused_at_the_field_and_nothing_written() {
     assert!(message(inv, "ratings.offending").contains("25 is off the scale"));
     assert_eq!(inv.0.len(), 2, "{inv}");
     assert_eq!(counts(&c.path), before);
-}
-
-/// Tests open their files with a fixed data key (real SQLCipher encryption; the key is test data).
-#[allow(dead_code)]
-fn test_key() -> casebook::store::DataKey {
-    casebook::store::DataKey::from_hex(&"5a".repeat(32)).unwrap()
-}
-
-/// A raw connection to a test file, keyed as the sqlcipher shell would be.
-#[allow(dead_code)]
-fn keyed_open(path: impl AsRef<std::path::Path>) -> rusqlite::Result<rusqlite::Connection> {
-    let c = rusqlite::Connection::open(path)?;
-    c.execute_batch(&format!("PRAGMA key = \"x'{}'\";", "5a".repeat(32)))?;
-    Ok(c)
 }

@@ -2,6 +2,9 @@
 //! small audited edits, totals, sign-off and manager approval, reviews that make a new version
 //! and leave the old one readable, the 12-week review clock, and refusals that write nothing.
 
+mod common;
+use common::*;
+
 use casebook::domain::assessment::{
     AreaRating, AssessmentForm, Occasion, OutcomeProfile, RiskDomain, AREA_OFFENDING,
 };
@@ -17,10 +20,6 @@ use casebook::domain::record::{Episode, RiskLevel, Role, YoungPerson};
 use casebook::domain::validate::Invalid;
 use casebook::store::{assessments, care_plans, due, people, records, Store, Tx};
 use chrono::NaiveDate;
-
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
 
 struct Case {
     _dir: tempfile::TempDir,
@@ -810,18 +809,4 @@ fn bad_input_is_refused_at_the_field_and_nothing_is_written() {
     assert_eq!(plan.version, 1);
     assert_eq!(plan.goals.len(), 3);
     assert_eq!(plan.support_level, Some(3));
-}
-
-/// Tests open their files with a fixed data key (real SQLCipher encryption; the key is test data).
-#[allow(dead_code)]
-fn test_key() -> casebook::store::DataKey {
-    casebook::store::DataKey::from_hex(&"5a".repeat(32)).unwrap()
-}
-
-/// A raw connection to a test file, keyed as the sqlcipher shell would be.
-#[allow(dead_code)]
-fn keyed_open(path: impl AsRef<std::path::Path>) -> rusqlite::Result<rusqlite::Connection> {
-    let c = rusqlite::Connection::open(path)?;
-    c.execute_batch(&format!("PRAGMA key = \"x'{}'\";", "5a".repeat(32)))?;
-    Ok(c)
 }

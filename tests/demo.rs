@@ -1,5 +1,8 @@
 //! `casebook demo`: synthetic casework through the store, read back from a real SQLite file.
 
+mod common;
+use common::*;
+
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -7,10 +10,6 @@ use casebook::demo::{generate, DemoOptions, DemoSummary, DEMO_ACTOR_NAME};
 use casebook::domain::clock::Clock;
 use casebook::store::{people, records, Store};
 use chrono::NaiveDate;
-
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
 
 const TODAY: &str = "2026-03-31";
 
@@ -489,18 +488,4 @@ fn every_code_written_comes_from_the_fixed_lists() {
     assert!(exits
         .iter()
         .any(|c| codes.exit_is_planned(c) == Some(false)));
-}
-
-/// Tests open their files with a fixed data key (real SQLCipher encryption; the key is test data).
-#[allow(dead_code)]
-fn test_key() -> casebook::store::DataKey {
-    casebook::store::DataKey::from_hex(&"5a".repeat(32)).unwrap()
-}
-
-/// A raw connection to a test file, keyed as the sqlcipher shell would be.
-#[allow(dead_code)]
-fn keyed_open(path: impl AsRef<std::path::Path>) -> rusqlite::Result<rusqlite::Connection> {
-    let c = rusqlite::Connection::open(path)?;
-    c.execute_batch(&format!("PRAGMA key = \"x'{}'\";", "5a".repeat(32)))?;
-    Ok(c)
 }

@@ -1,6 +1,9 @@
 //! The register import through a real SQLite file: counts, re-import, refusals that write
 //! nothing, dry runs and the audit trail.
 
+mod common;
+use common::*;
+
 use std::path::Path;
 
 use casebook::domain::clock::Clock;
@@ -9,10 +12,6 @@ use casebook::domain::record::{Episode, Role, YoungPerson};
 use casebook::import::{import_register, ImportError, ImportReport};
 use casebook::store::{people, records, Store};
 use chrono::NaiveDate;
-
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -694,18 +693,4 @@ fn an_importer_the_database_does_not_know_writes_nothing() {
         "{err}"
     );
     assert_eq!(f.counts(), before);
-}
-
-/// Tests open their files with a fixed data key (real SQLCipher encryption; the key is test data).
-#[allow(dead_code)]
-fn test_key() -> casebook::store::DataKey {
-    casebook::store::DataKey::from_hex(&"5a".repeat(32)).unwrap()
-}
-
-/// A raw connection to a test file, keyed as the sqlcipher shell would be.
-#[allow(dead_code)]
-fn keyed_open(path: impl AsRef<std::path::Path>) -> rusqlite::Result<rusqlite::Connection> {
-    let c = rusqlite::Connection::open(path)?;
-    c.execute_batch(&format!("PRAGMA key = \"x'{}'\";", "5a".repeat(32)))?;
-    Ok(c)
 }

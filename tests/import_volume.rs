@@ -1,6 +1,9 @@
 //! A service-sized register (100,000 rows), for measuring by hand:
 //! `cargo test --release --test import_volume -- --ignored --nocapture`. Not timed.
 
+mod common;
+use common::*;
+
 use casebook::domain::clock::Clock;
 use casebook::domain::codes::CodeLists;
 use casebook::domain::record::Role;
@@ -44,10 +47,4 @@ fn a_hundred_thousand_row_register_imports_in_one_transaction() {
     let again = import_register(&mut store, &actor, &clock, csv.as_bytes(), &codes, false).unwrap();
     println!("{again}in {:?}", started.elapsed());
     assert_eq!(again.episodes_matched, 100_000);
-}
-
-/// Tests open their files with a fixed data key (real SQLCipher encryption; the key is test data).
-#[allow(dead_code)]
-fn test_key() -> casebook::store::DataKey {
-    casebook::store::DataKey::from_hex(&"5a".repeat(32)).unwrap()
 }

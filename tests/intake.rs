@@ -2,6 +2,9 @@
 //! known young person, refusals that leave nothing behind, triage, allocation, joint working,
 //! a brief intervention, an outreach tally and an exit whose follow-ups the clocks then show.
 
+mod common;
+use common::*;
+
 use casebook::domain::calendar::{AgeBand, Calendar};
 use casebook::domain::clock::Clock;
 use casebook::domain::clocks::{episode_due_items, DueKind};
@@ -13,10 +16,6 @@ use casebook::store::due::{load, DueScope};
 use casebook::store::intake::{self as intake_store, PossibleMatch};
 use casebook::store::{people, records, Store};
 use chrono::NaiveDate;
-
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
 
 /// Wednesday 4 June 2025.
 const TODAY: &str = "2025-06-04";
@@ -948,18 +947,4 @@ fn the_duplicate_search_finds_nicknames_swapped_names_and_typos_among_many() {
         5,
         "the limit holds"
     );
-}
-
-/// Tests open their files with a fixed data key (real SQLCipher encryption; the key is test data).
-#[allow(dead_code)]
-fn test_key() -> casebook::store::DataKey {
-    casebook::store::DataKey::from_hex(&"5a".repeat(32)).unwrap()
-}
-
-/// A raw connection to a test file, keyed as the sqlcipher shell would be.
-#[allow(dead_code)]
-fn keyed_open(path: impl AsRef<std::path::Path>) -> rusqlite::Result<rusqlite::Connection> {
-    let c = rusqlite::Connection::open(path)?;
-    c.execute_batch(&format!("PRAGMA key = \"x'{}'\";", "5a".repeat(32)))?;
-    Ok(c)
 }

@@ -1,14 +1,12 @@
 //! The store through a real SQLite file: migrations, audit rows, transactions, refusals.
 
+mod common;
+use common::*;
+
 use casebook::domain::clock::Clock;
 use casebook::domain::record::{Contact, Episode, RiskFlag, RiskLevel, Role, YoungPerson};
 use casebook::store::{people, records, Store};
-use chrono::NaiveDate;
 use rusqlite::Connection;
-
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
 
 fn audit_rows(path: &std::path::Path) -> Vec<(String, String, String, String)> {
     let c = keyed_open(path).unwrap();
@@ -275,18 +273,4 @@ fn finding_a_young_person_by_folded_name_dob_or_reference() {
     assert!(people::find_young_people(&store, "%", None, 10)
         .unwrap()
         .is_empty());
-}
-
-/// Tests open their files with a fixed data key (real SQLCipher encryption; the key is test data).
-#[allow(dead_code)]
-fn test_key() -> casebook::store::DataKey {
-    casebook::store::DataKey::from_hex(&"5a".repeat(32)).unwrap()
-}
-
-/// A raw connection to a test file, keyed as the sqlcipher shell would be.
-#[allow(dead_code)]
-fn keyed_open(path: impl AsRef<std::path::Path>) -> rusqlite::Result<rusqlite::Connection> {
-    let c = rusqlite::Connection::open(path)?;
-    c.execute_batch(&format!("PRAGMA key = \"x'{}'\";", "5a".repeat(32)))?;
-    Ok(c)
 }

@@ -618,9 +618,3 @@ fn no_key_does_two_things_in_one_place() {
     }
     assert!(clashes.is_empty(), "{clashes:#?}");
 }
-
-/// Tests open their files with a fixed data key (real SQLCipher encryption; the key is test data).
-#[allow(dead_code)]
-fn test_key() -> casebook::store::DataKey {
-    casebook::store::DataKey::from_hex(&"5a".repeat(32)).unwrap()
-}

@@ -639,9 +639,3 @@ fn a_sort_order_worked_out_before_a_write_is_not_reused_after_it() {
         .all(|w| if reversed { w[0] >= w[1] } else { w[0] <= w[1] });
     assert!(in_order, "stale order (reversed: {reversed}): {dates:?}");
 }
-
-/// Tests open their files with a fixed data key (real SQLCipher encryption; the key is test data).
-#[allow(dead_code)]
-fn test_key() -> casebook::store::DataKey {
-    casebook::store::DataKey::from_hex(&"5a".repeat(32)).unwrap()
-}

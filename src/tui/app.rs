@@ -1,29 +1,23 @@
 //! The app: a stack of screens (components) over the caseload, and the router between them.
 //! A key goes to the top screen; what it passes on, the global keys may take; what it asks for
 //! (a [`Msg`]) the app does: open a screen, pop one, or after a write have every screen that
-//! shows the young person read again. Input is any iterator of terminal events, so tests drive
-//! the very loop that production reads from crossterm.
+//! shows the young person read again. The loop over terminal events is in `app/run.rs`.
 
 use std::collections::HashMap;
-use std::io;
 use std::rc::Rc;
 
 use anyhow::Result;
 use chrono::NaiveDate;
-use ratatui::backend::Backend;
-use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
-use ratatui::{Frame, Terminal};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Frame;
 
 use super::case_view::CaseView;
 use super::caseload::{CaseloadScreen, Scope};
+use super::chrome;
 use super::component::{Component, Env, Layer, Step};
 use super::due::next_due_by_person;
 use super::due_list::Board;
-use super::export::{self, ExportScreen};
-use super::form::{truncate, Form};
+use super::form::Form;
 use super::form_screen::FormScreen;
 use super::keymap::{Action, Context, KeyMap};
 use super::msg::{BoardKind, Command, Msg, Route, Status, StatusKind, Written};
@@ -34,9 +28,10 @@ use crate::domain::calendar::Calendar;
 use crate::domain::codes::CodeLists;
 use crate::store::{caseload, people, Store};
 
-/// The smallest terminal the app draws in; below it, a message says what is needed.
-pub const MIN_WIDTH: u16 = 60;
-pub const MIN_HEIGHT: u16 = 16;
+pub use super::chrome::{MIN_HEIGHT, MIN_WIDTH};
+
+// The loop over terminal events (a child module, so it sees the app's fields).
+mod run;
 
 const FORM_OPEN: &str = "Close the form first (Esc); its draft is kept";
 
@@ -79,17 +74,7 @@ impl App {
     /// An app on `store` for the worker in `ctx`: reads the keymap file (reporting bad entries
     /// in the status bar), the workers, and the caseload index.
     pub fn new(store: Store, ctx: TuiContext) -> Result<App> {
-        let (keymap, mut problems) = KeyMap::load(ctx.config_dir.as_deref());
-        let dir = ctx.config_dir.as_deref();
-        // A service's broken override file must not lock workers out: say so, use the defaults.
-        let calendar = crate::config::load_calendar(dir).unwrap_or_else(|e| {
-            problems.push(format!("{e:#}; using the built-in bank holidays"));
-            Calendar::embedded()
-        });
-        let codes = Rc::new(crate::config::load_codes(dir).unwrap_or_else(|e| {
-            problems.push(format!("{e:#}; using the built-in code lists"));
-            CodeLists::embedded()
-        }));
+        let (keymap, calendar, codes, problems) = super::settings(ctx.config_dir.as_deref());
         let worker_names = people::workers(&store)?
             .into_iter()
             .map(|w| (w.id, w.name))
@@ -196,77 +181,6 @@ impl App {
         c
     }
 
-    /// Runs the loop: draws, then for each event updates and draws again, until the worker
-    /// quits or the events end.
-    pub fn run_loop<B, I>(&mut self, terminal: &mut Terminal<B>, events: I) -> Result<()>
-    where
-        B: Backend,
-        B::Error: Send + Sync + 'static,
-        I: IntoIterator<Item = io::Result<Event>>,
-    {
-        terminal.draw(|f| self.draw(f))?;
-        if !self.dues_loaded {
-            self.load_dues();
-            terminal.draw(|f| self.draw(f))?;
-        }
-        for ev in events {
-            self.handle_event(ev?);
-            if self.quit {
-                break;
-            }
-            terminal.draw(|f| self.draw(f))?;
-            self.run_waiting_export(terminal)?;
-        }
-        Ok(())
-    }
-
-    /// Runs an export the export screen is waiting on (its "writing…" state already drawn),
-    /// drawing each stage as it is reached, then the result.
-    fn run_waiting_export<B>(&mut self, terminal: &mut Terminal<B>) -> Result<()>
-    where
-        B: Backend,
-        B::Error: Send + Sync + 'static,
-    {
-        let dir = self.ctx.config_dir.clone();
-        let theme = self.theme;
-        let Some(screen) = self
-            .stack
-            .last_mut()
-            .and_then(|c| c.as_any_mut().downcast_mut::<ExportScreen>())
-        else {
-            return Ok(());
-        };
-        let export::State::Waiting(job) = screen.state() else {
-            return Ok(());
-        };
-        let layout = crate::config::read_override(dir.as_deref(), job.request.kind.layout_file())
-            .unwrap_or_else(|e| {
-                self.status = Some(Status {
-                    kind: StatusKind::Warning,
-                    text: format!("{e:#}; using the shipped layout"),
-                });
-                None
-            });
-        let mut last: Option<(String, usize)> = None;
-        let mut progress = |stage: &str, done: usize, total: usize| {
-            // A redraw per stage and per twentieth, not per row.
-            let step = done * 20 / total.max(1);
-            if last.as_ref() != Some(&(stage.to_string(), step)) {
-                last = Some((stage.to_string(), step));
-                let _ = terminal.draw(|f| export::draw_progress(f, theme, stage, done, total));
-            }
-        };
-        screen.run(
-            &self.store,
-            &self.calendar,
-            &self.codes,
-            layout,
-            &mut progress,
-        );
-        terminal.draw(|f| self.draw(f))?;
-        Ok(())
-    }
-
     /// Works out every young person's next due item for the caseload (once, after the first
     /// frame; later changes come row by row after each write).
     pub fn load_dues(&mut self) {
@@ -280,20 +194,7 @@ impl App {
         }
     }
 
-    /// One terminal event.
-    pub fn handle_event(&mut self, ev: Event) {
-        if !self.dues_loaded {
-            self.load_dues();
-        }
-        match ev {
-            // Only presses: terminals that report releases and repeats would double every key.
-            Event::Key(k) if k.kind == KeyEventKind::Press => self.handle_key(k),
-            Event::Paste(text) => self.handle_paste(&text),
-            _ => {}
-        }
-    }
-
-    fn handle_key(&mut self, k: KeyEvent) {
+    pub(super) fn handle_key(&mut self, k: KeyEvent) {
         self.status = None;
         let action = self.keymap.resolve(&k, &self.contexts());
         // Ctrl-C anywhere, or q where it is bound (never while typing); a draft is kept first.
@@ -303,32 +204,29 @@ impl App {
         self.offer_key(&k, action);
     }
 
-    /// Offers a key to the top screen and does what it comes to.
-    fn offer_key(&mut self, k: &KeyEvent, action: Option<Action>) {
+    /// Runs `f` on the top screen with the store lent to it; a note it left goes to the status
+    /// bar.
+    fn on_top(&mut self, f: impl FnOnce(&mut dyn Component, &mut Env) -> Step) -> Step {
         let mut env = env!(self);
-        let top: &mut dyn Component = match self.stack.last_mut() {
-            Some(c) => c.as_mut(),
-            None => &mut self.home,
+        let step = match self.stack.last_mut() {
+            Some(c) => f(c.as_mut(), &mut env),
+            None => f(&mut self.home, &mut env),
         };
-        let step = top.key(k, action, &mut env);
         if let Some(s) = env.status.take() {
             self.status = Some(s);
         }
+        step
+    }
+
+    /// Offers a key to the top screen and does what it comes to.
+    fn offer_key(&mut self, k: &KeyEvent, action: Option<Action>) {
+        let step = self.on_top(|c, env| c.key(k, action, env));
         self.apply(step, action);
     }
 
-    fn handle_paste(&mut self, text: &str) {
+    pub(super) fn handle_paste(&mut self, text: &str) {
         self.status = None;
-        let mut env = env!(self);
-        let top: &mut dyn Component = match self.stack.last_mut() {
-            Some(c) => c.as_mut(),
-            None => &mut self.home,
-        };
-        let step = top.paste(text, &mut env);
-        if let Some(s) = env.status.take() {
-            self.status = Some(s);
-        }
-        match step {
+        match self.on_top(|c, env| c.paste(text, env)) {
             Step::Pass => self.set_status(
                 StatusKind::Info,
                 "Nothing here takes pasted text: paste into a field or the filter (/)".into(),
@@ -356,7 +254,7 @@ impl App {
         }
     }
 
-    fn set_status(&mut self, kind: StatusKind, text: String) {
+    pub(super) fn set_status(&mut self, kind: StatusKind, text: String) {
         self.status = Some(Status { kind, text });
     }
 
@@ -441,14 +339,7 @@ impl App {
 
     /// After a write: every open screen reads again what the write touched.
     fn written(&mut self, w: &Written) {
-        let env = env!(self);
-        let mut failed = self.home.written(w, &env).err();
-        for c in self.stack.iter_mut() {
-            if let Err(e) = c.written(w, &env) {
-                failed = Some(e);
-            }
-        }
-        match failed {
+        match self.on_every(|c, env| c.written(w, env)) {
             Some(e) => self.set_status(
                 StatusKind::Warning,
                 format!("{}; the list could not be reloaded: {e}", w.message),
@@ -458,20 +349,26 @@ impl App {
         }
     }
 
+    /// Runs `f` on every open screen, the caseload first; the last failure, if any.
+    fn on_every(
+        &mut self,
+        f: impl Fn(&mut dyn Component, &Env) -> Result<()>,
+    ) -> Option<anyhow::Error> {
+        let env = env!(self);
+        let mut failed = f(&mut self.home, &env).err();
+        for c in self.stack.iter_mut() {
+            failed = f(c.as_mut(), &env).err().or(failed);
+        }
+        failed
+    }
+
     /// Ctrl-R: the workers and every open screen, read again.
     fn reload(&mut self) {
         match people::workers(&self.store) {
             Ok(ws) => self.worker_names = ws.into_iter().map(|w| (w.id, w.name)).collect(),
             Err(e) => return self.set_status(StatusKind::Error, e.to_string()),
         }
-        let env = env!(self);
-        let mut failed = self.home.reload(&env).err();
-        for c in self.stack.iter_mut() {
-            if let Err(e) = c.reload(&env) {
-                failed = Some(e);
-            }
-        }
-        match failed {
+        match self.on_every(|c, env| c.reload(env)) {
             Some(e) => self.set_status(StatusKind::Error, e.to_string()),
             // The case says what it shows; the lists say they were read again.
             None if self.case().is_some() => {}
@@ -529,32 +426,20 @@ impl App {
         if area.width == 0 || area.height == 0 {
             return;
         }
-        if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-            let msg = format!(
-                "Terminal too small — need at least {MIN_WIDTH}×{MIN_HEIGHT} (now {}×{}). \
-                 Make the window bigger, or press Ctrl-C to leave; nothing typed is lost.",
-                area.width, area.height
-            );
-            frame.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), area);
+        if chrome::too_small(frame) {
             return;
         }
-        // A long message (e.g. several bad keymap entries) takes up to three lines.
-        let status_h = self.status.as_ref().map_or(1, |s| {
-            let n = s.text.chars().count() + 2;
-            let w = area.width as usize;
-            if n <= w {
-                1
-            } else {
-                (n / w + 1).min(3) as u16
-            }
-        });
-        let [title, body, status] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Min(1),
-            Constraint::Length(status_h),
-        ])
-        .areas(area);
-        self.draw_title(frame, title);
+        let [title, body, status] = chrome::areas(area, self.status.as_ref());
+        let what = self
+            .stack
+            .iter()
+            .rev()
+            .find_map(|c| c.title())
+            .unwrap_or_else(|| self.home.describe());
+        let today = self.today();
+        let as_of = self.ctx.clock.is_shifted() && self.ctx.clock.now().date_naive() != today;
+        let who = (self.ctx.worker.name.as_str(), today, as_of);
+        chrome::draw_title(frame, title, &what, who, self.theme);
         let (theme, keys) = (self.theme, &self.keymap);
         // From the last screen that fills the body, up through what is drawn over it.
         match self.stack.iter().rposition(|c| c.layer() == Layer::Screen) {
@@ -568,65 +453,7 @@ impl App {
                     .for_each(|c| c.draw(frame, body, theme, keys));
             }
         }
-        self.draw_status(frame, status);
-    }
-
-    fn draw_title(&self, frame: &mut Frame, area: Rect) {
-        let what = self
-            .stack
-            .iter()
-            .rev()
-            .find_map(|c| c.title())
-            .unwrap_or_else(|| self.home.describe());
-        let today = self.today();
-        let right = format!(
-            "{} · {}{} ",
-            self.ctx.worker.name,
-            today.format("%a %d %b %Y"),
-            if self.ctx.clock.is_shifted() && self.ctx.clock.now().date_naive() != today {
-                " (as of)"
-            } else {
-                ""
-            }
-        );
-        let w = area.width as usize;
-        let right_w = right.chars().count().min(w / 2);
-        // One space at least between the two halves.
-        let left_w = w.saturating_sub(right_w + 1);
-        let left = truncate(&format!(" casebook │ {what}"), left_w);
-        let line = Line::from(vec![
-            Span::raw(format!("{left:<left_w$} ")),
-            Span::raw(truncate(&right, right_w)),
-        ]);
-        frame.render_widget(Paragraph::new(line).style(self.theme.title_bar()), area);
-    }
-
-    fn draw_status(&self, frame: &mut Frame, area: Rect) {
-        let w = area.width as usize;
-        if let Some(s) = &self.status {
-            let (mark, style) = match s.kind {
-                StatusKind::Info => ("✓ ", self.theme.info()),
-                StatusKind::Warning => ("! ", self.theme.warning()),
-                StatusKind::Error => ("✗ ", self.theme.error()),
-            };
-            let text = truncate(&format!("{mark}{}", s.text), w * area.height as usize);
-            frame.render_widget(
-                Paragraph::new(Line::styled(text, style)).wrap(Wrap { trim: true }),
-                area,
-            );
-            return;
-        }
-        let mut spans = Vec::new();
-        let mut used = 0;
-        for (key, hint) in self.keymap.hints(&self.contexts()) {
-            let piece = key.chars().count() + hint.chars().count() + 3;
-            if used + piece > w {
-                break;
-            }
-            spans.push(Span::styled(format!(" {key}"), self.theme.key()));
-            spans.push(Span::styled(format!(" {hint} "), self.theme.dim()));
-            used += piece;
-        }
-        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+        let hints = self.keymap.hints(&self.contexts());
+        chrome::draw_status(frame, status, self.status.as_ref(), &hints, self.theme);
     }
 }

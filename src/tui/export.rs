@@ -22,6 +22,44 @@ use super::theme::Theme;
 use crate::returns::{self, Calendar, CodeLists, Format, Quarter, Request, ReturnKind, Written};
 use crate::store::Store;
 
+impl ExportScreen {
+    /// Runs the export this screen waits on, if any, drawing each stage on `terminal` as it is
+    /// reached. Returns a warning for the status bar (a broken layout override).
+    pub fn run_waiting<B>(
+        &mut self,
+        terminal: &mut ratatui::Terminal<B>,
+        store: &Store,
+        calendar: &Calendar,
+        codes: &CodeLists,
+        config_dir: Option<&Path>,
+        theme: Theme,
+    ) -> Option<String>
+    where
+        B: ratatui::backend::Backend,
+    {
+        let State::Waiting(job) = self.state() else {
+            return None;
+        };
+        let mut warning = None;
+        let layout = crate::config::read_override(config_dir, job.request.kind.layout_file())
+            .unwrap_or_else(|e| {
+                warning = Some(format!("{e:#}; using the shipped layout"));
+                None
+            });
+        let mut last: Option<(String, usize)> = None;
+        let mut progress = |stage: &str, done: usize, total: usize| {
+            // A redraw per stage and per twentieth, not per row.
+            let step = done * 20 / total.max(1);
+            if last.as_ref() != Some(&(stage.to_string(), step)) {
+                last = Some((stage.to_string(), step));
+                let _ = terminal.draw(|f| draw_progress(f, theme, stage, done, total));
+            }
+        };
+        self.run(store, calendar, codes, layout, &mut progress);
+        warning
+    }
+}
+
 /// What a key on the export screen came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {

@@ -12,6 +12,7 @@ pub mod app;
 pub mod care;
 pub mod case_view;
 pub mod caseload;
+pub mod chrome;
 pub mod codes;
 pub mod component;
 pub mod contact_form;
@@ -54,6 +55,29 @@ pub struct TuiContext {
     pub worker: Worker,
     /// The config folder; a `keymap.toml` there rebinds keys.
     pub config_dir: Option<PathBuf>,
+}
+
+/// The keymap, bank holidays and code lists, with a service's overrides from `config_dir`. A
+/// broken override file must not lock workers out: the problems are returned (for the status
+/// bar) and the built-in defaults used.
+pub fn settings(
+    config_dir: Option<&std::path::Path>,
+) -> (
+    keymap::KeyMap,
+    crate::domain::calendar::Calendar,
+    std::rc::Rc<crate::domain::codes::CodeLists>,
+    Vec<String>,
+) {
+    let (keymap, mut problems) = keymap::KeyMap::load(config_dir);
+    let calendar = crate::config::load_calendar(config_dir).unwrap_or_else(|e| {
+        problems.push(format!("{e:#}; using the built-in bank holidays"));
+        crate::domain::calendar::Calendar::embedded()
+    });
+    let codes = std::rc::Rc::new(crate::config::load_codes(config_dir).unwrap_or_else(|e| {
+        problems.push(format!("{e:#}; using the built-in code lists"));
+        crate::domain::codes::CodeLists::embedded()
+    }));
+    (keymap, calendar, codes, problems)
 }
 
 /// Runs the terminal UI on the real terminal until the worker quits. The terminal is restored

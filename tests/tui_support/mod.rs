@@ -4,19 +4,18 @@
 
 use std::io;
 
+#[path = "../common/mod.rs"]
+mod common;
+pub use common::*;
+
 use casebook::domain::clock::Clock;
 use casebook::domain::ids::reference_from_bits;
 use casebook::domain::record::{Contact, Episode, RiskFlag, RiskLevel, Role, Worker, YoungPerson};
 use casebook::store::{people, records, Store};
 use casebook::tui::{App, Theme, TuiContext};
-use chrono::NaiveDate;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::Terminal;
-
-pub fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
 
 /// Every test's "today": Monday 2 June 2025.
 pub const TODAY: &str = "2025-06-02";

@@ -1,0 +1,42 @@
+//! Set-up every integration test shares: dates written as text, the fixed data key test files
+//! are encrypted with (real SQLCipher; the key is test data), and a raw keyed connection for
+//! looking at (or tampering with) a file as the `sqlcipher` shell would.
+#![allow(dead_code)]
+
+use chrono::NaiveDate;
+
+pub fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+/// The data key of every test file.
+pub const TEST_KEY_HEX: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
+
+pub fn test_key() -> casebook::store::DataKey {
+    casebook::store::DataKey::from_hex(TEST_KEY_HEX).unwrap()
+}
+
+/// A raw connection to a test file, keyed as the sqlcipher shell would be.
+pub fn keyed_open(path: impl AsRef<std::path::Path>) -> rusqlite::Result<rusqlite::Connection> {
+    let c = rusqlite::Connection::open(path)?;
+    c.execute_batch(&format!("PRAGMA key = \"x'{TEST_KEY_HEX}'\";"))?;
+    Ok(c)
+}
+
+/// A new encrypted database file in its own temporary folder (removed when dropped).
+pub struct TempDb {
+    pub dir: tempfile::TempDir,
+    pub path: std::path::PathBuf,
+}
+
+impl TempDb {
+    pub fn new() -> TempDb {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("casebook.db");
+        TempDb { dir, path }
+    }
+
+    pub fn open(&self) -> casebook::store::Store {
+        casebook::store::Store::open(&self.path, &test_key()).unwrap()
+    }
+}
