@@ -373,7 +373,8 @@ fn only_key_presses_count() {
     app.run_loop(&mut t, vec![release('t'), release('q')])
         .unwrap();
     assert!(!app.should_quit());
-    assert_eq!(app.caseload().visible_count(), 3, "still my caseload");
+    // Ama's three open cases and Priya, whose follow-ups after her exit are still due.
+    assert_eq!(app.caseload().visible_count(), 4, "still my caseload");
 }
 
 #[test]
@@ -383,7 +384,8 @@ fn sort_cycles_columns_and_reverses() {
     let f = fill(&mut store);
     let mut app = app(store, &f.ama);
     let mut t = terminal(80, 24);
-    run(&mut app, &mut t, "t");
+    // The whole team with the ended episodes too, so every column has something to sort.
+    run(&mut app, &mut t, "te");
     assert_eq!(app.caseload().sort(), (Column::NextDue, false));
     run(&mut app, &mut t, "s");
     assert_eq!(app.caseload().sort(), (Column::Risk, false));
@@ -417,7 +419,7 @@ fn the_filter_matches_reference_and_postcode_and_moves_with_arrows() {
     let f = fill(&mut store);
     let mut app = app(store, &f.ama);
     let mut t = terminal(80, 24);
-    run(&mut app, &mut t, "t/so18");
+    run(&mut app, &mut t, "te/so18");
     assert_eq!(names(&app)[0], "Liam Walsh");
     run(&mut app, &mut t, "<Esc>");
     assert_eq!(app.caseload().filter_text(), "");
@@ -638,4 +640,54 @@ fn a_sort_order_worked_out_before_a_write_is_not_reused_after_it() {
         .windows(2)
         .all(|w| if reversed { w[0] >= w[1] } else { w[0] <= w[1] });
     assert!(in_order, "stale order (reversed: {reversed}): {dates:?}");
+}
+
+#[test]
+fn the_default_view_is_live_work_and_ended_episodes_are_one_key_away() {
+    let mut store = Store::open_in_memory().unwrap();
+    let f = fill(&mut store);
+    // Priya left of her own accord: an unplanned exit starts no follow-up, so nothing of hers
+    // is live work.
+    let priya = casebook::store::caseload::caseload(&store)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.given_name == "Priya")
+        .unwrap();
+    let episode = priya.episode.unwrap().episode_id;
+    store
+        .write(&f.ama.id, clock().now(), |tx| {
+            tx.update(
+                "episodes",
+                &episode,
+                &[("exit_reason", casebook::store::values::text("self_exit"))],
+            )
+        })
+        .unwrap();
+    let mut app = app(store, &f.ama);
+    let mut t = terminal(80, 24);
+    // Ama's own open cases first; the whole team's open episodes one key away.
+    run(&mut app, &mut t, "");
+    assert!(
+        app.caseload().describe().starts_with("My caseload"),
+        "{}",
+        app.caseload().describe()
+    );
+    run(&mut app, &mut t, "t");
+    assert!(
+        !names(&app).contains(&"Priya Shah".to_string()),
+        "{:?}",
+        names(&app)
+    );
+    assert_eq!(app.caseload().visible_count(), 5);
+    assert!(!app.caseload().shows_exited());
+    run(&mut app, &mut t, "e");
+    assert!(names(&app).contains(&"Priya Shah".to_string()));
+    assert_eq!(app.caseload().visible_count(), 6);
+    assert!(
+        screen(&t).contains("Whole team with ended (6)"),
+        "{}",
+        screen(&t)
+    );
+    run(&mut app, &mut t, "e");
+    assert_eq!(app.caseload().visible_count(), 5);
 }

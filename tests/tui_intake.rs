@@ -566,7 +566,7 @@ fn intake_keys_say_why_when_the_episode_cannot_take_them() {
         "This episode was triaged on 02/05/2025: one triage per episode"
     );
     // Priya's last episode ended in April: no exit, no allocation until a new referral.
-    run(&mut app, &mut t, "<Esc><Esc>/priya<Enter><Enter>x");
+    run(&mut app, &mut t, "<Esc><Esc>e/priya<Enter><Enter>x");
     assert!(app.form().is_none());
     assert_eq!(
         status_text(&app),

@@ -83,7 +83,7 @@ struct Derived {
 pub enum Scope {
     /// Open episodes where I am the key worker.
     Mine,
-    /// Every young person on file.
+    /// Every open episode.
     Team,
 }
 
@@ -94,6 +94,8 @@ pub struct CaseloadScreen {
     today: NaiveDate,
     worker_id: String,
     scope: Scope,
+    /// Young people whose last episode has ended are shown too (one key away, never first).
+    exited: bool,
     sort: Column,
     reverse: bool,
     /// Best matches first while a filter is typed; off once the worker picks a sort.
@@ -151,6 +153,7 @@ impl CaseloadScreen {
             today,
             worker_id: worker_id.to_string(),
             scope: Scope::Mine,
+            exited: false,
             sort: Column::NextDue,
             reverse: false,
             rank_matches: true,
@@ -307,14 +310,24 @@ impl CaseloadScreen {
         }
     }
 
+    /// Live work by default: open episodes (mine, or the team's) and ended ones with work
+    /// still due after the exit (a follow-up, the exit TOP; the clocks that run while an
+    /// episode is open stop at its exit); with `exited`, every young person whose episode
+    /// has ended as well.
     fn in_scope(&self, i: usize) -> bool {
+        let d = &self.derived[i];
+        let live = d.open || d.due.is_some() || self.exited;
         match self.scope {
-            Scope::Team => true,
+            Scope::Team => live,
             Scope::Mine => {
-                self.derived[i].open
-                    && self.rows[i].key_worker_id.as_deref() == Some(self.worker_id.as_str())
+                live && self.rows[i].key_worker_id.as_deref() == Some(self.worker_id.as_str())
             }
         }
+    }
+
+    /// Whether young people whose episode has ended are shown.
+    pub fn shows_exited(&self) -> bool {
+        self.exited
     }
 
     /// Sorts the whole list for the current column once (a sort change costs one full sort;
@@ -475,6 +488,16 @@ impl CaseloadScreen {
                     self.select_id(&id);
                 }
             }
+            Action::ShowExited => {
+                let keep = self.selected_id().map(str::to_string);
+                self.exited = !self.exited;
+                self.history.clear();
+                self.refresh();
+                self.selected = 0;
+                if let Some(id) = keep {
+                    self.select_id(&id);
+                }
+            }
             Action::SortNext | Action::SortReverse => {
                 let keep = self.selected_id().map(str::to_string);
                 if action == Action::SortNext {
@@ -518,9 +541,11 @@ impl CaseloadScreen {
 
     /// The title-bar description: which list, how many, in what order.
     pub fn describe(&self) -> String {
-        let which = match self.scope {
-            Scope::Mine => "My caseload",
-            Scope::Team => "Whole team",
+        let which = match (self.scope, self.exited) {
+            (Scope::Mine, false) => "My caseload",
+            (Scope::Team, false) => "Whole team",
+            (Scope::Mine, true) => "My caseload with ended",
+            (Scope::Team, true) => "Whole team with ended",
         };
         let filtered = !self.filter.value().trim().is_empty();
         let order = if filtered && self.rank_matches {
@@ -603,6 +628,13 @@ impl CaseloadScreen {
                         )
                     }
                     None => "No open cases with you as key worker.".to_string(),
+                }
+            } else if self.rows.is_empty() {
+                "No young people on file yet.".to_string()
+            } else if !self.exited {
+                match key(Action::ShowExited, Context::Caseload) {
+                    Some(k) => format!("No open episodes. Press {k} to show those that ended."),
+                    None => "No open episodes.".to_string(),
                 }
             } else {
                 "No young people on file yet.".to_string()

@@ -209,7 +209,7 @@ impl DashboardScreen {
             area.x + 1,
             area.y,
             &Line::styled(
-                "K: this quarter's KPI figures against target · E: export a quarterly return",
+                "Open episodes and after-exit follow-ups · K: KPIs · E: export a return",
                 theme.dim(),
             ),
             area.width.saturating_sub(1),

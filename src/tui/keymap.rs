@@ -27,6 +27,7 @@ pub enum Action {
     Open,
     Filter,
     ToggleTeam,
+    ShowExited,
     SortNext,
     SortReverse,
     NextSection,
@@ -84,7 +85,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 64] = [
+    pub const ALL: [Action; 65] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -98,6 +99,7 @@ impl Action {
         Action::Open,
         Action::Filter,
         Action::ToggleTeam,
+        Action::ShowExited,
         Action::SortNext,
         Action::SortReverse,
         Action::NextSection,
@@ -167,6 +169,7 @@ impl Action {
             Action::Open => "open",
             Action::Filter => "filter",
             Action::ToggleTeam => "toggle_team",
+            Action::ShowExited => "show_exited",
             Action::SortNext => "sort_next",
             Action::SortReverse => "sort_reverse",
             Action::NextSection => "next_section",
@@ -237,6 +240,7 @@ impl Action {
             Action::Open => "Open the selected item",
             Action::Filter => "Filter the list",
             Action::ToggleTeam => "Switch between my caseload and the whole team",
+            Action::ShowExited => "Show or hide young people whose episode has ended",
             Action::SortNext => "Sort by the next column",
             Action::SortReverse => "Reverse the sort order",
             Action::NextSection => "Next section",
@@ -702,6 +706,13 @@ fn defaults() -> Vec<Binding> {
             vec![Key::ch('t')],
             "switch between my caseload and the whole team",
             "team",
+            &[C::Caseload],
+        ),
+        b(
+            Action::ShowExited,
+            vec![Key::ch('e')],
+            "show or hide young people whose episode has ended",
+            "",
             &[C::Caseload],
         ),
         b(
