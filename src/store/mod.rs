@@ -10,6 +10,7 @@ pub mod care_plans;
 pub mod caseload;
 pub mod drafts;
 pub mod due;
+pub mod follow_ups;
 pub mod import;
 pub mod intake;
 pub mod keys;
@@ -52,6 +53,8 @@ const MIGRATION_SQL: &[&str] = &[
          worker_id   TEXT NOT NULL,
          created_at  TEXT NOT NULL
      );",
+    // Follow-up outcomes, closed after-exit clocks, and the open after-exit work (issue 17).
+    include_str!("follow_ups.sql"),
 ];
 
 /// The index of the migration whose hook converts the first schema's JSON audit rows.
