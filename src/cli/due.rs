@@ -184,14 +184,18 @@ fn write_full(out: &mut impl Write, e: &Explanation) -> Result<()> {
     writeln!(out, "  {} [{}] ({})", e.rule, e.state, e.source)?;
     writeln!(
         out,
-        "    starts: {} on {}; due {} the start: {}{}",
-        e.start_event,
-        e.start_date,
-        e.timescale,
-        e.due,
-        if e.estimated { " (date estimated)" } else { "" }
+        "    start:  {} on {}",
+        e.start_event, e.start_date
     )?;
-    writeln!(out, "    stops:  {}", e.stop_rule)?;
+    writeln!(
+        out,
+        "    due:    {}{} ({} the {})",
+        e.due,
+        if e.estimated { ", estimated" } else { "" },
+        e.timescale,
+        e.start_event
+    )?;
+    writeln!(out, "    stop rule: {}", e.stop_rule)?;
     Ok(())
 }
 
