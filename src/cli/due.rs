@@ -182,11 +182,7 @@ pub fn explain(session: &mut Session, reference: &str, format: Format) -> Result
 
 fn write_full(out: &mut impl Write, e: &Explanation) -> Result<()> {
     writeln!(out, "  {} [{}] ({})", e.rule, e.state, e.source)?;
-    writeln!(
-        out,
-        "    start:  {} on {}",
-        e.start_event, e.start_date
-    )?;
+    writeln!(out, "    start:  {} on {}", e.start_event, e.start_date)?;
     writeln!(
         out,
         "    due:    {}{} ({} the {})",

@@ -226,8 +226,12 @@ pub fn episode_events(store: &Store, episode_id: &str) -> Result<EpisodeEvents> 
 /// Dates of a young person's did-not-attends not yet followed up.
 pub fn open_dna_dates(store: &Store, young_person_id: &str) -> Result<Vec<NaiveDate>> {
     let mut stmt = store.conn().prepare_cached(
-        "SELECT date FROM contacts WHERE young_person_id = ?1 AND did_not_attend = 1
-            AND dna_followed_up_on IS NULL AND in_error_at IS NULL ORDER BY date",
+        "SELECT c.date FROM contacts c WHERE c.young_person_id = ?1 AND c.did_not_attend = 1
+            AND c.dna_followed_up_on IS NULL AND c.in_error_at IS NULL
+            -- stops when the contact's episode exits or is entered in error
+            AND NOT EXISTS (SELECT 1 FROM episodes e WHERE e.id = c.episode_id
+                               AND (e.exit_date IS NOT NULL OR e.in_error_at IS NOT NULL))
+          ORDER BY c.date",
     )?;
     let rows = stmt.query_map([young_person_id], |r| get_date(r, 0))?;
     let mut out = Vec::new();

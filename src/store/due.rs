@@ -260,9 +260,10 @@ pub fn load(
              FROM contacts c JOIN young_people yp ON yp.id = c.young_person_id
              WHERE c.did_not_attend = 1 AND c.dna_followed_up_on IS NULL
                AND c.in_error_at IS NULL AND yp.in_error_at IS NULL
-               -- DNA follow-up stops when the contact's episode exits (DueKind::stop_rule).
-               AND NOT EXISTS (SELECT 1 FROM episodes e
-                               WHERE e.id = c.episode_id AND e.exit_date IS NOT NULL)
+               -- DNA follow-up stops when the contact's episode exits or is entered in error
+               -- (DueKind::stop_rule).
+               AND NOT EXISTS (SELECT 1 FROM episodes e WHERE e.id = c.episode_id
+                                  AND (e.exit_date IS NOT NULL OR e.in_error_at IS NOT NULL))
              {person_filter}"
         );
         let mut stmt = conn.prepare(&sql)?;
@@ -315,7 +316,7 @@ pub fn dnas_of(store: &Store, young_person_id: &str) -> Result<Vec<OpenDna>> {
     let mut stmt = store.conn().prepare_cached(
         "SELECT c.id, c.date, e.exit_date FROM contacts c
            LEFT JOIN episodes e ON e.id = c.episode_id
-          WHERE c.young_person_id = ?1 AND c.did_not_attend = 1
+          WHERE c.young_person_id = ?1 AND c.did_not_attend = 1 AND e.in_error_at IS NULL
             AND c.dna_followed_up_on IS NULL AND c.in_error_at IS NULL
           ORDER BY c.date, c.id",
     )?;
