@@ -95,6 +95,23 @@ pub fn record_follow_up(
     Ok(id)
 }
 
+/// Records a follow-up that reached the young person, with nothing else known (the register
+/// import's `follow_up_dates`).
+pub fn record_reached(tx: &Tx, episode_id: &str, on: NaiveDate) -> Result<String> {
+    let id = new_id();
+    tx.insert(
+        "follow_ups",
+        &id,
+        &[
+            ("episode_id", text(episode_id)),
+            ("date", date(on)),
+            ("worker_id", text(tx.actor())),
+            ("outcome", text(crate::domain::follow_up::REACHED)),
+        ],
+    )?;
+    Ok(id)
+}
+
 /// Closes an after-exit clock with the worker's reason. The caller checks that the clock is
 /// an after-exit one and open (`crate::domain::follow_up`).
 pub fn close_clock(
