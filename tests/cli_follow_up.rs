@@ -53,7 +53,7 @@ fn follow_ups_stay_due_until_recorded_or_closed_from_the_command_line() {
     let waiting = due_refs(&db, "follow_up_3m");
     assert_eq!(waiting.len(), 1, "only Bea's 3-month follow-up is due");
     let bea = waiting[0].clone();
-    assert_eq!(due_refs(&db, "follow_up_6m"), [bea.clone()]);
+    assert_eq!(due_refs(&db, "follow_up_6m"), vec![bea.clone()]);
 
     // Tried, not reached: still due.
     casebook(&db)
@@ -69,7 +69,7 @@ fn follow_ups_stay_due_until_recorded_or_closed_from_the_command_line() {
         .assert()
         .success()
         .stdout(predicate::str::contains("stays due"));
-    assert_eq!(due_refs(&db, "follow_up_3m"), [bea.clone()]);
+    assert_eq!(due_refs(&db, "follow_up_3m"), vec![bea.clone()]);
 
     // Bad input is named by field and nothing is written.
     casebook(&db)
