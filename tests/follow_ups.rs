@@ -362,3 +362,37 @@ fn a_register_with_follow_up_dates_meets_them() {
         "{err}"
     );
 }
+
+#[test]
+fn the_due_list_never_scans_closed_episodes() {
+    let c = exited("completed_drug_free");
+    for key_worker_id in [None, Some(c.worker.clone())] {
+        let scope = casebook::store::due::DueScope {
+            key_worker_id,
+            planned_exit_reasons: CodeLists::embedded().planned_exit_codes(),
+        };
+        let plan = casebook::store::due::due_query_plan(&c.store, &scope).unwrap();
+        let reads: Vec<&String> = plan
+            .iter()
+            .filter(|l| l.starts_with("SCAN") || l.starts_with("SEARCH"))
+            .collect();
+        // Open episodes through their partial index, exited ones through the small table;
+        // everything else by key.
+        for l in &reads {
+            let ok = l.contains("episodes_open")
+                || l.contains("after_exit_open")
+                || l.contains("PRIMARY KEY")
+                || l.contains("sqlite_autoindex")
+                || l.starts_with("SCAN s");
+            assert!(ok, "{l} in {plan:#?}");
+        }
+        assert!(
+            plan.iter().any(|l| l.contains("episodes_open")),
+            "{plan:#?}"
+        );
+        assert!(
+            plan.iter().any(|l| l.contains("after_exit_open")),
+            "{plan:#?}"
+        );
+    }
+}

@@ -85,47 +85,11 @@ pub fn load(
     planned_exit: &dyn Fn(&str) -> Option<bool>,
 ) -> Result<DueInputs> {
     let conn = store.conn();
-    // The episodes in scope, by two indexed reads: open ones (a partial index) and the small
-    // table of exited ones with after-exit work open.
-    let mut args: Vec<String> = Vec::new();
-    let mut after_exit = String::new();
-    if !scope.planned_exit_reasons.is_empty() {
-        let marks: Vec<String> = scope
-            .planned_exit_reasons
-            .iter()
-            .map(|r| {
-                args.push(r.clone());
-                format!("?{}", args.len())
-            })
-            .collect();
-        after_exit = format!(
-            " UNION ALL SELECT episode_id FROM after_exit_open WHERE exit_reason IN ({})",
-            marks.join(", ")
-        );
-    }
-    let mut filter = String::from("e.in_error_at IS NULL AND yp.in_error_at IS NULL");
-    if let Some(w) = &scope.key_worker_id {
-        args.push(w.clone());
-        filter.push_str(&format!(" AND e.key_worker_id = ?{}", args.len()));
-    }
-    let with = format!(
-        "WITH scope(id) AS (SELECT id FROM episodes INDEXED BY episodes_open
-                             WHERE exit_date IS NULL AND in_error_at IS NULL{after_exit})"
-    );
-    let from = "FROM scope s JOIN episodes e ON e.id = s.id
-                JOIN young_people yp ON yp.id = e.young_person_id";
-
+    let ScopeSql { with, filter, args } = scope_sql(scope);
     let mut inputs = DueInputs::default();
     let mut index: HashMap<String, usize> = HashMap::new();
     {
-        let sql = format!(
-            "{with} SELECT e.id, yp.id, yp.reference, yp.given_name || ' ' || yp.family_name,
-                    e.key_worker_id, w.name, e.referral_date, e.first_contact_date, e.triage_date,
-                    e.triage_outcome, e.assessment_date, e.treatment_start, e.care_plan_date,
-                    e.exit_date, e.exit_reason, yp.date_of_birth
-             {from} LEFT JOIN workers w ON w.id = e.key_worker_id
-             WHERE {filter} ORDER BY e.referral_date, e.id"
-        );
+        let sql = episodes_sql(&with, &filter);
         let mut stmt = conn.prepare(&sql)?;
         let mut rows = stmt.query(params_from_iter(args.iter()))?;
         while let Some(r) = rows.next()? {
@@ -300,6 +264,67 @@ pub fn load(
         d.key_worker = d.key_worker_id.as_ref().and_then(|w| names.get(w).cloned());
     }
     Ok(inputs)
+}
+
+/// The episodes in scope, by two indexed reads: open ones (a partial index) and the small
+/// table of exited ones with after-exit work open.
+struct ScopeSql {
+    with: String,
+    filter: String,
+    args: Vec<String>,
+}
+
+fn scope_sql(scope: &DueScope) -> ScopeSql {
+    let mut args: Vec<String> = Vec::new();
+    let mut after_exit = String::new();
+    if !scope.planned_exit_reasons.is_empty() {
+        let marks: Vec<String> = scope
+            .planned_exit_reasons
+            .iter()
+            .map(|r| {
+                args.push(r.clone());
+                format!("?{}", args.len())
+            })
+            .collect();
+        after_exit = format!(
+            " UNION ALL SELECT episode_id FROM after_exit_open WHERE exit_reason IN ({})",
+            marks.join(", ")
+        );
+    }
+    let mut filter = String::from("e.in_error_at IS NULL AND yp.in_error_at IS NULL");
+    if let Some(w) = &scope.key_worker_id {
+        args.push(w.clone());
+        filter.push_str(&format!(" AND e.key_worker_id = ?{}", args.len()));
+    }
+    let with = format!(
+        "WITH scope(id) AS (SELECT id FROM episodes INDEXED BY episodes_open
+                             WHERE exit_date IS NULL AND in_error_at IS NULL{after_exit})"
+    );
+    ScopeSql { with, filter, args }
+}
+
+fn episodes_sql(with: &str, filter: &str) -> String {
+    format!(
+        "{with} SELECT e.id, yp.id, yp.reference, yp.given_name || ' ' || yp.family_name,
+                e.key_worker_id, w.name, e.referral_date, e.first_contact_date, e.triage_date,
+                e.triage_outcome, e.assessment_date, e.treatment_start, e.care_plan_date,
+                e.exit_date, e.exit_reason, yp.date_of_birth
+         FROM scope s JOIN episodes e ON e.id = s.id
+         JOIN young_people yp ON yp.id = e.young_person_id
+         LEFT JOIN workers w ON w.id = e.key_worker_id
+         WHERE {filter} ORDER BY e.referral_date, e.id"
+    )
+}
+
+/// SQLite's plan for the due-list's episode query, one line per step (for tests).
+pub fn due_query_plan(store: &Store, scope: &DueScope) -> Result<Vec<String>> {
+    let ScopeSql { with, filter, args } = scope_sql(scope);
+    let mut stmt = store.conn().prepare(&format!(
+        "EXPLAIN QUERY PLAN {}",
+        episodes_sql(&with, &filter)
+    ))?;
+    let rows = stmt.query_map(params_from_iter(args.iter()), |r| r.get::<_, String>(3))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// A young person's missed appointment not yet followed up, with its episode's exit.
