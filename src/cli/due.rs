@@ -66,7 +66,13 @@ pub fn run(
             writeln!(out, "{}", serde_json::to_string_pretty(&entries)?)?;
         }
         Format::Table => {
-            writeln!(out, "due-list as of {today}: {} items", entries.len())?;
+            writeln!(
+                out,
+                "due-list as of {today}: {} items ({}; {} after exit)",
+                entries.len(),
+                crate::due::LiveCounts::LABEL,
+                entries.iter().filter(|e| e.after_exit).count()
+            )?;
             let mut group = None;
             for e in &entries {
                 if group != Some(e.group) {

@@ -114,8 +114,7 @@ pub fn validate_follow_up(
             None
         }
         Ok(d) => Some(d),
-        Err(e) if form.date.trim().is_empty() => {
-            let _ = e;
+        Err(_) if form.date.trim().is_empty() => {
             p.push("date", "no date given: expected YYYY-MM-DD or DD/MM/YYYY");
             None
         }
