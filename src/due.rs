@@ -3,18 +3,20 @@
 //! show the same thing.
 
 use anyhow::Result;
-use chrono::{Months, NaiveDate};
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::domain::calendar::Calendar;
 use crate::domain::clocks::{
-    dna_follow_up_item, episode_due_items, risk_flag_review_item, DueItem, DueKind,
+    dna_follow_up_item, episode_clocks, episode_due_items, risk_flag_review_item, DueItem, DueKind,
+    Explanation, ExtraFacts, StartedBy, Stopped,
 };
 use crate::domain::codes::CodeLists;
-use crate::domain::record::RiskLevel;
+use crate::domain::record::{Episode, EpisodeFacts, RiskLevel};
 use crate::domain::urgency::{urgency, DueGroup};
-use crate::store::due::{load, DueScope};
-use crate::store::Store;
+use crate::store::caseload::{episode_events, EpisodeEvents};
+use crate::store::due::{dnas_of, load, DueScope};
+use crate::store::{people, records, Store};
 
 /// What the item is about, so `Enter` can open the right form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -46,6 +48,9 @@ pub struct DueEntry {
     pub group: DueGroup,
     pub score: i64,
     pub why: String,
+    /// The item is an after-exit clock of an exited episode (exit TOP, follow-ups): live
+    /// until met or closed. Every other item belongs to an open episode or an active flag.
+    pub after_exit: bool,
 }
 
 fn ser_kind<S: serde::Serializer>(k: &DueKind, s: S) -> Result<S::Ok, S::Error> {
@@ -76,8 +81,8 @@ pub fn due_list(
 ) -> Result<Vec<DueEntry>> {
     let scope = DueScope {
         key_worker_id: filter.worker_id.clone(),
-        // Follow-ups run to six months after exit; load exits a little further back.
-        exited_since: today.checked_sub_months(Months::new(7)),
+        // After-exit clocks stay until met or closed, however long ago the exit (issue 17).
+        planned_exit_reasons: codes.planned_exit_codes(),
     };
     let inputs = load(store, &scope, &|code| codes.exit_is_planned(code))?;
     let horizon = filter
@@ -114,6 +119,7 @@ pub fn due_list(
             group: u.group,
             score: u.score,
             why: u.why,
+            after_exit: item.kind.starts_at_exit(),
         });
     };
     for e in &inputs.episodes {
@@ -168,4 +174,174 @@ pub fn sort(entries: &mut [DueEntry]) {
             .then_with(|| a.kind.cmp(&b.kind))
             .then_with(|| a.reference.cmp(&b.reference))
     });
+}
+
+/// The clocks' facts for an episode and its dated events (the case view and `due --explain`).
+pub fn episode_facts(
+    e: &Episode,
+    ev: &EpisodeEvents,
+    date_of_birth: Option<NaiveDate>,
+    codes: &CodeLists,
+) -> EpisodeFacts {
+    EpisodeFacts {
+        referral_date: e.referral_date,
+        first_contact_date: e.first_contact_date,
+        triage_date: e.triage_date,
+        assessment_needed: e
+            .triage_outcome
+            .as_deref()
+            .is_some_and(|t| codes.is_comprehensive_assessment(t)),
+        assessment_date: e.assessment_date,
+        treatment_start: e.treatment_start,
+        care_plan_date: e.care_plan_date,
+        review_dates: ev.reviews.clone(),
+        top_dates: ev.outcome_profiles.clone(),
+        exit_date: e.exit_date,
+        exit_planned: e
+            .exit_reason
+            .as_deref()
+            .and_then(|r| codes.exit_is_planned(r)),
+        follow_up_dates: ev.follow_ups.clone(),
+        date_of_birth,
+        closed_clocks: ev.closed_clocks.clone(),
+    }
+}
+
+/// One episode's clocks, explained.
+#[derive(Debug, Clone, Serialize)]
+pub struct EpisodeExplanation {
+    pub episode_id: String,
+    pub referral_date: NaiveDate,
+    pub exit_date: Option<NaiveDate>,
+    pub exit_reason: Option<String>,
+    pub exit_planned: Option<bool>,
+    pub clocks: Vec<Explanation>,
+}
+
+/// Everything `due --explain REF` prints for one young person.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonExplanation {
+    pub young_person_id: String,
+    pub reference: String,
+    pub name: String,
+    /// Newest episode first.
+    pub episodes: Vec<EpisodeExplanation>,
+    /// Episodes entered in error: they have no clocks.
+    pub episodes_in_error: usize,
+    /// Risk flag reviews and missed-appointment follow-ups.
+    pub others: Vec<Explanation>,
+}
+
+impl PersonExplanation {
+    /// The explanations of the items on the due-list (not met, not stopped).
+    pub fn due(&self) -> impl Iterator<Item = &Explanation> {
+        self.episodes
+            .iter()
+            .flat_map(|e| e.clocks.iter())
+            .chain(self.others.iter())
+            .filter(|x| x.state == "due" || x.state == "overdue")
+    }
+}
+
+/// Why each of a young person's items is due, met or stopped (`casebook due --explain` and
+/// the due-list's why-line): rule, source, start event and date, due date, stop condition.
+/// `None` when there is no such young person.
+pub fn explain_young_person(
+    store: &Store,
+    cal: &Calendar,
+    codes: &CodeLists,
+    today: NaiveDate,
+    young_person_id: &str,
+) -> Result<Option<PersonExplanation>> {
+    let Some(person) = people::young_person(store, young_person_id)? else {
+        return Ok(None);
+    };
+    let mut episodes = Vec::new();
+    let mut open_episode_ids = Vec::new();
+    for e in records::episodes_of(store, young_person_id)? {
+        let ev = episode_events(store, &e.id)?;
+        let facts = episode_facts(&e, &ev, person.date_of_birth, codes);
+        if e.exit_date.is_none() {
+            open_episode_ids.push(e.id.clone());
+        }
+        episodes.push(EpisodeExplanation {
+            clocks: episode_clocks(&facts, &ExtraFacts::default(), cal, today)
+                .iter()
+                .map(|c| c.explain())
+                .collect(),
+            episode_id: e.id,
+            referral_date: e.referral_date,
+            exit_date: e.exit_date,
+            exit_reason: e.exit_reason,
+            exit_planned: facts.exit_planned,
+        });
+    }
+    let mut others = Vec::new();
+    for f in records::flags_of(store, young_person_id)? {
+        let Some(review) = f.review_date else {
+            continue;
+        };
+        let item = risk_flag_review_item(review, f.closed_on, today);
+        let started = StartedBy {
+            event: "flag raised",
+            date: f.raised_on,
+        };
+        others.push(Explanation::new(&item, started, None));
+    }
+    for dna in dnas_of(store, young_person_id)? {
+        let item = dna_follow_up_item(dna.date, None, cal, today);
+        let started = StartedBy {
+            event: "missed appointment",
+            date: dna.date,
+        };
+        let stopped = dna.episode_exit.map(Stopped::Exit);
+        others.push(Explanation::new(&item, started, stopped.as_ref()));
+    }
+    Ok(Some(PersonExplanation {
+        young_person_id: person.id.clone(),
+        reference: person.reference.clone(),
+        name: format!("{} {}", person.given_name, person.family_name)
+            .trim()
+            .to_string(),
+        episodes,
+        episodes_in_error: records::episodes_in_error_count(store, young_person_id)?,
+        others,
+    }))
+}
+
+/// What the manager's dashboard counts: the live set only (items of open episodes, and the
+/// after-exit clocks of exited ones until met or closed), and says so.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct LiveCounts {
+    pub overdue: usize,
+    pub overdue_high_risk: usize,
+    pub due_this_week: usize,
+    /// Of all the above, the after-exit clocks (exit TOP, follow-ups) of exited episodes.
+    pub after_exit: usize,
+}
+
+impl LiveCounts {
+    /// The label the dashboard shows beside the counts.
+    pub const LABEL: &'static str = "live work: open episodes, and after-exit follow-ups";
+
+    /// Counts `entries` (a due-list, which holds only live items).
+    pub fn of<'a>(entries: impl IntoIterator<Item = &'a DueEntry>) -> LiveCounts {
+        let mut c = LiveCounts::default();
+        for e in entries {
+            match e.group {
+                DueGroup::Overdue => {
+                    c.overdue += 1;
+                    if e.risk == Some(RiskLevel::High) {
+                        c.overdue_high_risk += 1;
+                    }
+                }
+                DueGroup::Today | DueGroup::ThisWeek => c.due_this_week += 1,
+                DueGroup::Later => continue,
+            }
+            if e.after_exit {
+                c.after_exit += 1;
+            }
+        }
+        c
+    }
 }

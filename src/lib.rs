@@ -7,6 +7,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod due;
+pub mod follow_ups;
 pub mod import;
 pub mod private_file;
 pub mod returns;

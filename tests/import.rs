@@ -125,6 +125,7 @@ fn good_report() -> ImportReport {
         reviews_added: 2,
         tops_added: 4,
         vulnerabilities_added: 3,
+        follow_ups_added: 0,
     }
 }
 

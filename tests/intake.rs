@@ -864,7 +864,7 @@ fn a_planned_exit_brings_the_follow_ups_due_and_a_bad_exit_is_refused_at_its_dat
     assert_eq!(e.exit_reason.as_deref(), Some("completed_drug_free"));
 
     let scope = DueScope {
-        exited_since: Some(d("2025-01-01")),
+        planned_exit_reasons: desk.codes.planned_exit_codes(),
         ..Default::default()
     };
     let inputs = load(&desk.store, &scope, &|r| desk.codes.exit_is_planned(r)).unwrap();

@@ -391,7 +391,13 @@ fn a_planned_exit_schedules_the_follow_ups() {
     assert_eq!(last.exit_date, Some(d(TODAY)));
     assert_eq!(last.exit_reason.as_deref(), Some("completed_drug_free"));
     let due = dues(app.store(), &zoe);
-    let at = |k: DueKind| due.iter().find(|e| e.kind == k).map(|e| e.due);
+    // This episode's: her earlier completed episode (2024) has overdue follow-ups of its own.
+    let this = casebook::due::DueSubject::Episode(last.id.clone());
+    let at = |k: DueKind| {
+        due.iter()
+            .find(|e| e.kind == k && e.subject == this)
+            .map(|e| e.due)
+    };
     assert_eq!(at(DueKind::FollowUp3Months), Some(d("2025-09-02")));
     assert_eq!(at(DueKind::FollowUp6Months), Some(d("2025-12-02")));
     // The case view's timeline shows them.

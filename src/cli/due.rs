@@ -6,7 +6,8 @@ use anyhow::{bail, Result};
 
 use super::{clip, Format, Session};
 use crate::domain::clocks::DueKind;
-use crate::due::{due_list, DueFilter};
+use crate::domain::clocks::Explanation;
+use crate::due::{due_list, explain_young_person, DueFilter};
 use crate::store::people;
 
 /// Without `--all`, items due more than this many days ahead are left out.
@@ -65,7 +66,13 @@ pub fn run(
             writeln!(out, "{}", serde_json::to_string_pretty(&entries)?)?;
         }
         Format::Table => {
-            writeln!(out, "due-list as of {today}: {} items", entries.len())?;
+            writeln!(
+                out,
+                "due-list as of {today}: {} items ({}; {} after exit)",
+                entries.len(),
+                crate::due::LiveCounts::LABEL,
+                entries.iter().filter(|e| e.after_exit).count()
+            )?;
             let mut group = None;
             for e in &entries {
                 if group != Some(e.group) {
@@ -99,4 +106,113 @@ pub fn run(
         }
     }
     Ok(())
+}
+
+/// `casebook due --explain REF`: every item of one young person, each with its rule, source,
+/// start event and date, due date and stop condition; met and stopped clocks briefly after.
+pub fn explain(session: &mut Session, reference: &str, format: Format) -> Result<()> {
+    let reference = crate::domain::ids::parse_reference(reference)
+        .map_err(|e| anyhow::anyhow!("--explain: {e}"))?;
+    let Some(yp) = people::young_person_by_reference(&session.store, &reference)? else {
+        bail!("--explain: no young person has the reference {reference}");
+    };
+    let cal = crate::config::load_calendar(session.config_dir.as_deref())?;
+    let codes = crate::config::load_codes(session.config_dir.as_deref())?;
+    let today = session.clock.today();
+    let Some(x) = explain_young_person(&session.store, &cal, &codes, today, &yp.id)? else {
+        bail!("--explain: no young person has the reference {reference}");
+    };
+    // Reading one young person's record is a view, as in the case view.
+    let (actor, now) = (session.worker.id.clone(), session.clock.now());
+    session
+        .store
+        .record_view(&actor, now, "due explain", &[yp.id.as_str()])?;
+    let mut out = std::io::stdout().lock();
+    if format == Format::Json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&x)?)?;
+        return Ok(());
+    }
+    writeln!(out, "{} {} as of {today}", x.reference, x.name)?;
+    let due: Vec<&Explanation> = x.due().collect();
+    writeln!(out, "\nDUE ({})", due.len())?;
+    if due.is_empty() {
+        writeln!(out, "  nothing is due")?;
+    }
+    for e in &due {
+        write_full(&mut out, e)?;
+    }
+    for ep in &x.episodes {
+        let exit = match (ep.exit_date, ep.exit_planned) {
+            (None, _) => "open".to_string(),
+            (Some(d), Some(true)) => format!("exited {d} (planned)"),
+            (Some(d), Some(false)) => format!("exited {d} (unplanned)"),
+            (Some(d), None) => format!("exited {d}"),
+        };
+        writeln!(
+            out,
+            "\nEPISODE referred {}, {exit}: met and stopped",
+            ep.referral_date
+        )?;
+        let settled: Vec<&Explanation> = ep
+            .clocks
+            .iter()
+            .filter(|c| c.state != "due" && c.state != "overdue")
+            .collect();
+        if settled.is_empty() {
+            writeln!(out, "  none yet")?;
+        }
+        for c in settled {
+            writeln!(out, "  {:<12} {}", c.state, brief(c))?;
+        }
+    }
+    let settled_others: Vec<&Explanation> = x
+        .others
+        .iter()
+        .filter(|c| c.state != "due" && c.state != "overdue")
+        .collect();
+    if !settled_others.is_empty() {
+        writeln!(out, "\nRISK FLAGS AND MISSED APPOINTMENTS: met and stopped")?;
+        for c in settled_others {
+            writeln!(out, "  {:<12} {}", c.state, brief(c))?;
+        }
+    }
+    if x.episodes_in_error > 0 {
+        writeln!(
+            out,
+            "\n{} episode(s) entered in error: their clocks stopped",
+            x.episodes_in_error
+        )?;
+    }
+    Ok(())
+}
+
+fn write_full(out: &mut impl Write, e: &Explanation) -> Result<()> {
+    writeln!(out, "  {} [{}] ({})", e.rule, e.state, e.source)?;
+    writeln!(out, "    start:  {} on {}", e.start_event, e.start_date)?;
+    writeln!(
+        out,
+        "    due:    {}{} ({} the {})",
+        e.due,
+        if e.estimated { ", estimated" } else { "" },
+        e.timescale,
+        e.start_event
+    )?;
+    writeln!(out, "    stop rule: {}", e.stop_rule)?;
+    Ok(())
+}
+
+fn brief(e: &Explanation) -> String {
+    let how = match (e.met_on, e.stopped_on) {
+        (Some(m), _) => format!("met {m}"),
+        (None, Some(s)) => format!(
+            "{} {s}: {}",
+            e.state,
+            e.stopped_because.as_deref().unwrap_or("")
+        ),
+        (None, None) => String::new(),
+    };
+    format!(
+        "{} ({}): {} {}, due {}; {how}",
+        e.rule, e.source, e.start_event, e.start_date, e.due
+    )
 }

@@ -8,6 +8,7 @@ mod demo;
 mod due;
 mod export;
 mod flags;
+mod follow_up;
 mod import;
 mod mentors;
 mod security;
@@ -77,6 +78,10 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// Instead of the list, explain one young person's items (by reference): each rule,
+        /// its source, the start event and date, the due date and when it stops.
+        #[arg(long, value_name = "REF", conflicts_with_all = ["worker", "kind", "all"])]
+        explain: Option<String>,
     },
     /// Write a quarterly return (no names, references or dates of birth), or with --explain list
     /// the episodes behind one figure.
@@ -144,6 +149,10 @@ pub enum Command {
         #[arg(long = "out", value_name = "PATH")]
         output: PathBuf,
     },
+    /// Follow-ups after a completed episode (S §20.5): record one, close a follow-up (or the
+    /// exit TOP) with a reason, or list a young person's follow-ups.
+    #[command(subcommand)]
+    FollowUp(FollowUpCommand),
     /// Workers: add, list, change roles, reset a password, deactivate (administrators).
     #[command(subcommand)]
     Worker(WorkerCommand),
@@ -180,6 +189,56 @@ pub enum WorkerCommand {
     },
     /// Stop a worker signing in (their records stay theirs).
     Deactivate { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FollowUpCommand {
+    /// Record a follow-up on the young person's most recently exited episode.
+    Record {
+        /// The young person's reference, e.g. YP-7K3MQ-9QX2C.
+        reference: String,
+        /// When (YYYY-MM-DD or DD/MM/YYYY), on or after the exit.
+        #[arg(long)]
+        date: String,
+        /// phone, text, letter, visit or other.
+        #[arg(long)]
+        method: String,
+        /// reached, not_reached (keeps the follow-up due), declined, moved_away or
+        /// not_appropriate (these close it).
+        #[arg(long)]
+        outcome: String,
+        /// A short note (up to 500 characters).
+        #[arg(long, default_value = "")]
+        note: String,
+        /// When reached: stopped, reduced, same or increased.
+        #[arg(long, default_value = "")]
+        substance_use: String,
+        /// When reached: yes or no.
+        #[arg(long, default_value = "")]
+        re_referral: String,
+        /// Why a follow-up is not appropriate (needed with that outcome).
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Close an after-exit clock that will not be met, with the reason.
+    Close {
+        /// The young person's reference.
+        reference: String,
+        /// top_exit, follow_up_3m or follow_up_6m.
+        #[arg(long)]
+        clock: String,
+        /// Why (up to 500 characters).
+        #[arg(long)]
+        reason: String,
+    },
+    /// The young person's follow-ups and closed clocks, newest first.
+    List {
+        /// The young person's reference.
+        reference: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -318,10 +377,16 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Some(Command::Demo { people, seed }) => demo::run(&mut session, *people, *seed),
         Some(Command::Due {
+            explain: Some(reference),
+            format,
+            ..
+        }) => due::explain(&mut session, reference, *format),
+        Some(Command::Due {
             worker,
             kind,
             all,
             format,
+            explain: None,
         }) => due::run(&session, worker.as_deref(), kind.as_deref(), *all, *format),
         Some(Command::Export {
             quarter,
@@ -353,6 +418,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Audit(AuditCommand::Show { young_person })) => {
             audit::show(&session, young_person)
         }
+        Some(Command::FollowUp(c)) => follow_up::run(&mut session, c),
         Some(Command::Worker(w)) => security::worker(&mut session, w),
         Some(Command::Admin(AdminCommand::RecoveryKey)) => security::recovery_key(&mut session),
         Some(Command::Init | Command::Encrypt { .. } | Command::Admin(_)) => {

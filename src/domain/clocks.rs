@@ -184,11 +184,35 @@ impl DueKind {
             | DueKind::Transition
             | DueKind::DnaFollowUp => "stops when the episode exits or is entered in error",
             DueKind::OutcomeProfileExit | DueKind::FollowUp3Months | DueKind::FollowUp6Months => {
-                "starts at a planned exit; stops when met or the episode is entered in error"
+                "starts at a planned exit; stops when met, closed by a worker with a reason, or \
+                 the episode is entered in error"
             }
             DueKind::RiskFlagReview => "stops when the flag is resolved",
             DueKind::MentorContact | DueKind::MentorSupport => "stops when mentoring ends",
             DueKind::TelephoneMessage => "stops when the message is answered",
+        }
+    }
+
+    /// How the due date is reckoned from the start event, for `due --explain`.
+    pub fn timescale(self) -> &'static str {
+        match self {
+            DueKind::Triage => "2 working days after",
+            DueKind::Assessment => "5 working days after",
+            DueKind::FirstIntervention => "under 2 weeks (13 days) after",
+            DueKind::StructuredTreatment => "14 working days after",
+            DueKind::CarePlan => "14 days after",
+            DueKind::Review => "12 weeks (84 days) after",
+            DueKind::OutcomeProfileStart
+            | DueKind::OutcomeProfileReview
+            | DueKind::OutcomeProfileExit => "within 14 days either side of",
+            DueKind::FollowUp3Months => "3 months after",
+            DueKind::FollowUp6Months => "6 months after",
+            DueKind::RiskFlagReview => "on the review date set at",
+            DueKind::DnaFollowUp => "2 working days after",
+            DueKind::Transition => "the day before the 25th birthday, from",
+            DueKind::MentorContact => "7 days after",
+            DueKind::MentorSupport => "6 weeks (42 days) after",
+            DueKind::TelephoneMessage => "2 working days after",
         }
     }
 
@@ -367,28 +391,62 @@ pub fn episode_due_items_with(
     cal: &Calendar,
     today: NaiveDate,
 ) -> Vec<DueItem> {
-    let mut items = Vec::new();
+    episode_clocks(facts, extra, cal, today)
+        .into_iter()
+        .filter(|c| c.item.is_met() || c.stopped.is_none())
+        .map(|c| c.item)
+        .collect()
+}
+
+/// Every clock of the episode whose starting event has happened, with what started it and,
+/// for one that stopped without being met, why (the exit, or a worker closing it): what
+/// `due --explain` and the why-line read. [`episode_due_items_with`] is this list less the
+/// stopped ones. Same order and rules as there.
+pub fn episode_clocks(
+    facts: &EpisodeFacts,
+    extra: &ExtraFacts,
+    cal: &Calendar,
+    today: NaiveDate,
+) -> Vec<EpisodeClock> {
+    let mut clocks = Vec::new();
     let exit = facts.exit_date;
-    // Applies the exit stop rule: once exited, only met items and the clocks the exit starts
-    // (exit TOP, follow-ups) are kept; the second argument is kept for the call sites' clarity.
-    let mut keep = |item: DueItem, started_by_exit: bool| {
-        debug_assert_eq!(started_by_exit, item.kind.starts_at_exit());
-        if item.is_met() || started_by_exit || exit.is_none() {
-            items.push(item);
-        }
+    // The stop rules: an unmet clock that runs while the episode is open stops at the exit;
+    // an unmet after-exit clock stops when a worker closes it with a reason (issue 17).
+    let mut keep = |item: DueItem, event: &'static str, date: NaiveDate| {
+        let stopped = if item.is_met() {
+            None
+        } else if item.kind.starts_at_exit() {
+            facts
+                .closed_clocks
+                .iter()
+                .find(|c| c.kind == item.kind)
+                .map(|c| Stopped::Closed {
+                    on: c.on,
+                    reason: c.reason.clone(),
+                })
+        } else {
+            exit.map(Stopped::Exit)
+        };
+        clocks.push(EpisodeClock {
+            item,
+            started_by: StartedBy { event, date },
+            stopped,
+        });
     };
 
     let triage_due = cal.add_working_days_estimated(facts.referral_date, TRIAGE_WORKING_DAYS);
     keep(
         settle(DueKind::Triage, triage_due, facts.triage_date, today),
-        false,
+        "referral",
+        facts.referral_date,
     );
 
     if let (true, Some(triage)) = (facts.assessment_needed, facts.triage_date) {
         let due = cal.add_working_days_estimated(triage, ASSESSMENT_WORKING_DAYS);
         keep(
             settle(DueKind::Assessment, due, facts.assessment_date, today),
-            false,
+            "triage (assessment needed)",
+            triage,
         );
     }
 
@@ -404,9 +462,14 @@ pub fn episode_due_items_with(
                 facts.treatment_start,
                 today,
             ),
-            false,
+            "referral",
+            facts.referral_date,
         );
-        if let Some(first_contact) = facts.first_contact_date.or(facts.triage_date) {
+        let first_contact = facts
+            .first_contact_date
+            .map(|d| ("first contact", d))
+            .or(facts.triage_date.map(|d| ("triage (first contact)", d)));
+        if let Some((event, first_contact)) = first_contact {
             let due =
                 cal.add_working_days_estimated(first_contact, STRUCTURED_TREATMENT_WORKING_DAYS);
             keep(
@@ -416,7 +479,8 @@ pub fn episode_due_items_with(
                     facts.treatment_start,
                     today,
                 ),
-                false,
+                event,
+                first_contact,
             );
         }
     }
@@ -425,33 +489,46 @@ pub fn episode_due_items_with(
         let due = plus_days(start, CARE_PLAN_DAYS);
         keep(
             settle(DueKind::CarePlan, due, facts.care_plan_date, today),
-            false,
+            "treatment start",
+            start,
         );
     }
 
     let reviews = sorted_unique(&facts.review_dates);
-    if let Some(anchor) = facts.assessment_date.or(facts.treatment_start) {
-        let mut previous = anchor;
+    let anchor = facts
+        .assessment_date
+        .map(|d| ("comprehensive assessment", d))
+        .or(facts.treatment_start.map(|d| ("treatment start", d)));
+    if let Some((first_event, anchor)) = anchor {
+        let (mut event, mut previous) = (first_event, anchor);
         for &held in reviews.iter().filter(|r| **r > anchor) {
             let due = plus_days(previous, REVIEW_INTERVAL_DAYS);
-            keep(settle(DueKind::Review, due, Some(held), today), false);
-            previous = held;
+            keep(
+                settle(DueKind::Review, due, Some(held), today),
+                event,
+                previous,
+            );
+            (event, previous) = ("previous review", held);
         }
         let due = plus_days(previous, REVIEW_INTERVAL_DAYS);
-        keep(settle(DueKind::Review, due, None, today), false);
+        keep(settle(DueKind::Review, due, None, today), event, previous);
     }
 
     let tops = sorted_unique(&facts.top_dates);
     let planned_exit = exit.filter(|_| facts.exit_planned == Some(true));
-    let mut top_events: Vec<(DueKind, NaiveDate)> = Vec::new();
+    let mut top_events: Vec<(DueKind, &'static str, NaiveDate)> = Vec::new();
     if let Some(start) = facts.treatment_start {
-        top_events.push((DueKind::OutcomeProfileStart, start));
+        top_events.push((DueKind::OutcomeProfileStart, "treatment start", start));
     }
-    top_events.extend(reviews.iter().map(|r| (DueKind::OutcomeProfileReview, *r)));
+    top_events.extend(
+        reviews
+            .iter()
+            .map(|r| (DueKind::OutcomeProfileReview, "review", *r)),
+    );
     if let Some(x) = planned_exit {
-        top_events.push((DueKind::OutcomeProfileExit, x));
+        top_events.push((DueKind::OutcomeProfileExit, "planned exit", x));
     }
-    for (kind, event) in top_events {
+    for (kind, label, event) in top_events {
         let due = plus_days(event, TOP_WINDOW_DAYS);
         let opens = event
             .checked_sub_days(Days::new(TOP_WINDOW_DAYS))
@@ -461,26 +538,26 @@ pub fn episode_due_items_with(
             .find(|t| **t >= opens && **t <= due.value)
             .or_else(|| tops.iter().find(|t| **t > due.value))
             .copied();
-        keep(
-            settle(kind, due, met, today),
-            kind == DueKind::OutcomeProfileExit,
-        );
+        keep(settle(kind, due, met, today), label, event);
     }
 
     if let Some(x) = planned_exit {
-        let after: Vec<NaiveDate> = sorted_unique(&facts.follow_up_dates)
+        // Follow-ups meet the open follow-up clocks in order; a clock a worker closed takes
+        // none (so after a closed 3-month one, the next follow-up meets the 6-month one).
+        let mut after = sorted_unique(&facts.follow_up_dates)
             .into_iter()
-            .filter(|f| *f > x)
-            .collect();
+            .filter(|f| *f > x);
         let targets = [(DueKind::FollowUp3Months, 3), (DueKind::FollowUp6Months, 6)];
-        for (i, (kind, months)) in targets.into_iter().enumerate() {
+        for (kind, months) in targets {
             let due = Reckoned {
                 value: x
                     .checked_add_months(Months::new(months))
                     .unwrap_or(NaiveDate::MAX),
                 projected: false,
             };
-            keep(settle(kind, due, after.get(i).copied(), today), true);
+            let closed = facts.closed_clocks.iter().any(|c| c.kind == kind);
+            let met = if closed { None } else { after.next() };
+            keep(settle(kind, due, met, today), "planned exit", x);
         }
     }
 
@@ -495,12 +572,142 @@ pub fn episode_due_items_with(
                 value: due,
                 projected: false,
             };
-            keep(settle(DueKind::Transition, due, planned, today), false);
+            keep(
+                settle(DueKind::Transition, due, planned, today),
+                "date of birth",
+                dob,
+            );
         }
     }
 
-    items.sort_by(|a, b| a.due.cmp(&b.due).then(a.kind.cmp(&b.kind)));
-    items
+    clocks.sort_by(|a, b| {
+        a.item
+            .due
+            .cmp(&b.item.due)
+            .then(a.item.kind.cmp(&b.item.kind))
+    });
+    clocks
+}
+
+/// What started a clock: the event and its date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StartedBy {
+    pub event: &'static str,
+    pub date: NaiveDate,
+}
+
+/// Why a clock stopped without being met.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stopped {
+    /// The episode exited (a clock that runs while the episode is open).
+    Exit(NaiveDate),
+    /// A worker closed an after-exit clock, with the reason.
+    Closed { on: NaiveDate, reason: String },
+}
+
+/// One clock of an episode and where it comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EpisodeClock {
+    pub item: DueItem,
+    pub started_by: StartedBy,
+    /// Set when the clock stopped without being met; such a clock is not due.
+    pub stopped: Option<Stopped>,
+}
+
+impl EpisodeClock {
+    pub fn explain(&self) -> Explanation {
+        Explanation::new(&self.item, self.started_by, self.stopped.as_ref())
+    }
+}
+
+/// Why an item is (or is no longer) due, so a manager can check it by hand: the rule, its
+/// source, the start event and date, the due date, and the stop condition.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Explanation {
+    /// The kind's code (`review`, `follow_up_3m`, ...).
+    pub kind: &'static str,
+    pub rule: &'static str,
+    pub source: &'static str,
+    /// How the due date is reckoned from the start ("84 days after").
+    pub timescale: &'static str,
+    pub start_event: &'static str,
+    pub start_date: NaiveDate,
+    pub due: NaiveDate,
+    /// `due`, `overdue`, `met_on_time`, `met_late`, `stopped` (at the exit) or `closed`.
+    pub state: &'static str,
+    pub met_on: Option<NaiveDate>,
+    pub stopped_on: Option<NaiveDate>,
+    /// Why it stopped: "the episode exited" or the worker's reason for closing it.
+    pub stopped_because: Option<String>,
+    pub stop_rule: &'static str,
+    /// The due date relies on projected bank holidays.
+    pub estimated: bool,
+}
+
+impl Explanation {
+    /// Explains `item`, started by `started_by`; `stopped` when it stopped unmet.
+    pub fn new(item: &DueItem, started_by: StartedBy, stopped: Option<&Stopped>) -> Explanation {
+        let (state, stopped_on, stopped_because) = match stopped {
+            Some(Stopped::Exit(on)) => ("stopped", Some(*on), Some("the episode exited".into())),
+            Some(Stopped::Closed { on, reason }) => ("closed", Some(*on), Some(reason.clone())),
+            None => (item.status.code(), None, None),
+        };
+        Explanation {
+            kind: item.kind.code(),
+            rule: item.kind.label(),
+            source: item.kind.source(),
+            timescale: item.kind.timescale(),
+            start_event: started_by.event,
+            start_date: started_by.date,
+            due: item.due,
+            state,
+            met_on: item.met_on,
+            stopped_on,
+            stopped_because,
+            stop_rule: item.kind.stop_rule(),
+            estimated: item.estimated,
+        }
+    }
+
+    /// One line: "care plan review (S §8.2, §8.9.5, KPI 4b): 84 days after the comprehensive
+    /// assessment of 2025-02-03, due 2025-04-28; stops when the episode exits or is entered in
+    /// error", then how it stands when met or stopped.
+    pub fn why_line(&self) -> String {
+        let estimate = if self.estimated { " (estimated)" } else { "" };
+        let mut line = format!(
+            "{} ({}): {} the {} of {}, due {}{estimate}; {}",
+            self.rule,
+            self.source,
+            self.timescale,
+            self.start_event,
+            self.start_date.format("%Y-%m-%d"),
+            self.due.format("%Y-%m-%d"),
+            self.stop_rule
+        );
+        match (self.met_on, self.stopped_on) {
+            (Some(m), _) => line.push_str(&format!(
+                " — met {} ({})",
+                m.format("%Y-%m-%d"),
+                if self.state == "met_late" {
+                    "late"
+                } else {
+                    "on time"
+                }
+            )),
+            (None, Some(s)) => line.push_str(&format!(
+                " — {} {}: {}",
+                if self.state == "closed" {
+                    "closed"
+                } else {
+                    "stopped"
+                },
+                s.format("%Y-%m-%d"),
+                self.stopped_because.as_deref().unwrap_or("")
+            )),
+            (None, None) => {}
+        }
+        line
+    }
 }
 
 /// The 25th birthday, when a young person moves on to adult services (S §8.10.3); someone

@@ -150,6 +150,12 @@ list_names! {
     MentorLeavingReasons => "mentor_leaving_reasons", "mentor leaving reason", Free;
     /// Complaint outcomes (L §10.3 A viii).
     ComplaintOutcomes => "complaint_outcomes", "complaint outcome", Free;
+    /// How a follow-up after exit was attempted (S §20.5).
+    FollowUpMethods => "follow_up_methods", "follow-up method", KeepCodes;
+    /// What came of a follow-up; the category says what the clock does.
+    FollowUpOutcomes => "follow_up_outcomes", "follow-up outcome", ExactCodes;
+    /// Substance use when a follow-up reached the young person.
+    FollowUpSubstanceUse => "follow_up_substance_use", "substance use at follow-up", KeepCodes;
 }
 
 impl ListName {
@@ -433,6 +439,16 @@ impl CodeLists {
     /// The label for `code` in `list`, or the code itself.
     pub fn label_of<'a>(&'a self, list: ListName, code: &'a str) -> &'a str {
         self.list(list).label_of(code)
+    }
+
+    /// The exit reason codes in the planned category (retired ones too: old records keep them).
+    pub fn planned_exit_codes(&self) -> Vec<String> {
+        self.list(ListName::ExitReasons)
+            .codes
+            .iter()
+            .filter(|c| c.category.as_deref() == Some(PLANNED))
+            .map(|c| c.code.clone())
+            .collect()
     }
 
     /// Whether an exit reason (code or label) is in the planned category; `None` when the
@@ -803,6 +819,9 @@ mod tests {
             "mentor_discontinuation_reasons",
             "mentor_leaving_reasons",
             "complaint_outcomes",
+            "follow_up_methods",
+            "follow_up_outcomes",
+            "follow_up_substance_use",
         ];
         assert_eq!(names, expected);
         let all = lists();

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod clocks;
 pub mod codes;
 pub mod dates;
+pub mod follow_up;
 pub mod ids;
 pub mod intake;
 pub mod mentoring;

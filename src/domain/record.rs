@@ -339,9 +339,20 @@ pub struct EpisodeFacts {
     pub exit_date: Option<NaiveDate>,
     /// The exit reason is in the planned category.
     pub exit_planned: Option<bool>,
-    /// Follow-ups done after exit, any order.
+    /// Follow-ups after exit that reached the young person, any order ("tried, not reached"
+    /// attempts are not here: they keep the clock open).
     pub follow_up_dates: Vec<NaiveDate>,
     pub date_of_birth: Option<NaiveDate>,
+    /// After-exit clocks a worker closed with a reason (issue 17).
+    pub closed_clocks: Vec<ClosedClock>,
+}
+
+/// An after-exit clock (exit TOP, 3- or 6-month follow-up) closed by a worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClosedClock {
+    pub kind: super::clocks::DueKind,
+    pub on: NaiveDate,
+    pub reason: String,
 }
 
 /// Folds a name for searching: lower case, accents removed, spaces collapsed, so "Zoë" finds

@@ -155,6 +155,8 @@ pub struct ImportReport {
     pub reviews_added: usize,
     pub tops_added: usize,
     pub vulnerabilities_added: usize,
+    /// Follow-ups after exit from `follow_up_dates` (each "reached").
+    pub follow_ups_added: usize,
 }
 
 impl fmt::Display for ImportReport {
@@ -178,12 +180,16 @@ impl fmt::Display for ImportReport {
         )?;
         writeln!(
             f,
-            "Also {would}added: {} triages, {} substances, {} reviews, {} TOPs, {} vulnerabilities.",
+            "Also {would}added: {} triages, {} substances, {} reviews, {} TOPs, {} vulnerabilities{}.",
             self.triages_added,
             self.substances_added,
             self.reviews_added,
             self.tops_added,
-            self.vulnerabilities_added
+            self.vulnerabilities_added,
+            match self.follow_ups_added {
+                0 => String::new(),
+                n => format!(", {n} follow-ups"),
+            }
         )?;
         if !self.workers_created.is_empty() {
             writeln!(
@@ -578,6 +584,10 @@ fn create_episode(
         let occasion = top_occasion(on, r.treatment_start, &r.review_dates, r.exit_date);
         records::add_outcome_profile(tx, &id, on, occasion)?;
         report.tops_added += 1;
+    }
+    for &on in &r.follow_up_dates {
+        crate::store::follow_ups::record_reached(tx, &id, on)?;
+        report.follow_ups_added += 1;
     }
     for code in &r.vulnerabilities {
         if sql::add_vulnerability(tx, young_person_id, code, r.referral_date)? {

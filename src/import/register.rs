@@ -10,8 +10,9 @@ use super::Problem;
 use crate::domain::codes::{CodeLists, ListName};
 use crate::domain::validate::{parse_date, truncate_for_message};
 
-/// The register's columns, in the order DESIGN.md gives them.
-pub const COLUMNS: [&str; 25] = [
+/// The register's columns, in the order DESIGN.md gives them, then `follow_up_dates`
+/// (issue 17).
+pub const COLUMNS: [&str; 26] = [
     "ref",
     "given_name",
     "family_name",
@@ -37,6 +38,7 @@ pub const COLUMNS: [&str; 25] = [
     "top_dates",
     "exit_date",
     "exit_reason",
+    "follow_up_dates",
 ];
 
 /// Columns a register must have. Every other column may be left out (= never recorded).
@@ -83,6 +85,8 @@ pub struct RegisterRow {
     pub top_dates: Vec<NaiveDate>,
     pub exit_date: Option<NaiveDate>,
     pub exit_reason: Option<String>,
+    /// Follow-ups after the exit that reached the young person (S §20.5).
+    pub follow_up_dates: Vec<NaiveDate>,
 }
 
 impl RegisterRow {
@@ -553,6 +557,7 @@ impl RowReader<'_> {
             top_dates: self.dates("top_dates"),
             exit_date: self.date("exit_date"),
             exit_reason: self.code("exit_reason", ListName::ExitReasons),
+            follow_up_dates: self.dates("follow_up_dates"),
         };
         self.check_presence(&r);
         if referral_date.is_some() {
@@ -605,6 +610,14 @@ impl RowReader<'_> {
             self.problem(
                 "exit_reason",
                 "given without an exit_date: give the date the episode ended",
+            );
+        }
+        if self.optional_quiet("follow_up_dates").is_some()
+            && self.optional_quiet("exit_date").is_none()
+        {
+            self.problem(
+                "follow_up_dates",
+                "given without an exit_date: a follow-up comes after the episode ends",
             );
         }
     }
@@ -685,6 +698,12 @@ impl RowReader<'_> {
         }
         if let Some(d) = r.review_dates.iter().find(|d| **d > exit) {
             self.problem("review_dates", format!("{d} is after the exit_date {exit}"));
+        }
+        if let Some(d) = r.follow_up_dates.iter().find(|d| **d < exit) {
+            self.problem(
+                "follow_up_dates",
+                format!("{d} is before the exit_date {exit}: a follow-up comes after the exit"),
+            );
         }
         let last_top = exit + Duration::days(TOP_WINDOW_DAYS);
         if let Some(d) = r.top_dates.iter().find(|d| **d > last_top) {

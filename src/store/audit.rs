@@ -416,6 +416,12 @@ impl<'a> Tx<'a> {
     }
 
     fn audit_write(&self, table: &str, id: &str, action: &str, changes: &[Change]) -> Result<()> {
+        // Every write passes here, so the open after-exit clocks are kept with the record.
+        if super::follow_ups::AFTER_EXIT_TABLES.contains(&table) {
+            if let Some(ep) = super::follow_ups::episode_of_row(self.conn, table, id)? {
+                super::follow_ups::refresh_after_exit(self.conn, &ep)?;
+            }
+        }
         let rh = row_hash(self.conn, table, id)?;
         let blob = if changes.is_empty() {
             Vec::new()
@@ -840,6 +846,7 @@ const EPISODE_CHILDREN: &[&str] = &[
     "outcome_profiles",
     "referrals_out",
     "follow_ups",
+    "clock_closures",
 ];
 const GRANDCHILDREN: &[(&str, &str, &str)] = &[
     ("risk_flag_events", "flag_id", "risk_flags"),

@@ -194,33 +194,44 @@ pub fn referrals_out_of(store: &Store, young_person_id: &str) -> Result<Vec<Refe
 pub struct EpisodeEvents {
     pub reviews: Vec<NaiveDate>,
     pub outcome_profiles: Vec<NaiveDate>,
+    /// Follow-ups that reached the young person (attempts keep the clock open).
     pub follow_ups: Vec<NaiveDate>,
+    /// After-exit clocks closed by a worker.
+    pub closed_clocks: Vec<crate::domain::record::ClosedClock>,
 }
 
 /// Reviews, outcome profiles (TOP) and follow-ups of one episode.
 pub fn episode_events(store: &Store, episode_id: &str) -> Result<EpisodeEvents> {
     let mut out = EpisodeEvents::default();
-    for (table, list) in [
-        ("reviews", &mut out.reviews),
-        ("outcome_profiles", &mut out.outcome_profiles),
-        ("follow_ups", &mut out.follow_ups),
+    let reached = super::follow_ups::REACHED_SQL;
+    for (table, only, list) in [
+        ("reviews", "1", &mut out.reviews),
+        ("outcome_profiles", "1", &mut out.outcome_profiles),
+        // Attempts that did not reach the young person keep the clock open.
+        ("follow_ups", reached, &mut out.follow_ups),
     ] {
         let mut stmt = store.conn().prepare_cached(&format!(
-            "SELECT date FROM {table} WHERE episode_id = ?1 AND in_error_at IS NULL ORDER BY date"
+            "SELECT f.date FROM {table} f WHERE f.episode_id = ?1 AND f.in_error_at IS NULL
+                AND {only} ORDER BY f.date"
         ))?;
         let rows = stmt.query_map(params![episode_id], |r| get_date(r, 0))?;
         for d in rows {
             list.extend(d?);
         }
     }
+    out.closed_clocks = super::follow_ups::closed_clocks_of(store, episode_id)?;
     Ok(out)
 }
 
 /// Dates of a young person's did-not-attends not yet followed up.
 pub fn open_dna_dates(store: &Store, young_person_id: &str) -> Result<Vec<NaiveDate>> {
     let mut stmt = store.conn().prepare_cached(
-        "SELECT date FROM contacts WHERE young_person_id = ?1 AND did_not_attend = 1
-            AND dna_followed_up_on IS NULL AND in_error_at IS NULL ORDER BY date",
+        "SELECT c.date FROM contacts c WHERE c.young_person_id = ?1 AND c.did_not_attend = 1
+            AND c.dna_followed_up_on IS NULL AND c.in_error_at IS NULL
+            -- stops when the contact's episode exits or is entered in error
+            AND NOT EXISTS (SELECT 1 FROM episodes e WHERE e.id = c.episode_id
+                               AND (e.exit_date IS NOT NULL OR e.in_error_at IS NOT NULL))
+          ORDER BY c.date",
     )?;
     let rows = stmt.query_map([young_person_id], |r| get_date(r, 0))?;
     let mut out = Vec::new();

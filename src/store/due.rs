@@ -64,8 +64,10 @@ pub struct DueInputs {
 pub struct DueScope {
     /// Only episodes whose key worker is this worker ID.
     pub key_worker_id: Option<String>,
-    /// Exits on or after this date are still loaded (their follow-ups may be due).
-    pub exited_since: Option<NaiveDate>,
+    /// The exit reasons in the planned category (from the code lists): exited episodes with
+    /// these reasons are loaded while their after-exit work is open, however long ago the
+    /// exit. Empty: open episodes only.
+    pub planned_exit_reasons: Vec<String>,
 }
 
 // The key worker of a young person is the key worker of their latest open episode (or latest).
@@ -73,43 +75,21 @@ const CURRENT_WORKER: &str = "(SELECT e2.key_worker_id FROM episodes e2
       WHERE e2.young_person_id = yp.id AND e2.in_error_at IS NULL
       ORDER BY e2.exit_date IS NOT NULL, e2.referral_date DESC LIMIT 1)";
 
-/// Loads the due-list inputs for `scope`. `planned_exit` says whether an exit reason code is in
-/// the planned category (from the code lists).
+/// Loads the due-list inputs for `scope`: open episodes, and exited ones with a planned exit
+/// whose after-exit clocks are not all met or closed (read from `after_exit_open`, never by
+/// scanning closed episodes). `planned_exit` says whether an exit reason code is in the
+/// planned category (from the code lists).
 pub fn load(
     store: &Store,
     scope: &DueScope,
     planned_exit: &dyn Fn(&str) -> Option<bool>,
 ) -> Result<DueInputs> {
     let conn = store.conn();
-    let mut filter = String::from("e.in_error_at IS NULL AND yp.in_error_at IS NULL");
-    let mut args: Vec<String> = Vec::new();
-    match scope.exited_since {
-        Some(d) => {
-            args.push(date_text(d));
-            filter.push_str(&format!(
-                " AND (e.exit_date IS NULL OR e.exit_date >= ?{})",
-                args.len()
-            ));
-        }
-        None => filter.push_str(" AND e.exit_date IS NULL"),
-    }
-    if let Some(w) = &scope.key_worker_id {
-        args.push(w.clone());
-        filter.push_str(&format!(" AND e.key_worker_id = ?{}", args.len()));
-    }
-    let from = "FROM episodes e JOIN young_people yp ON yp.id = e.young_person_id";
-
+    let ScopeSql { with, filter, args } = scope_sql(scope);
     let mut inputs = DueInputs::default();
     let mut index: HashMap<String, usize> = HashMap::new();
     {
-        let sql = format!(
-            "SELECT e.id, yp.id, yp.reference, yp.given_name || ' ' || yp.family_name,
-                    e.key_worker_id, w.name, e.referral_date, e.first_contact_date, e.triage_date,
-                    e.triage_outcome, e.assessment_date, e.treatment_start, e.care_plan_date,
-                    e.exit_date, e.exit_reason, yp.date_of_birth
-             {from} LEFT JOIN workers w ON w.id = e.key_worker_id
-             WHERE {filter} ORDER BY e.referral_date, e.id"
-        );
+        let sql = episodes_sql(&with, &filter);
         let mut stmt = conn.prepare(&sql)?;
         let mut rows = stmt.query(params_from_iter(args.iter()))?;
         while let Some(r) = rows.next()? {
@@ -142,15 +122,28 @@ pub fn load(
         }
     }
 
-    // Dated events per episode, each in one joined pass.
-    for (table, which) in [("reviews", 0u8), ("outcome_profiles", 1), ("follow_ups", 2)] {
+    // Dated events per episode in scope, each in one pass through the episode's index.
+    let reached = super::follow_ups::REACHED_SQL;
+    for (table, only, which) in [
+        ("reviews", "1", 0u8),
+        ("outcome_profiles", "1", 1),
+        ("follow_ups", reached, 2),
+        ("clock_closures", "1", 3),
+    ] {
+        let (date_col, extra) = if which == 3 {
+            ("f.closed_on", ", f.clock, f.reason")
+        } else {
+            ("f.date", ", NULL, NULL")
+        };
         let sql = format!(
-            "SELECT x.episode_id, x.date FROM {table} x JOIN episodes e ON e.id = x.episode_id
-             JOIN young_people yp ON yp.id = e.young_person_id
-             WHERE x.in_error_at IS NULL AND {filter}"
+            "{with} SELECT f.episode_id, {date_col}{extra} FROM scope s
+             JOIN {table} f ON f.episode_id = s.id
+             WHERE f.in_error_at IS NULL AND {only}"
         );
         let mut stmt = conn.prepare(&sql)?;
-        let mut rows = stmt.query(params_from_iter(args.iter()))?;
+        // The key worker's filter is not in this query; unused arguments are not allowed.
+        let n = args.len() - usize::from(scope.key_worker_id.is_some());
+        let mut rows = stmt.query(params_from_iter(args.iter().take(n)))?;
         while let Some(r) = rows.next()? {
             let ep: String = r.get(0)?;
             let (Some(&i), Some(d)) = (index.get(&ep), get_date(r, 1)?) else {
@@ -160,7 +153,12 @@ pub fn load(
             match which {
                 0 => f.review_dates.push(d),
                 1 => f.top_dates.push(d),
-                _ => f.follow_up_dates.push(d),
+                2 => f.follow_up_dates.push(d),
+                _ => f.closed_clocks.extend(super::follow_ups::closed_from(
+                    &r.get::<_, String>(2)?,
+                    Some(d),
+                    r.get(3)?,
+                )),
             }
         }
     }
@@ -226,9 +224,10 @@ pub fn load(
              FROM contacts c JOIN young_people yp ON yp.id = c.young_person_id
              WHERE c.did_not_attend = 1 AND c.dna_followed_up_on IS NULL
                AND c.in_error_at IS NULL AND yp.in_error_at IS NULL
-               -- DNA follow-up stops when the contact's episode exits (DueKind::stop_rule).
-               AND NOT EXISTS (SELECT 1 FROM episodes e
-                               WHERE e.id = c.episode_id AND e.exit_date IS NOT NULL)
+               -- DNA follow-up stops when the contact's episode exits or is entered in error
+               -- (DueKind::stop_rule).
+               AND NOT EXISTS (SELECT 1 FROM episodes e WHERE e.id = c.episode_id
+                                  AND (e.exit_date IS NOT NULL OR e.in_error_at IS NOT NULL))
              {person_filter}"
         );
         let mut stmt = conn.prepare(&sql)?;
@@ -267,6 +266,95 @@ pub fn load(
     Ok(inputs)
 }
 
-fn date_text(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+/// The episodes in scope, by two indexed reads: open ones (a partial index) and the small
+/// table of exited ones with after-exit work open.
+struct ScopeSql {
+    with: String,
+    filter: String,
+    args: Vec<String>,
+}
+
+fn scope_sql(scope: &DueScope) -> ScopeSql {
+    let mut args: Vec<String> = Vec::new();
+    let mut after_exit = String::new();
+    if !scope.planned_exit_reasons.is_empty() {
+        let marks: Vec<String> = scope
+            .planned_exit_reasons
+            .iter()
+            .map(|r| {
+                args.push(r.clone());
+                format!("?{}", args.len())
+            })
+            .collect();
+        after_exit = format!(
+            " UNION ALL SELECT episode_id FROM after_exit_open WHERE exit_reason IN ({})",
+            marks.join(", ")
+        );
+    }
+    let mut filter = String::from("e.in_error_at IS NULL AND yp.in_error_at IS NULL");
+    if let Some(w) = &scope.key_worker_id {
+        args.push(w.clone());
+        filter.push_str(&format!(" AND e.key_worker_id = ?{}", args.len()));
+    }
+    let with = format!(
+        "WITH scope(id) AS (SELECT id FROM episodes INDEXED BY episodes_open
+                             WHERE exit_date IS NULL AND in_error_at IS NULL{after_exit})"
+    );
+    ScopeSql { with, filter, args }
+}
+
+fn episodes_sql(with: &str, filter: &str) -> String {
+    format!(
+        "{with} SELECT e.id, yp.id, yp.reference, yp.given_name || ' ' || yp.family_name,
+                e.key_worker_id, w.name, e.referral_date, e.first_contact_date, e.triage_date,
+                e.triage_outcome, e.assessment_date, e.treatment_start, e.care_plan_date,
+                e.exit_date, e.exit_reason, yp.date_of_birth
+         FROM scope s JOIN episodes e ON e.id = s.id
+         JOIN young_people yp ON yp.id = e.young_person_id
+         LEFT JOIN workers w ON w.id = e.key_worker_id
+         WHERE {filter} ORDER BY e.referral_date, e.id"
+    )
+}
+
+/// SQLite's plan for the due-list's episode query, one line per step (for tests).
+pub fn due_query_plan(store: &Store, scope: &DueScope) -> Result<Vec<String>> {
+    let ScopeSql { with, filter, args } = scope_sql(scope);
+    let mut stmt = store.conn().prepare(&format!(
+        "EXPLAIN QUERY PLAN {}",
+        episodes_sql(&with, &filter)
+    ))?;
+    let rows = stmt.query_map(params_from_iter(args.iter()), |r| r.get::<_, String>(3))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A young person's missed appointment not yet followed up, with its episode's exit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenDna {
+    pub contact_id: String,
+    pub date: NaiveDate,
+    /// When the contact's episode exited (its follow-up stopped then).
+    pub episode_exit: Option<NaiveDate>,
+}
+
+/// A young person's missed appointments not yet followed up, oldest first.
+pub fn dnas_of(store: &Store, young_person_id: &str) -> Result<Vec<OpenDna>> {
+    let mut stmt = store.conn().prepare_cached(
+        "SELECT c.id, c.date, e.exit_date FROM contacts c
+           LEFT JOIN episodes e ON e.id = c.episode_id
+          WHERE c.young_person_id = ?1 AND c.did_not_attend = 1 AND e.in_error_at IS NULL
+            AND c.dna_followed_up_on IS NULL AND c.in_error_at IS NULL
+          ORDER BY c.date, c.id",
+    )?;
+    let mut rows = stmt.query([young_person_id])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        if let Some(date) = get_date(r, 1)? {
+            out.push(OpenDna {
+                contact_id: r.get(0)?,
+                date,
+                episode_exit: get_date(r, 2)?,
+            });
+        }
+    }
+    Ok(out)
 }

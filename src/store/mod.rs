@@ -10,6 +10,7 @@ pub mod care_plans;
 pub mod caseload;
 pub mod drafts;
 pub mod due;
+pub mod follow_ups;
 pub mod import;
 pub mod intake;
 pub mod keys;
@@ -52,6 +53,8 @@ const MIGRATION_SQL: &[&str] = &[
          worker_id   TEXT NOT NULL,
          created_at  TEXT NOT NULL
      );",
+    // Follow-up outcomes, closed after-exit clocks, and the open after-exit work (issue 17).
+    include_str!("follow_ups.sql"),
 ];
 
 /// The index of the migration whose hook converts the first schema's JSON audit rows.
@@ -550,5 +553,44 @@ mod tests {
         let s = Store::open_in_memory().unwrap();
         assert_eq!(s.schema_version().unwrap(), latest_schema_version());
         assert_eq!(s.integrity_check().unwrap(), vec!["ok".to_string()]);
+    }
+
+    /// A file written before follow-up outcomes (schema 4) opens, and its exited episodes with
+    /// after-exit work still open are found for the due-list; settled ones are not.
+    #[test]
+    fn the_follow_up_migration_finds_open_after_exit_work_in_an_older_file() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrations().to_version(&mut conn, 4).unwrap();
+        conn.execute_batch(
+            "INSERT INTO young_people (id, reference, given_name, family_name, name_key, created_at)
+             VALUES ('yp', 'YP-1', 'Ada', 'Old', 'ada old', '2025-01-01T00:00:00Z');
+             INSERT INTO episodes (id, young_person_id, referral_date, exit_date, exit_reason, created_at)
+             VALUES ('open', 'yp', '2025-01-01', NULL, NULL, '2025-01-01T00:00:00Z'),
+                    ('waiting', 'yp', '2024-01-01', '2024-06-28', 'completed_drug_free', '2024-01-01T00:00:00Z'),
+                    ('done', 'yp', '2023-01-01', '2023-06-30', 'completed_drug_free', '2023-01-01T00:00:00Z'),
+                    ('one_done', 'yp', '2022-01-01', '2022-06-30', 'completed_drug_free', '2022-01-01T00:00:00Z');
+             INSERT INTO outcome_profiles (id, episode_id, date, occasion, created_at)
+             VALUES ('t1', 'done', '2023-06-30', 'exit', '2023-06-30T00:00:00Z'),
+                    ('t2', 'one_done', '2022-06-30', 'exit', '2022-06-30T00:00:00Z');
+             INSERT INTO follow_ups (id, episode_id, date, created_at)
+             VALUES ('f1', 'done', '2023-09-30', '2023-09-30T00:00:00Z'),
+                    ('f2', 'done', '2023-12-30', '2023-12-30T00:00:00Z'),
+                    ('f3', 'one_done', '2022-09-30', '2022-09-30T00:00:00Z'),
+                    ('f4', 'one_done', '2022-06-30', '2022-06-30T00:00:00Z');",
+        )
+        .unwrap();
+        let s = Store::prepare(conn).unwrap();
+        assert_eq!(s.schema_version().unwrap(), latest_schema_version());
+        let mut open: Vec<String> = s
+            .conn()
+            .prepare("SELECT episode_id FROM after_exit_open ORDER BY episode_id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        open.sort();
+        // `one_done`'s second follow-up was on the exit day: it does not count.
+        assert_eq!(open, ["one_done", "waiting"]);
     }
 }

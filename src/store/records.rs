@@ -99,6 +99,16 @@ pub fn episodes_of(store: &Store, young_person_id: &str) -> Result<Vec<Episode>>
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// How many of a young person's episodes were entered in error.
+pub fn episodes_in_error_count(store: &Store, young_person_id: &str) -> Result<usize> {
+    let n: i64 = store.conn().query_row(
+        "SELECT count(*) FROM episodes WHERE young_person_id = ?1 AND in_error_at IS NOT NULL",
+        [young_person_id],
+        |r| r.get(0),
+    )?;
+    Ok(n.max(0) as usize)
+}
+
 const CONTACT_COLS: &str = "id, young_person_id, episode_id, date, time, contact_type, \
     duration_minutes, present, note, did_not_attend, dna_follow_up, worker_id";
 

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use anyhow::Result;
-use chrono::{Months, NaiveDate};
+use chrono::NaiveDate;
 
 use crate::domain::calendar::Calendar;
 use crate::domain::clocks::{
@@ -111,37 +111,7 @@ pub fn facts_of(
     date_of_birth: Option<NaiveDate>,
     codes: &CodeLists,
 ) -> EpisodeFacts {
-    EpisodeFacts {
-        referral_date: e.referral_date,
-        first_contact_date: e.first_contact_date,
-        triage_date: e.triage_date,
-        assessment_needed: e
-            .triage_outcome
-            .as_deref()
-            .is_some_and(|t| codes.is_comprehensive_assessment(t)),
-        assessment_date: e.assessment_date,
-        treatment_start: e.treatment_start,
-        care_plan_date: e.care_plan_date,
-        review_dates: ev.reviews.clone(),
-        top_dates: ev.outcome_profiles.clone(),
-        exit_date: e.exit_date,
-        exit_planned: e
-            .exit_reason
-            .as_deref()
-            .and_then(|r| codes.exit_is_planned(r)),
-        follow_up_dates: ev.follow_ups.clone(),
-        date_of_birth,
-    }
-}
-
-/// Whether an episode's items count on the due-list (open, or exited recently enough for its
-/// follow-ups to fall due) — the same window as the service-wide due-list.
-fn in_due_window(e: &Episode, today: NaiveDate) -> bool {
-    match (e.exit_date, today.checked_sub_months(Months::new(7))) {
-        (None, _) => true,
-        (Some(x), Some(since)) => x >= since,
-        (Some(_), None) => true,
-    }
+    crate::due::episode_facts(e, ev, date_of_birth, codes)
 }
 
 /// One young person's next due item, worked out from their record (after a write, so the
@@ -156,9 +126,6 @@ pub fn person_next_due(
 ) -> Result<Option<NextDue>> {
     let mut next = None;
     for e in records::episodes_of(store, young_person_id)? {
-        if !in_due_window(&e, today) {
-            continue;
-        }
         let ev = episode_events(store, &e.id)?;
         let facts = facts_of(&e, &ev, date_of_birth, codes);
         for item in episode_due_items(&facts, cal, today) {
