@@ -18,6 +18,7 @@ pub mod people;
 pub mod records;
 pub mod returns;
 pub mod sign_in;
+pub mod sync;
 pub mod values;
 
 use std::path::Path;
@@ -52,6 +53,7 @@ const MIGRATION_SQL: &[&str] = &[
          worker_id   TEXT NOT NULL,
          created_at  TEXT NOT NULL
      );",
+    include_str!("sync.sql"),
 ];
 
 /// The index of the migration whose hook converts the first schema's JSON audit rows.
@@ -141,6 +143,9 @@ pub struct Store {
     /// The worker who signed in; every write is theirs and the role table applies to it.
     /// `None` for a store opened without signing in (in memory, or with a raw key by tests).
     signed_in: Option<Worker>,
+    /// Once the database belongs to a sync team: the tables whose changes every write
+    /// captures as a changeset (see [`sync`]).
+    capture: Option<Vec<String>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -253,9 +258,15 @@ impl Store {
         migrations()
             .to_latest(&mut conn)
             .context("cannot bring the database schema up to date")?;
+        let capture = if sync::in_team(&conn)? {
+            Some(sync::capture_tables(&conn)?)
+        } else {
+            None
+        };
         Ok(Store {
             conn,
             signed_in: None,
+            capture,
         })
     }
 
@@ -319,9 +330,32 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let Some(tables) = &self.capture else {
+            let wtx = Tx::new(&tx, actor, now);
+            let out = f(&wtx)?;
+            drop(wtx);
+            tx.commit()?;
+            return Ok(out);
+        };
+        // In a sync team: the session extension records what this transaction changes, and
+        // the changeset is kept with the actor and the audit rows it appended.
+        let (_, audit_before) = audit::local_device_seq(&tx)?;
+        let mut session = sync::start_capture(&tx, tables)?;
         let wtx = Tx::new(&tx, actor, now);
         let out = f(&wtx)?;
         drop(wtx);
+        let mut changeset = Vec::new();
+        session.changeset_strm(&mut changeset)?;
+        drop(session);
+        let (_, audit_after) = audit::local_device_seq(&tx)?;
+        sync::record_local_change(
+            &tx,
+            actor,
+            now,
+            action.code(),
+            &changeset,
+            (audit_before, audit_after),
+        )?;
         tx.commit()?;
         Ok(out)
     }
