@@ -1,0 +1,486 @@
+//! Offline teams (issue 15): devices share one record through a folder. Real encrypted files in
+//! temporary folders, the store's own API, and the binary for the kill -9 test.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use casebook::domain::record::{Contact, Role, YoungPerson};
+use casebook::store::sign_in::{self, Unlocked};
+use casebook::store::sync::{self, SyncReport};
+use casebook::store::{people, records};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rusqlite::types::Value;
+
+const ADMIN: &str = "Olu Office";
+const PW: &str = "a long enough password";
+const KIM: &str = "Kim Keyworker";
+const OMAR: &str = "Omar Outreach";
+
+fn cheap_kdf() {
+    // The cheap test-only key cost: honoured by debug builds only.
+    std::env::set_var("CASEBOOK_TEST_ONLY_CHEAP_KDF", "1");
+}
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 6, 2, 9, 0, 0).unwrap()
+}
+
+struct Device {
+    db: PathBuf,
+    folder: PathBuf,
+    u: Unlocked,
+}
+
+impl Device {
+    fn sync(&mut self, now: DateTime<Utc>) -> SyncReport {
+        let key = self.u.data_key().clone();
+        let kf = self.u.key_file().clone();
+        sync::sync(&mut self.u.store, &key, &kf, &self.folder, None, now).unwrap()
+    }
+
+    fn try_sync(&mut self, now: DateTime<Utc>) -> anyhow::Result<SyncReport> {
+        let key = self.u.data_key().clone();
+        let kf = self.u.key_file().clone();
+        sync::sync(&mut self.u.store, &key, &kf, &self.folder, None, now)
+    }
+
+    fn actor(&self) -> String {
+        self.u.worker.id.clone()
+    }
+
+    fn as_worker(&mut self, name: &str) {
+        let w = people::worker_by_name(&self.u.store, name)
+            .unwrap()
+            .unwrap();
+        self.u.store.sign_in(w.clone());
+        self.u.worker = w;
+    }
+
+    fn register(
+        &mut self,
+        given: &str,
+        family: &str,
+        dob: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> String {
+        let actor = self.actor();
+        self.u
+            .store
+            .write(&actor, now, |tx| {
+                let p = YoungPerson {
+                    given_name: given.into(),
+                    family_name: family.into(),
+                    date_of_birth: Some(dob),
+                    ..Default::default()
+                };
+                Ok(people::create_young_person(tx, &p)?.0)
+            })
+            .unwrap()
+    }
+
+    fn contact(&mut self, yp: &str, on: NaiveDate, now: DateTime<Utc>) -> String {
+        let actor = self.actor();
+        self.u
+            .store
+            .write(&actor, now, |tx| {
+                records::add_contact(
+                    tx,
+                    &Contact {
+                        id: String::new(),
+                        young_person_id: yp.into(),
+                        episode_id: None,
+                        date: on,
+                        time: None,
+                        contact_type: "face_to_face".into(),
+                        duration_minutes: Some(30),
+                        present: None,
+                        note: Some("synthetic".into()),
+                        did_not_attend: false,
+                        dna_follow_up: None,
+                        worker_id: Some(actor.clone()),
+                    },
+                )
+            })
+            .unwrap()
+    }
+
+    fn set(&mut self, table: &str, id: &str, column: &str, value: Value, now: DateTime<Utc>) {
+        let actor = self.actor();
+        self.u
+            .store
+            .write(&actor, now, |tx| tx.update(table, id, &[(column, value)]))
+            .unwrap();
+    }
+
+    fn mark_in_error(&mut self, table: &'static str, id: &str, reason: &str, now: DateTime<Utc>) {
+        let actor = self.actor();
+        self.u
+            .store
+            .write(&actor, now, |tx| tx.mark_in_error(table, id, reason))
+            .unwrap();
+    }
+
+    fn raw(&self) -> rusqlite::Connection {
+        let c = rusqlite::Connection::open(&self.db).unwrap();
+        c.execute_batch(&format!(
+            "PRAGMA key = \"x'{}'\";",
+            self.u.data_key().hex().as_str()
+        ))
+        .unwrap();
+        c
+    }
+
+    fn get(&self, table: &str, id: &str, column: &str) -> Value {
+        self.raw()
+            .query_row(
+                &format!("SELECT {column} FROM {table} WHERE id = ?1"),
+                [id],
+                |r| r.get(0),
+            )
+            .unwrap()
+    }
+
+    /// Every captured table, row by row, plus every device's audit chain.
+    fn tables(&self) -> BTreeMap<String, Vec<Vec<Value>>> {
+        let c = self.raw();
+        let names: Vec<String> = c
+            .prepare(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+                 AND name NOT IN ('audit_log', 'audit_device', 'form_drafts', 'sync_local',
+                   'sync_devices', 'sync_local_changes', 'sync_bundles_out', 'sync_applied',
+                   'sync_refused')",
+            )
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let mut out = BTreeMap::new();
+        for n in names {
+            let mut s = c
+                .prepare(&format!("SELECT * FROM {n} ORDER BY id"))
+                .unwrap();
+            let k = s.column_count();
+            let rows = s
+                .query_map([], |r| (0..k).map(|i| r.get::<_, Value>(i)).collect())
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            out.insert(n, rows);
+        }
+        let mut s = c
+            .prepare(
+                "SELECT d.device_id, a.device_seq, a.at, a.actor_id, a.action, a.table_name,
+                        a.record_id, a.changes, a.hash
+                 FROM audit_log a JOIN audit_device d ON d.n = a.device
+                 ORDER BY d.device_id, a.device_seq",
+            )
+            .unwrap();
+        let rows = s
+            .query_map([], |r| (0..9).map(|i| r.get::<_, Value>(i)).collect())
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        out.insert("(audit chains)".into(), rows);
+        out
+    }
+}
+
+/// The office database, with a key worker and an outreach worker, founded as a team in its
+/// folder.
+fn office(dir: &Path) -> Device {
+    cheap_kdf();
+    let db = dir.join("office.db");
+    let folder = dir.join("office-folder");
+    std::fs::create_dir_all(&folder).unwrap();
+    let mut u = sign_in::create(&db, ADMIN, PW, t0()).unwrap().unlocked;
+    u.add_worker(KIM, &[Role::KeyWorker], PW, t0()).unwrap();
+    u.add_worker(OMAR, &[Role::Outreach], PW, t0()).unwrap();
+    let mut d = Device { db, folder, u };
+    let r = d.sync(t0());
+    assert!(r.founded);
+    d
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+/// A laptop joining from `folder` (its own copy of the team's folder when `own` is set).
+fn laptop(dir: &Path, name: &str, team_folder: &Path, own: bool, worker: &str) -> Device {
+    let db = dir.join(format!("{name}.db"));
+    let folder = if own {
+        let f = dir.join(format!("{name}-folder"));
+        copy_dir(team_folder, &f);
+        f
+    } else {
+        team_folder.to_path_buf()
+    };
+    let (u, _) = sync::join(&folder, &db, worker, PW, Some(name), t0()).unwrap();
+    Device { db, folder, u }
+}
+
+fn dob() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2009, 3, 14).unwrap()
+}
+
+fn day(n: i64) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2025, 6, 2).unwrap() + Duration::days(n)
+}
+
+#[test]
+fn a_new_laptop_joins_from_the_folder_and_changes_travel_both_ways() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut office = office(tmp.path());
+    let yp = office.register("Test", "Person", dob(), t0());
+    let mut laptop = laptop(tmp.path(), "laptop", &office.folder.clone(), false, KIM);
+    // The laptop starts from the snapshot; the registration made after it arrives as a bundle.
+    assert!(
+        laptop.tables()["young_people"].is_empty()
+            || laptop.get("young_people", &yp, "id") != Value::Null
+    );
+    office.sync(t0());
+    laptop.sync(t0());
+    assert_eq!(
+        laptop.get("young_people", &yp, "given_name"),
+        Value::Text("Test".into())
+    );
+    let c = laptop.contact(&yp, day(1), t0() + Duration::hours(1));
+    let st = sync::status(&laptop.u.store).unwrap();
+    assert_eq!(st.waiting_changes, 1);
+    let r = laptop.sync(t0() + Duration::hours(2));
+    assert!(r.written.is_some());
+    let st = sync::status(&laptop.u.store).unwrap();
+    assert_eq!(st.waiting_changes, 0);
+    assert_eq!(st.last_sync_at, Some(t0() + Duration::hours(2)));
+    let r = office.sync(t0() + Duration::hours(3));
+    assert_eq!(r.applied.len(), 1, "{r:?}");
+    assert_eq!(
+        office.get("contacts", &c, "young_person_id"),
+        Value::Text(yp.clone())
+    );
+    assert_eq!(office.tables(), laptop.tables());
+    // Each device keeps its own audit chain, and both verify everywhere.
+    for d in [&office, &laptop] {
+        let report = d.u.store.verify_audit(false).unwrap();
+        assert_eq!(report.first_break, None);
+    }
+}
+
+#[test]
+fn running_sync_again_with_nothing_new_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut office = office(tmp.path());
+    let mut laptop = laptop(tmp.path(), "laptop", &office.folder.clone(), false, KIM);
+    let yp = laptop.register("Again", "Twice", dob(), t0());
+    laptop.sync(t0());
+    office.sync(t0());
+    assert_eq!(
+        office.get("young_people", &yp, "family_name"),
+        Value::Text("Twice".into())
+    );
+    let before = (office.tables(), laptop.tables());
+    let files = std::fs::read_dir(office.folder.join("bundles"))
+        .unwrap()
+        .count();
+    for d in [&mut office, &mut laptop] {
+        let r = d.sync(t0() + Duration::hours(1));
+        assert_eq!(r.written, None);
+        assert!(r.applied.is_empty());
+    }
+    assert_eq!(before, (office.tables(), laptop.tables()));
+    assert_eq!(
+        files,
+        std::fs::read_dir(office.folder.join("bundles"))
+            .unwrap()
+            .count()
+    );
+}
+
+#[test]
+fn two_devices_changing_one_field_queue_a_conflict_and_a_choice_settles_it_everywhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut office = office(tmp.path());
+    let yp = office.register("Same", "Field", dob(), t0());
+    office.sync(t0());
+    let mut laptop = laptop(tmp.path(), "laptop", &office.folder.clone(), false, KIM);
+    // Both change the postcode district while apart; the laptop also changes the gender.
+    office.set(
+        "young_people",
+        &yp,
+        "postcode_district",
+        Value::Text("SO14".into()),
+        t0() + Duration::hours(1),
+    );
+    laptop.set(
+        "young_people",
+        &yp,
+        "postcode_district",
+        Value::Text("SO15".into()),
+        t0() + Duration::hours(2),
+    );
+    laptop.set(
+        "young_people",
+        &yp,
+        "gender",
+        Value::Text("girl".into()),
+        t0() + Duration::hours(2),
+    );
+    office.sync(t0() + Duration::hours(3));
+    laptop.sync(t0() + Duration::hours(3));
+    office.sync(t0() + Duration::hours(3));
+    // Neither value overwrote the other; the field that did not clash travelled.
+    assert_eq!(
+        office.get("young_people", &yp, "postcode_district"),
+        Value::Text("SO14".into())
+    );
+    assert_eq!(
+        laptop.get("young_people", &yp, "postcode_district"),
+        Value::Text("SO15".into())
+    );
+    assert_eq!(
+        office.get("young_people", &yp, "gender"),
+        Value::Text("girl".into())
+    );
+    for d in [&office, &laptop] {
+        let q = sync::conflicts(&d.u.store).unwrap();
+        assert_eq!(q.len(), 1, "{q:?}");
+        let c = &q[0];
+        assert_eq!(
+            (c.table.as_str(), c.record_id.as_str(), c.column.as_str()),
+            ("young_people", yp.as_str(), "postcode_district")
+        );
+        let values: BTreeSet<String> = c.values.iter().map(|v| format!("{:?}", v.value)).collect();
+        assert_eq!(
+            values,
+            BTreeSet::from(["Text(\"SO14\")".to_string(), "Text(\"SO15\")".to_string()])
+        );
+        let who: BTreeSet<Option<String>> = c.values.iter().map(|v| v.actor_name.clone()).collect();
+        assert_eq!(
+            who,
+            BTreeSet::from([Some(ADMIN.to_string()), Some(KIM.to_string())])
+        );
+        let devices: BTreeSet<Option<String>> =
+            c.values.iter().map(|v| v.device_name.clone()).collect();
+        assert!(devices.contains(&Some("laptop".to_string())), "{devices:?}");
+        assert_eq!(sync::status(&d.u.store).unwrap().open_conflicts, 1);
+    }
+    // An outreach worker may not choose; the key worker on the laptop chooses the office's value.
+    let q = sync::conflicts(&laptop.u.store).unwrap();
+    laptop.as_worker(OMAR);
+    let omar = laptop.actor();
+    let refused = sync::choose(
+        &mut laptop.u.store,
+        &omar,
+        t0() + Duration::hours(4),
+        &q[0],
+        &Value::Text("SO14".into()),
+    );
+    assert!(refused
+        .unwrap_err()
+        .to_string()
+        .contains("only a key worker or manager may choose"));
+    laptop.as_worker(KIM);
+    let kim = laptop.actor();
+    sync::choose(
+        &mut laptop.u.store,
+        &kim,
+        t0() + Duration::hours(4),
+        &q[0],
+        &Value::Text("SO14".into()),
+    )
+    .unwrap();
+    laptop.sync(t0() + Duration::hours(5));
+    office.sync(t0() + Duration::hours(5));
+    laptop.sync(t0() + Duration::hours(5));
+    for d in [&office, &laptop] {
+        assert_eq!(
+            d.get("young_people", &yp, "postcode_district"),
+            Value::Text("SO14".into())
+        );
+        assert!(sync::conflicts(&d.u.store).unwrap().is_empty());
+    }
+    assert_eq!(office.tables(), laptop.tables());
+}
+
+#[test]
+fn two_devices_registering_the_same_young_person_make_a_possible_duplicate_and_in_error_marks_agree(
+) {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut office = office(tmp.path());
+    let mut laptop = laptop(tmp.path(), "laptop", &office.folder.clone(), false, KIM);
+    let a = office.register("Jo", "Double", dob(), t0());
+    let b = laptop.register("Jo", "Double", dob(), t0());
+    let c1 = office.contact(&a, day(0), t0());
+    office.sync(t0());
+    laptop.sync(t0());
+    // Both mark the same contact entered in error, for different reasons.
+    laptop.mark_in_error(
+        "contacts",
+        &c1,
+        "wrong young person",
+        t0() + Duration::hours(1),
+    );
+    office.mark_in_error("contacts", &c1, "typed twice", t0() + Duration::hours(2));
+    office.sync(t0() + Duration::hours(3));
+    laptop.sync(t0() + Duration::hours(3));
+    office.sync(t0() + Duration::hours(3));
+    for d in [&office, &laptop] {
+        let pair = sync::possible_duplicates(&d.u.store).unwrap();
+        let mut want = [a.clone(), b.clone()];
+        want.sort();
+        assert_eq!(pair, vec![(want[0].clone(), want[1].clone())]);
+        // The earlier mark stands on both; the contact is kept.
+        assert_eq!(
+            d.get("contacts", &c1, "in_error_reason"),
+            Value::Text("wrong young person".into())
+        );
+    }
+    assert_eq!(office.tables(), laptop.tables());
+}
+
+#[test]
+fn a_change_whose_actor_no_longer_holds_the_role_is_refused_on_apply() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut office = office(tmp.path());
+    let mut laptop = laptop(tmp.path(), "laptop", &office.folder.clone(), false, KIM);
+    let yp = office.register("Role", "Check", dob(), t0());
+    office.sync(t0());
+    laptop.sync(t0());
+    // The office takes casework away from Kim (made an administrator only); the laptop, not
+    // yet told, still lets Kim record a contact.
+    office
+        .u
+        .set_roles(KIM, &[Role::Administrator], t0() + Duration::hours(1))
+        .unwrap();
+    let c = laptop.contact(&yp, day(1), t0() + Duration::hours(2));
+    office.sync(t0() + Duration::hours(3));
+    laptop.sync(t0() + Duration::hours(3));
+    let r = office.sync(t0() + Duration::hours(4));
+    assert_eq!(r.refused_changes.len(), 1, "{r:?}");
+    assert!(r.refused_changes[0].contains("record casework"), "{r:?}");
+    assert_eq!(sync::status(&office.u.store).unwrap().refused_changes, 1);
+    let n: i64 = office
+        .raw()
+        .query_row("SELECT count(*) FROM contacts WHERE id = ?1", [&c], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(n, 0);
+    // The audit chain of the laptop still arrived whole.
+    assert_eq!(
+        office.u.store.verify_audit(false).unwrap().first_break,
+        None
+    );
+}
