@@ -65,6 +65,21 @@ CREATE TABLE sync_refused (
     PRIMARY KEY (device_id, change_seq)
 );
 
+-- The audited change that wrote each field's value here, since the team began, and the
+-- bundle it travelled in (NULL while it is this device's own and not yet sent). A remote change
+-- to a field whose writer it had not seen is concurrent with it: a conflict, even when the
+-- values happen to line up.
+CREATE TABLE sync_field_versions (
+    table_name     TEXT NOT NULL,
+    record_id      TEXT NOT NULL,
+    column_name    TEXT NOT NULL,
+    device_id      TEXT NOT NULL,
+    audit_seq      INTEGER NOT NULL,
+    origin_bundle  INTEGER,
+    PRIMARY KEY (table_name, record_id, column_name)
+) WITHOUT ROWID;
+CREATE INDEX sync_field_versions_unsent ON sync_field_versions(device_id) WHERE origin_bundle IS NULL;
+
 -- One value written to a field that another device changed differently at the same time.
 -- The id is a hash of the field and the audited change that wrote the value, so every device
 -- that sees the collision records the same rows.

@@ -56,6 +56,7 @@ const LOCAL_TABLES: &[&str] = &[
     "sync_bundles_out",
     "sync_applied",
     "sync_refused",
+    "sync_field_versions",
 ];
 
 /// Rows the sync engine itself derives on apply (conflict values, possible duplicates). Every
@@ -116,6 +117,9 @@ pub(crate) fn record_local_change(
     let (before, after) = audit;
     if changeset.is_empty() && after == before {
         return Ok(());
+    }
+    if actor != SYNC_ACTOR {
+        note_local_writers(conn, audit)?;
     }
     let range = if after > before {
         (Some(before + 1), Some(after))
@@ -533,6 +537,10 @@ fn write_snapshot(
         "UPDATE sync_local_changes SET bundle_seq = 0 WHERE seq <= ?1 AND bundle_seq IS NULL",
         [upto],
     )?;
+    tx.execute(
+        "UPDATE sync_field_versions SET origin_bundle = 0 WHERE origin_bundle IS NULL",
+        [],
+    )?;
     tx.execute("UPDATE sync_local SET snapshot_written = 1", [])?;
     tx.commit()?;
     Ok(())
@@ -602,6 +610,11 @@ pub fn write_bundle(
                 tx.execute(
                     "UPDATE sync_local_changes SET bundle_seq = ?1 WHERE bundle_seq IS NULL",
                     [seq],
+                )?;
+                tx.execute(
+                    "UPDATE sync_field_versions SET origin_bundle = ?1
+                     WHERE device_id = ?2 AND origin_bundle IS NULL",
+                    params![seq, l.device_id],
                 )?;
                 Some(seq)
             }
@@ -938,8 +951,16 @@ fn apply_bundle(
     derived.set_enabled(false);
     for ch in &opened.changes {
         match may_apply(&tx, ch) {
-            Ok(()) => apply_change(&tx, ch, &h.device_id, &columns, &mut derived)
-                .with_context(|| format!("change {} of device {}", ch.seq, h.device_id))?,
+            Ok(()) => apply_change(
+                &tx,
+                ch,
+                &h.device_id,
+                h.bundle_seq,
+                &h.depends,
+                &columns,
+                &mut derived,
+            )
+            .with_context(|| format!("change {} of device {}", ch.seq, h.device_id))?,
             Err(reason) => {
                 tx.execute(
                     "INSERT OR REPLACE INTO sync_refused (device_id, change_seq, actor_id, reason)
@@ -1069,13 +1090,12 @@ struct Clash {
     column: String,
     incoming: Value,
     current: Value,
+    /// Who wrote the value held here.
+    writer: Writer,
 }
 
 #[derive(Default)]
 struct Collected {
-    /// Columns of conflicting updates that do not themselves conflict: applied after.
-    partial: Vec<(String, String, Vec<(String, Value)>)>,
-    clashes: Vec<Clash>,
     /// New records that clash with a unique rule here (e.g. a second triage of one episode).
     constraint: Vec<(String, String)>,
     error: Option<String>,
@@ -1089,11 +1109,99 @@ fn text_of(v: &Value) -> String {
     }
 }
 
+/// The audited change that wrote a field's value here.
+#[derive(Debug, Clone)]
+struct Writer {
+    device_id: String,
+    audit_seq: i64,
+    origin_bundle: Option<i64>,
+}
+
+fn writer_of(conn: &Connection, table: &str, id: &str, column: &str) -> Result<Option<Writer>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT device_id, audit_seq, origin_bundle FROM sync_field_versions
+             WHERE table_name = ?1 AND record_id = ?2 AND column_name = ?3",
+        )?
+        .query_row([table, id, column], |r| {
+            Ok(Writer {
+                device_id: r.get(0)?,
+                audit_seq: r.get(1)?,
+                origin_bundle: r.get(2)?,
+            })
+        })
+        .optional()?)
+}
+
+pub(crate) fn set_writer(
+    conn: &Connection,
+    (table, id, column): (&str, &str, &str),
+    device_id: &str,
+    audit_seq: i64,
+    origin_bundle: Option<i64>,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO sync_field_versions
+             (table_name, record_id, column_name, device_id, audit_seq, origin_bundle)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        table,
+        id,
+        column,
+        device_id,
+        audit_seq,
+        origin_bundle
+    ])?;
+    Ok(())
+}
+
+/// Records this device as the writer of every field its transaction's audit rows changed.
+pub(crate) fn note_local_writers(conn: &Connection, audit: (i64, i64)) -> Result<()> {
+    let (before, after) = audit;
+    if after <= before {
+        return Ok(());
+    }
+    let (device, _) = audit::local_device_seq(conn)?;
+    for row in audit::local_rows(conn, before + 1, after)? {
+        if row.action != "update" && row.action != "in_error" {
+            continue;
+        }
+        for c in decode_changes(row.changes.as_deref().unwrap_or(&[]))? {
+            set_writer(
+                conn,
+                (&row.table, &row.record_id, &c.column),
+                &device,
+                row.device_seq,
+                None,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether the writer of a field here had been seen by the device that sent a change: then the
+/// change supersedes it; otherwise the two were made apart, and collide.
+fn seen_by(w: &Writer, from_device: &str, depends: &BTreeMap<String, i64>) -> bool {
+    w.device_id == from_device
+        || w.origin_bundle
+            .is_some_and(|b| depends.get(&w.device_id).copied().unwrap_or(0) >= b)
+}
+
+/// What happens to one column of an incoming update.
+enum Decision {
+    Apply(Value),
+    Keep(Value),
+}
+
 /// Applies one change's changeset, sending conflicts to the queue rather than overwriting.
+#[allow(clippy::too_many_arguments)]
 fn apply_change(
     conn: &Connection,
     ch: &bundle::Change,
     from_device: &str,
+    bundle_seq: i64,
+    depends: &BTreeMap<String, i64>,
     columns: &Arc<HashMap<String, Vec<String>>>,
     derived: &mut Session,
 ) -> Result<()> {
@@ -1102,43 +1210,133 @@ fn apply_change(
     }
     let derived_only = ch.permission == SYNC_PERMISSION;
     // First pass: choices made by a person (their field is set whatever this device holds),
-    // and young people registered (checked for a possible duplicate).
-    let mut choices: Vec<(String, String, String, Value)> = Vec::new();
+    // young people registered (checked for a possible duplicate), and every updated column.
+    let mut choices: Vec<(String, String, String, String, Value)> = Vec::new();
     let mut new_people: Vec<String> = Vec::new();
+    let mut updates: Vec<(String, String, Vec<(String, Value)>)> = Vec::new();
     for_each_item(&ch.changeset, |item| {
         let op = item.op()?;
-        if op.code() != Action::SQLITE_INSERT {
-            return Ok(());
-        }
-        let cols = columns.get(op.table_name());
+        let table = op.table_name();
+        let cols = columns
+            .get(table)
+            .with_context(|| format!("a change to a table casebook does not have ({table})"))?;
         let get = |name: &str| -> Result<Value> {
             let i = cols
-                .and_then(|c| c.iter().position(|n| n == name))
-                .with_context(|| format!("{} has no column {name}", op.table_name()))?;
+                .iter()
+                .position(|n| n == name)
+                .with_context(|| format!("{table} has no column {name}"))?;
             Ok(owned(item.new_value(i)?))
         };
-        match op.table_name() {
-            "sync_choices" => choices.push((
+        match (op.code(), table) {
+            (Action::SQLITE_INSERT, "sync_choices") => choices.push((
+                text_of(&get("id")?),
                 text_of(&get("table_name")?),
                 text_of(&get("record_id")?),
                 text_of(&get("column_name")?),
                 get("value")?,
             )),
-            "young_people" => new_people.push(text_of(&get("id")?)),
+            (Action::SQLITE_INSERT, "young_people") => new_people.push(text_of(&get("id")?)),
+            (Action::SQLITE_UPDATE, _) if !derived_only => {
+                let pk = item.pk()?.to_vec();
+                let pk_col = pk.iter().position(|&p| p != 0).unwrap_or(0);
+                let id = text_of(&owned(item.old_value(pk_col)?));
+                let mut set = Vec::new();
+                for (i, name) in cols.iter().enumerate() {
+                    if pk.get(i).copied().unwrap_or(0) != 0 {
+                        continue;
+                    }
+                    if let Ok(v) = item.new_value(i) {
+                        set.push((name.clone(), owned(v)));
+                    }
+                }
+                updates.push((table.to_string(), id, set));
+            }
             _ => {}
         }
         Ok(())
     })?;
     let chosen: HashSet<(String, String, String)> = choices
         .iter()
-        .map(|(t, r, c, _)| (t.clone(), r.clone(), c.clone()))
+        .map(|(_, t, r, c, _)| (t.clone(), r.clone(), c.clone()))
         .collect();
+    // Decide each updated column before anything is applied: a column whose writer here the
+    // sender had not seen keeps this device's value and goes to the queue.
+    let mut decided: Vec<(String, String, Vec<(String, Decision)>)> = Vec::new();
+    let mut clashes: Vec<Clash> = Vec::new();
+    for (table, id, set) in &updates {
+        let mut out = Vec::new();
+        let mut in_error: Vec<(String, Value, Value)> = Vec::new();
+        for (column, new) in set {
+            let current: Value = conn
+                .query_row(
+                    &format!("SELECT {column} FROM {table} WHERE id = ?1"),
+                    [id],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .with_context(|| {
+                    format!("it changes a {table} record this device does not have ({id})")
+                })?;
+            let writer = writer_of(conn, table, id, column)?;
+            let concurrent = writer
+                .as_ref()
+                .filter(|w| !seen_by(w, from_device, depends));
+            match concurrent {
+                None => out.push((column.clone(), Decision::Apply(new.clone()))),
+                Some(_) if current == *new => out.push((column.clone(), Decision::Keep(current))),
+                Some(_) if chosen.contains(&(table.clone(), id.clone(), column.clone())) => {
+                    out.push((column.clone(), Decision::Keep(current)))
+                }
+                Some(_) if column == "in_error_at" || column == "in_error_reason" => {
+                    in_error.push((column.clone(), new.clone(), current))
+                }
+                Some(w) => {
+                    clashes.push(Clash {
+                        table: table.clone(),
+                        id: id.clone(),
+                        column: column.clone(),
+                        incoming: new.clone(),
+                        current: current.clone(),
+                        writer: w.clone(),
+                    });
+                    out.push((column.clone(), Decision::Keep(current)));
+                }
+            }
+        }
+        // Two devices marked the record entered in error: it is, either way; the earlier mark
+        // stands everywhere (the same answer whatever order bundles arrive in).
+        if !in_error.is_empty() {
+            let key = |pick: fn(&(String, Value, Value)) -> &Value| {
+                let at = in_error
+                    .iter()
+                    .find(|e| e.0 == "in_error_at")
+                    .map(|e| text_of(pick(e)));
+                let r = in_error
+                    .iter()
+                    .find(|e| e.0 == "in_error_reason")
+                    .map(|e| text_of(pick(e)));
+                (at, r)
+            };
+            let incoming_wins = key(|e| &e.1) < key(|e| &e.2);
+            for (column, new, current) in in_error {
+                out.push((
+                    column,
+                    if incoming_wins {
+                        Decision::Apply(new)
+                    } else {
+                        Decision::Keep(current)
+                    },
+                ));
+            }
+        }
+        decided.push((table.clone(), id.clone(), out));
+    }
     let collected = Arc::new(Mutex::new(Collected::default()));
     let sink = Arc::clone(&collected);
     let cols = Arc::clone(columns);
     let handler = move |kind: ConflictType, item: ChangesetItem| -> ConflictAction {
         let mut out = sink.lock().expect("one applier");
-        match on_conflict(&kind, &item, &cols, &chosen, &mut out) {
+        match on_conflict(&kind, &item, &cols, &mut out) {
             Ok(a) => a,
             Err(e) => {
                 out.error = Some(format!("{e:#}"));
@@ -1154,13 +1352,23 @@ fn apply_change(
         bail!("{e}");
     }
     applied.context("SQLite could not apply it")?;
-    for (table, id, sets) in &c.partial {
-        let assignments: Vec<String> = sets
+    // SQLite applied the updates whose old values matched and left the others: either way,
+    // each column now ends as decided.
+    for (table, id, cols) in &decided {
+        if cols.is_empty() {
+            continue;
+        }
+        let assignments: Vec<String> = cols
             .iter()
             .enumerate()
             .map(|(i, (col, _))| format!("{col} = ?{}", i + 1))
             .collect();
-        let mut values: Vec<Value> = sets.iter().map(|(_, v)| v.clone()).collect();
+        let mut values: Vec<Value> = cols
+            .iter()
+            .map(|(_, d)| match d {
+                Decision::Apply(v) | Decision::Keep(v) => v.clone(),
+            })
+            .collect();
         values.push(Value::Text(id.clone()));
         conn.execute(
             &format!(
@@ -1170,26 +1378,49 @@ fn apply_change(
             ),
             rusqlite::params_from_iter(values.iter()),
         )?;
+        for (col, d) in cols {
+            if let Decision::Apply(_) = d {
+                let seq = incoming_audit(ch, table, id, Some(col)).map(|r| r.device_seq);
+                set_writer(
+                    conn,
+                    (table, id, col),
+                    from_device,
+                    seq.unwrap_or(-ch.seq),
+                    Some(bundle_seq),
+                )?;
+            }
+        }
     }
     derived.set_enabled(true);
-    for clash in &c.clashes {
-        let incoming = incoming_author(ch, from_device, clash);
-        let current = current_author(conn, clash)?;
-        for (a, value) in [(incoming, &clash.incoming), (current, &clash.current)] {
+    for clash in &clashes {
+        let incoming = match incoming_audit(ch, &clash.table, &clash.id, Some(&clash.column)) {
+            Some(r) => (from_device.to_string(), r.device_seq, r.actor.clone(), r.at),
+            None => (from_device.to_string(), -ch.seq, ch.actor.clone(), ch.at),
+        };
+        let (actor, at) = audit_actor(conn, &clash.writer.device_id, clash.writer.audit_seq)?;
+        let current = (
+            clash.writer.device_id.clone(),
+            clash.writer.audit_seq,
+            actor,
+            at,
+        );
+        for ((device, seq, actor, at), value) in
+            [(incoming, &clash.incoming), (current, &clash.current)]
+        {
             conn.execute(
                 "INSERT OR IGNORE INTO sync_conflict_values
                      (id, table_name, record_id, column_name, value, device_id, audit_seq, actor_id, at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
-                    value_id(clash, &a.device_id, a.audit_seq),
+                    value_id(clash, &device, seq),
                     clash.table,
                     clash.id,
                     clash.column,
                     value,
-                    a.device_id,
-                    a.audit_seq,
-                    a.actor,
-                    a.at
+                    device,
+                    seq,
+                    actor,
+                    at
                 ],
             )?;
         }
@@ -1229,7 +1460,7 @@ fn apply_change(
             ],
         )?;
     }
-    for (table, id, column, value) in &choices {
+    for (choice_id, table, id, column, value) in &choices {
         let known = columns
             .get(table)
             .is_some_and(|c| c.iter().any(|n| n == column) && column != "id");
@@ -1240,6 +1471,14 @@ fn apply_change(
             &format!("UPDATE {table} SET {column} = ?1 WHERE id = ?2"),
             params![value, id],
         )?;
+        let seq = incoming_audit(ch, "sync_choices", choice_id, None).map(|r| r.device_seq);
+        set_writer(
+            conn,
+            (table, id, column),
+            from_device,
+            seq.unwrap_or(-ch.seq),
+            Some(bundle_seq),
+        )?;
     }
     Ok(())
 }
@@ -1248,7 +1487,6 @@ fn on_conflict(
     kind: &ConflictType,
     item: &ChangesetItem,
     columns: &HashMap<String, Vec<String>>,
-    chosen: &HashSet<(String, String, String)>,
     out: &mut Collected,
 ) -> Result<ConflictAction> {
     let op = item.op()?;
@@ -1258,70 +1496,14 @@ fn on_conflict(
         .with_context(|| format!("a change to a table casebook does not have ({table})"))?;
     let pk = item.pk()?.to_vec();
     let pk_col = pk.iter().position(|&p| p != 0).unwrap_or(0);
-    let id = |item: &ChangesetItem| -> Result<String> {
-        let v = match op.code() {
-            Action::SQLITE_INSERT => item.new_value(pk_col)?,
-            _ => item.old_value(pk_col)?,
-        };
-        Ok(text_of(&owned(v)))
+    let v = match op.code() {
+        Action::SQLITE_INSERT => item.new_value(pk_col)?,
+        _ => item.old_value(pk_col)?,
     };
-    let id = id(item)?;
+    let id = text_of(&owned(v));
     match kind {
+        // Decided column by column before the apply; the columns are set after it.
         ConflictType::SQLITE_CHANGESET_DATA if op.code() == Action::SQLITE_UPDATE => {
-            let mut sets = Vec::new();
-            let mut in_error: Option<(Value, Value)> = None;
-            let mut reasons: Option<(Value, Value)> = None;
-            for (i, name) in cols.iter().enumerate() {
-                if pk.get(i).copied().unwrap_or(0) != 0 {
-                    continue;
-                }
-                let Ok(new) = item.new_value(i).map(owned) else {
-                    continue;
-                };
-                let old = item.old_value(i).map(owned).unwrap_or(Value::Null);
-                let cur = item.conflict(i).map(owned).unwrap_or(Value::Null);
-                if cur == old {
-                    sets.push((name.clone(), new));
-                } else if cur == new || chosen.contains(&(table.clone(), id.clone(), name.clone()))
-                {
-                } else if name == "in_error_at" {
-                    in_error = Some((new, cur));
-                } else if name == "in_error_reason" {
-                    reasons = Some((new, cur));
-                } else {
-                    out.clashes.push(Clash {
-                        table: table.clone(),
-                        id: id.clone(),
-                        column: name.clone(),
-                        incoming: new,
-                        current: cur,
-                    });
-                }
-            }
-            // Two devices marked the record entered in error: it is, either way; the earlier
-            // mark stands everywhere (the same answer whatever order bundles arrive in).
-            if in_error.is_some() || reasons.is_some() {
-                let key = |at: Option<&Value>, r: Option<&Value>| (at.map(text_of), r.map(text_of));
-                let incoming = key(
-                    in_error.as_ref().map(|p| &p.0),
-                    reasons.as_ref().map(|p| &p.0),
-                );
-                let here = key(
-                    in_error.as_ref().map(|p| &p.1),
-                    reasons.as_ref().map(|p| &p.1),
-                );
-                if incoming < here {
-                    if let Some((new, _)) = in_error {
-                        sets.push(("in_error_at".into(), new));
-                    }
-                    if let Some((new, _)) = reasons {
-                        sets.push(("in_error_reason".into(), new));
-                    }
-                }
-            }
-            if !sets.is_empty() {
-                out.partial.push((table, id, sets));
-            }
             Ok(ConflictAction::SQLITE_CHANGESET_OMIT)
         }
         ConflictType::SQLITE_CHANGESET_CONFLICT => {
@@ -1350,76 +1532,35 @@ fn on_conflict(
     }
 }
 
-struct Author {
-    device_id: String,
-    audit_seq: i64,
-    actor: String,
-    at: i64,
-}
-
-fn touches(row: &TravellingRow, clash: &Clash) -> bool {
-    row.table == clash.table
-        && row.record_id == clash.id
-        && row
-            .changes
-            .as_deref()
-            .and_then(|c| decode_changes(c).ok())
-            .is_some_and(|cs| cs.iter().any(|c| c.column == clash.column))
-}
-
-/// The incoming value's audited change.
-fn incoming_author(ch: &bundle::Change, device: &str, clash: &Clash) -> Author {
-    match ch.audit.iter().find(|r| touches(r, clash)) {
-        Some(r) => Author {
-            device_id: device.to_string(),
-            audit_seq: r.device_seq,
-            actor: r.actor.clone(),
-            at: r.at,
-        },
-        None => Author {
-            device_id: device.to_string(),
-            audit_seq: -ch.seq,
-            actor: ch.actor.clone(),
-            at: ch.at,
-        },
-    }
-}
-
-/// The audited change that wrote the value this device holds: the latest audit row of the
-/// record that set the column to it, else the record's insert.
-fn current_author(conn: &Connection, clash: &Clash) -> Result<Author> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT d.device_id, a.device_seq, a.actor_id, a.at, a.action, a.changes
-         FROM audit_log a JOIN audit_device d ON d.n = a.device
-         WHERE a.table_name = ?1 AND a.record_id = ?2 AND a.action <> 'view'
-         ORDER BY a.seq DESC",
-    )?;
-    let mut rows = stmt.query([&clash.table, &clash.id])?;
-    while let Some(r) = rows.next()? {
-        let action: String = r.get(4)?;
-        let blob: Option<Vec<u8>> = r.get(5)?;
-        let wrote_it = action == "insert"
-            || decode_changes(blob.as_deref().unwrap_or(&[]))
-                .map(|cs| {
-                    cs.iter()
-                        .any(|c| c.column == clash.column && c.new == clash.current)
-                })
-                .unwrap_or(false);
-        if wrote_it {
-            return Ok(Author {
-                device_id: r.get(0)?,
-                audit_seq: r.get(1)?,
-                actor: r.get(2)?,
-                at: r.get(3)?,
-            });
-        }
-    }
-    Ok(Author {
-        device_id: "unknown".into(),
-        audit_seq: 0,
-        actor: String::new(),
-        at: 0,
+/// The incoming change's audit row for a record (and, given, a column it changed).
+fn incoming_audit<'c>(
+    ch: &'c bundle::Change,
+    table: &str,
+    id: &str,
+    column: Option<&str>,
+) -> Option<&'c TravellingRow> {
+    ch.audit.iter().find(|r| {
+        r.table == table
+            && r.record_id == id
+            && column.is_none_or(|col| {
+                r.changes
+                    .as_deref()
+                    .and_then(|c| decode_changes(c).ok())
+                    .is_some_and(|cs| cs.iter().any(|c| c.column == col))
+            })
     })
+}
+
+/// The actor and time of one device's audit row.
+fn audit_actor(conn: &Connection, device_id: &str, seq: i64) -> Result<(String, i64)> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT a.actor_id, a.at FROM audit_log a JOIN audit_device d ON d.n = a.device
+             WHERE d.device_id = ?1 AND a.device_seq = ?2",
+        )?
+        .query_row(params![device_id, seq], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .unwrap_or_default())
 }
 
 fn short_hash(parts: &[&str]) -> String {
@@ -1571,6 +1712,9 @@ pub fn choose(
                 ("chosen_by", text(actor)),
             ],
         )?;
+        // The choice is the field's writer now, on this device as on every other.
+        let (device, seq) = audit::local_device_seq(tx.conn())?;
+        set_writer(tx.conn(), (table, record, column), &device, seq, None)?;
         for v in open {
             tx.insert(
                 "sync_choice_covers",
