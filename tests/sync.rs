@@ -46,6 +46,12 @@ impl Device {
         sync::sync(&mut self.u.store, &key, &kf, &self.folder, None, now)
     }
 
+    fn try_sync_in(&mut self, folder: &Path) -> anyhow::Result<SyncReport> {
+        let key = self.u.data_key().clone();
+        let kf = self.u.key_file().clone();
+        sync::sync(&mut self.u.store, &key, &kf, folder, None, t0())
+    }
+
     fn actor(&self) -> String {
         self.u.worker.id.clone()
     }
@@ -201,6 +207,15 @@ fn office(dir: &Path) -> Device {
     let mut d = Device { db, folder, u };
     let r = d.sync(t0());
     assert!(r.founded);
+    // A backup of the office as it stands now (the restored-backup test uses it).
+    let backup = dir.join("office-backup");
+    std::fs::create_dir_all(&backup).unwrap();
+    d.raw()
+        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .unwrap();
+    std::fs::copy(&d.db, backup.join("office.db")).unwrap();
+    std::fs::copy(d.db.with_extension("keys"), backup.join("office.keys")).unwrap();
+    copy_dir(&d.folder, &backup.join("office-folder"));
     d
 }
 
@@ -726,4 +741,253 @@ fn three_devices_editing_apart_over_many_rounds_converge_and_lose_no_contact() {
     assert!(!sync::possible_duplicates(&devices[0].u.store)
         .unwrap()
         .is_empty());
+}
+
+fn bundles(folder: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(folder.join("bundles"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "cbsync"))
+        .collect();
+    v.sort();
+    v
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name().unwrap().to_str().unwrap().to_string()
+}
+
+/// The office and a laptop on their own folders; the office has one new bundle, which is
+/// copied to the laptop by the test (or not).
+fn pair(dir: &Path) -> (Device, Device, String, PathBuf) {
+    let mut office = office(dir);
+    let team = office.folder.clone();
+    let laptop = laptop(dir, "laptop", &team, true, KIM);
+    let yp = office.register("Fault", "Case", dob(), t0());
+    let r = office.sync(t0());
+    let name = r.written.unwrap();
+    let path = office.folder.join("bundles").join(name);
+    (office, laptop, yp, path)
+}
+
+fn has_person(d: &Device, yp: &str) -> bool {
+    d.raw()
+        .query_row(
+            "SELECT count(*) FROM young_people WHERE id = ?1",
+            [yp],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap()
+        == 1
+}
+
+#[test]
+fn a_truncated_bundle_is_refused_by_name_and_applied_once_it_arrives_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_office, mut laptop, yp, path) = pair(tmp.path());
+    let bytes = std::fs::read(&path).unwrap();
+    let dest = laptop.folder.join("bundles").join(file_name(&path));
+    std::fs::write(&dest, &bytes[..bytes.len() / 2]).unwrap();
+    let before = laptop.tables();
+    let report = laptop.sync(t0());
+    assert_eq!(report.refused.len(), 1);
+    assert_eq!(report.refused[0].file, file_name(&path));
+    assert!(report.refused[0].reason.contains("truncated"), "{report:?}");
+    assert_eq!(before, laptop.tables(), "nothing of it was applied");
+    std::fs::write(&dest, &bytes).unwrap();
+    let r = laptop.sync(t0());
+    assert_eq!(r.applied, vec![file_name(&path)]);
+    assert!(has_person(&laptop, &yp));
+}
+
+#[test]
+fn a_bundle_from_another_team_is_refused_by_name_and_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_office, mut laptop, _yp, _path) = pair(tmp.path());
+    let other_dir = tmp.path().join("other");
+    std::fs::create_dir_all(&other_dir).unwrap();
+    let mut other = office(&other_dir);
+    other.register("Other", "Team", dob(), t0());
+    let name = other.sync(t0()).written.unwrap();
+    std::fs::copy(
+        other.folder.join("bundles").join(&name),
+        laptop.folder.join("bundles").join(&name),
+    )
+    .unwrap();
+    let before = laptop.tables();
+    let key = laptop.u.data_key().clone();
+    let mut report = SyncReport::default();
+    sync::apply_folder(
+        &mut laptop.u.store,
+        &key,
+        &laptop.folder.clone(),
+        t0(),
+        &mut report,
+    )
+    .unwrap();
+    assert_eq!(report.refused.len(), 1, "{report:?}");
+    assert_eq!(report.refused[0].file, name);
+    assert!(
+        report.refused[0].reason.contains("another team"),
+        "{report:?}"
+    );
+    assert_eq!(before, laptop.tables());
+    // A team folder is never mistaken for another's.
+    let err = other.try_sync_in(&laptop.folder).unwrap_err();
+    assert!(err.to_string().contains("another team"), "{err}");
+}
+
+#[test]
+fn a_replayed_bundle_changes_nothing_and_a_rewritten_old_sequence_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (office, mut laptop, yp, path) = pair(tmp.path());
+    std::fs::copy(&path, laptop.folder.join("bundles").join(file_name(&path))).unwrap();
+    laptop.sync(t0());
+    assert!(has_person(&laptop, &yp));
+    let after_first = laptop.tables();
+    // The same bundle again, under its own name and as a file-sync engine's copy.
+    std::fs::copy(&path, laptop.folder.join("bundles").join("copy (1).cbsync")).unwrap();
+    let r = laptop.sync(t0() + Duration::hours(1));
+    assert!(r.applied.is_empty());
+    assert_eq!(r.already_applied, 2);
+    assert_eq!(after_first, laptop.tables());
+    // The office is restored from a backup taken before its bundle and writes a different
+    // bundle 1: the laptop, which applied the first, refuses it by name.
+    drop(office);
+    let backup = tmp.path().join("restored");
+    std::fs::create_dir_all(&backup).unwrap();
+    let mut other = laptop_from_backup(tmp.path(), &backup);
+    other.register("Second", "Version", dob(), t0());
+    let name = other.sync(t0()).written.unwrap();
+    assert_eq!(
+        name,
+        file_name(&path),
+        "the restored office reuses its sequence number"
+    );
+    let forged = other.folder.join("bundles").join(&name);
+    std::fs::copy(
+        &forged,
+        laptop.folder.join("bundles").join("restored.cbsync"),
+    )
+    .unwrap();
+    let key = laptop.u.data_key().clone();
+    let mut report = SyncReport::default();
+    sync::apply_folder(
+        &mut laptop.u.store,
+        &key,
+        &laptop.folder.clone(),
+        t0(),
+        &mut report,
+    )
+    .unwrap();
+    assert_eq!(report.refused.len(), 1, "{report:?}");
+    assert!(
+        report.refused[0]
+            .reason
+            .contains("already applied here with other content"),
+        "{report:?}"
+    );
+    assert_eq!(after_first, laptop.tables());
+}
+
+/// The office as it was before its first bundle: a copy of its files made right after it
+/// founded the team (kept by `office_with_backup`).
+fn laptop_from_backup(dir: &Path, into: &Path) -> Device {
+    let src = dir.join("office-backup");
+    copy_dir(&src, into);
+    let db = into.join("office.db");
+    let u = sign_in::sign_in(&db, ADMIN, PW, t0()).unwrap();
+    let folder = into.join("office-folder");
+    Device { db, folder, u }
+}
+
+#[test]
+fn a_folder_that_vanishes_mid_sync_leaves_nothing_half_done_and_the_next_sync_carries_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut office = office(tmp.path());
+    let mut laptop = laptop(tmp.path(), "laptop", &office.folder.clone(), false, KIM);
+    let yp = office.register("Gone", "Folder", dob(), t0());
+    let key = office.u.data_key().clone();
+    let folder = office.folder.clone();
+    let (written, _) = sync::write_bundle(&mut office.u.store, &key, &folder, t0()).unwrap();
+    assert!(written.is_some());
+    // The stick is pulled: the folder is gone before the apply half of the sync.
+    let aside = tmp.path().join("aside");
+    std::fs::rename(&folder, &aside).unwrap();
+    let mut report = SyncReport::default();
+    let err =
+        sync::apply_folder(&mut office.u.store, &key, &folder, t0(), &mut report).unwrap_err();
+    assert!(err.to_string().contains("is not there"), "{err}");
+    let err = laptop.try_sync(t0()).unwrap_err();
+    assert!(err.to_string().contains("is not there"), "{err}");
+    // It comes back without the bundle written into it (the sync engine had not copied it).
+    std::fs::rename(&aside, &folder).unwrap();
+    for p in bundles(&folder) {
+        std::fs::remove_file(p).unwrap();
+    }
+    assert_eq!(sync::status(&office.u.store).unwrap().waiting_changes, 0);
+    let r = office.sync(t0() + Duration::hours(1));
+    assert_eq!(
+        r.rewritten, 1,
+        "the lost bundle is written again, byte for byte"
+    );
+    laptop.sync(t0() + Duration::hours(1));
+    assert!(has_person(&laptop, &yp));
+}
+
+#[test]
+fn kill_9_during_an_apply_leaves_nothing_half_applied_and_the_next_sync_applies_it() {
+    use std::io::BufRead;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut office = office(tmp.path());
+    let laptop = laptop(tmp.path(), "laptop", &office.folder.clone(), false, KIM);
+    let mut people = Vec::new();
+    for i in 0..20 {
+        people.push(office.register(&format!("Kill{i}"), "Nine", dob(), t0()));
+    }
+    office.sync(t0());
+    let laptop_db = laptop.db.clone();
+    let folder = laptop.folder.clone();
+    drop(laptop);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_casebook"))
+        .arg("--db")
+        .arg(&laptop_db)
+        .args(["--as-of", "2025-06-03", "sync", "--folder"])
+        .arg(&folder)
+        .env("CASEBOOK_USER", KIM)
+        .env("CASEBOOK_PASSWORD", PW)
+        .env("CASEBOOK_TEST_ONLY_CHEAP_KDF", "1")
+        .env("CASEBOOK_TEST_ONLY_SYNC_PAUSE_MS", "20000")
+        .env("CASEBOOK_CONFIG", tmp.path().join("config"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert!(line.contains("applying"), "{line}");
+    // The bundle's rows are written inside the open transaction; the process dies now.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut laptop = Device {
+        u: sign_in::sign_in(&laptop_db, KIM, PW, t0()).unwrap(),
+        db: laptop_db,
+        folder,
+    };
+    assert!(
+        people.iter().all(|p| !has_person(&laptop, p)),
+        "nothing half applied"
+    );
+    assert_eq!(
+        laptop.u.store.integrity_check().unwrap(),
+        vec!["ok".to_string()]
+    );
+    let r = laptop.sync(t0() + Duration::hours(1));
+    assert_eq!(r.applied.len(), 1);
+    assert!(people.iter().all(|p| has_person(&laptop, p)));
+    assert_eq!(
+        laptop.u.store.verify_audit(false).unwrap().first_break,
+        None
+    );
 }

@@ -107,6 +107,17 @@ pub fn file_kind(path: &Path) -> Result<FileKind> {
     })
 }
 
+/// Opens SQLite once, before any other connection, and waits for it. SQLCipher marks itself
+/// initialised before it registers `sqlcipher_export` for new connections, so a connection
+/// opened by a second thread during the very first open can lack the function (seen when
+/// tests open files on several threads at once).
+pub(crate) fn sqlcipher_ready() {
+    static READY: std::sync::Once = std::sync::Once::new();
+    READY.call_once(|| {
+        let _ = Connection::open_in_memory();
+    });
+}
+
 /// Keys a fresh connection. The log level goes first, so a wrong key prints nothing.
 fn key_connection(conn: &Connection, key: &DataKey) -> Result<()> {
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
@@ -160,6 +171,7 @@ impl Store {
     /// plain one, one written by a newer casebook, or one the key does not open is refused
     /// before anything is written to it, so it stays byte-for-byte as it was.
     pub fn open(path: &Path, key: &DataKey) -> Result<Store> {
+        sqlcipher_ready();
         let shown = path.display();
         match file_kind(path)? {
             FileKind::New => {
@@ -204,6 +216,7 @@ impl Store {
     /// A private in-memory database through the same code (tests, dry runs). Not encrypted:
     /// memory is not disk.
     pub fn open_in_memory() -> Result<Store> {
+        sqlcipher_ready();
         Self::prepare(Connection::open_in_memory()?)
     }
 
@@ -410,6 +423,7 @@ impl Store {
 
 /// Reads the file without opening it for writing and refuses anything that is not ours.
 fn check_is_ours(path: &Path, key: Option<&DataKey>) -> Result<()> {
+    sqlcipher_ready();
     let shown = path.display();
     let conn = Connection::open_with_flags(
         path,
