@@ -991,3 +991,131 @@ fn kill_9_during_an_apply_leaves_nothing_half_applied_and_the_next_sync_applies_
         None
     );
 }
+
+#[test]
+fn audit_verify_names_the_device_whose_chain_an_edit_breaks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut office = office(tmp.path());
+    let mut laptop = laptop(tmp.path(), "laptop", &office.folder.clone(), false, KIM);
+    let yp = laptop.register("Chain", "Named", dob(), t0());
+    laptop.contact(&yp, day(0), t0());
+    laptop.sync(t0());
+    office.sync(t0());
+    let laptop_id = sync::status(&laptop.u.store).unwrap().device_id;
+    office
+        .raw()
+        .execute(
+            "UPDATE audit_log SET actor_id = 'someone else'
+             WHERE device = (SELECT n FROM audit_device WHERE device_id = ?1) AND device_seq = 2",
+            [&laptop_id],
+        )
+        .unwrap();
+    let b = office
+        .u
+        .store
+        .verify_audit(false)
+        .unwrap()
+        .first_break
+        .unwrap();
+    assert_eq!((b.device.as_str(), b.device_seq), (laptop_id.as_str(), 2));
+}
+
+fn casebook(db: &Path, user: &str) -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("casebook").unwrap();
+    c.arg("--db")
+        .arg(db)
+        .env("CASEBOOK_USER", user)
+        .env("CASEBOOK_PASSWORD", PW)
+        .env("CASEBOOK_NEW_PASSWORD", PW)
+        .env("CASEBOOK_TEST_ONLY_CHEAP_KDF", "1")
+        .env("CASEBOOK_CONFIG", db.with_extension("config"))
+        .args(["--as-of", "2025-06-02"]);
+    c
+}
+
+#[test]
+fn the_command_line_founds_joins_syncs_and_reports_status() {
+    use predicates::prelude::*;
+    use predicates::str::contains;
+    let tmp = tempfile::tempdir().unwrap();
+    let office = tmp.path().join("office.db");
+    let laptop = tmp.path().join("laptop.db");
+    let folder = tmp.path().join("team");
+    casebook(&office, ADMIN).arg("init").assert().success();
+    casebook(&office, ADMIN)
+        .args(["worker", "add", KIM, "--roles", "key_worker"])
+        .assert()
+        .success();
+    casebook(&office, ADMIN)
+        .args(["sync", "--folder"])
+        .arg(&folder)
+        .assert()
+        .failure()
+        .stderr(contains("is not there"));
+    std::fs::create_dir_all(&folder).unwrap();
+    casebook(&office, ADMIN)
+        .args(["sync", "--device-name", "Office desktop", "--folder"])
+        .arg(&folder)
+        .assert()
+        .success()
+        .stdout(contains("founded the team"))
+        .stdout(contains("Office desktop"));
+    casebook(&office, ADMIN)
+        .args(["demo", "--people", "10"])
+        .assert()
+        .success();
+    casebook(&office, ADMIN)
+        .args(["sync", "status"])
+        .assert()
+        .success()
+        .stdout(contains("last sync       never").not())
+        .stdout(contains("waiting         10 local change(s)"));
+    casebook(&office, ADMIN)
+        .args(["sync", "--folder"])
+        .arg(&folder)
+        .assert()
+        .success()
+        .stdout(contains("wrote bundle"));
+    casebook(&laptop, KIM)
+        .args(["sync", "join", "--device-name", "Kim's laptop", "--folder"])
+        .arg(&folder)
+        .assert()
+        .success()
+        .stdout(contains("applied 1 bundle(s)"));
+    // A database of another team, or a second join over an existing file, is refused.
+    casebook(&laptop, KIM)
+        .args(["sync", "join", "--folder"])
+        .arg(&folder)
+        .assert()
+        .failure()
+        .stderr(contains("already exists"));
+    casebook(&laptop, KIM)
+        .args(["sync", "--folder"])
+        .arg(&folder)
+        .assert()
+        .success()
+        .stdout(contains("no new changes to send"))
+        .stdout(contains("applied 0 bundle(s)"));
+    let count = |db: &Path| {
+        let out = casebook(db, if db == office { ADMIN } else { KIM })
+            .arg("check")
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let text = String::from_utf8(out).unwrap();
+        text.lines()
+            .filter(|l| {
+                l.trim_start().starts_with("young_people") || l.trim_start().starts_with("contacts")
+            })
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(count(&office), count(&laptop));
+    casebook(&laptop, KIM)
+        .args(["sync", "conflicts"])
+        .assert()
+        .success()
+        .stdout(contains("no conflicts wait"));
+}

@@ -556,6 +556,10 @@ pub struct Break {
     /// The audit row's `seq` (for a row missing at the end: the last seq the file handed out).
     pub seq: i64,
     pub reason: String,
+    /// The device whose chain breaks there and the row's place in that device's chain (each
+    /// device keeps its own chain; a synced file holds several). Empty and 0 when unknown.
+    pub device: String,
+    pub device_seq: i64,
 }
 
 /// What `audit verify` found.
@@ -578,6 +582,7 @@ pub(crate) fn verify_chain(conn: &Connection) -> Result<ChainReport> {
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let mut report = ChainReport::default();
+    let names: std::collections::HashMap<i64, String> = devices.iter().cloned().collect();
     let mut heads: std::collections::HashMap<i64, (String, i64, [u8; 32])> = devices
         .into_iter()
         .map(|(n, id)| (n, (id, 0, GENESIS)))
@@ -593,12 +598,17 @@ pub(crate) fn verify_chain(conn: &Connection) -> Result<ChainReport> {
         let seq: i64 = r.get(0)?;
         last_seq = seq;
         let device: i64 = r.get(1)?;
-        let fail = |reason: String| Break { seq, reason };
+        let device_seq: i64 = r.get(2)?;
+        let fail = |reason: String| Break {
+            seq,
+            reason,
+            device: names.get(&device).cloned().unwrap_or_default(),
+            device_seq,
+        };
         let Some(head) = heads.get_mut(&device) else {
             report.first_break = Some(fail(format!("names an unknown device {device}")));
             return Ok(report);
         };
-        let device_seq: i64 = r.get(2)?;
         if device_seq != head.1 + 1 {
             report.first_break = Some(fail(if device_seq > head.1 + 1 {
                 format!(
@@ -666,6 +676,8 @@ pub(crate) fn verify_chain(conn: &Connection) -> Result<ChainReport> {
                 "row(s) {} to {handed_out} at the end of the log are missing",
                 last_seq + 1
             ),
+            device: String::new(),
+            device_seq: 0,
         });
     }
     Ok(report)

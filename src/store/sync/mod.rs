@@ -1021,8 +1021,13 @@ fn may_apply(conn: &Connection, ch: &bundle::Change) -> std::result::Result<(), 
         Ok(Some(w)) => w,
         Ok(None) => {
             // The demo loader and scripts write as no signed-in worker; their changes are
-            // casework by a synthetic actor, allowed only as casework.
+            // casework by a synthetic actor, allowed only as casework. A worker made as the
+            // actor of their own creation (how the first worker of a file, and the demo's
+            // worker, are made) is allowed that one write.
             if action == Permission::RecordCasework || action == Permission::LoadDemo {
+                return Ok(());
+            }
+            if creates_worker(&ch.changeset, &ch.actor).unwrap_or(false) {
                 return Ok(());
             }
             return Err(format!("its actor {} is not a worker here", ch.actor));
@@ -1030,6 +1035,22 @@ fn may_apply(conn: &Connection, ch: &bundle::Change) -> std::result::Result<(), 
         Err(e) => return Err(format!("{e:#}")),
     };
     roles::require(&worker.name, &worker.roles, action)
+}
+
+/// Whether the changeset inserts the worker `id` and nothing else.
+fn creates_worker(changeset: &[u8], id: &str) -> Result<bool> {
+    let mut only = true;
+    let mut found = false;
+    for_each_item(changeset, |item| {
+        let op = item.op()?;
+        if op.table_name() == "workers" && op.code() == Action::SQLITE_INSERT {
+            found |= matches!(item.new_value(0)?, ValueRef::Text(t) if t == id.as_bytes());
+        } else {
+            only = false;
+        }
+        Ok(())
+    })?;
+    Ok(found && only)
 }
 
 fn only_derived(changeset: &[u8]) -> Result<()> {
@@ -1489,6 +1510,13 @@ fn on_conflict(
     columns: &HashMap<String, Vec<String>>,
     out: &mut Collected,
 ) -> Result<ConflictAction> {
+    // A foreign-key conflict names no row (SQLite gives no table for it).
+    if *kind == ConflictType::SQLITE_CHANGESET_FOREIGN_KEY {
+        bail!(
+            "it refers to records this device does not have ({} broken reference(s))",
+            item.fk_conflicts().unwrap_or(0)
+        );
+    }
     let op = item.op()?;
     let table = op.table_name().to_string();
     let cols = columns
