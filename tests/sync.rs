@@ -646,17 +646,17 @@ fn three_devices_editing_apart_over_many_rounds_converge_and_lose_no_contact() {
     const ROUNDS: usize = 12;
     for round in 0..ROUNDS {
         let now = t0() + Duration::hours(round as i64);
-        for d in 0..devices.len() {
+        for device in devices.iter_mut() {
             for _ in 0..rng.random_range(2..=5) {
-                let people = ids(&devices[d], "SELECT id FROM young_people ORDER BY id");
+                let people = ids(device, "SELECT id FROM young_people ORDER BY id");
                 let op = rng.random_range(0..12);
                 if op < 2 || people.is_empty() {
                     let g = given[rng.random_range(0..given.len())];
                     let f = family[rng.random_range(0..family.len())];
-                    devices[d].register(g, f, dob(), now);
+                    device.register(g, f, dob(), now);
                 } else if op < 6 {
                     let yp = &people[rng.random_range(0..people.len())];
-                    let c = devices[d].contact(yp, day(round as i64), now);
+                    let c = device.contact(yp, day(round as i64), now);
                     contacts_made.insert(c);
                 } else if op < 11 {
                     // Most edits fall on the first few young people, so devices collide.
@@ -667,15 +667,15 @@ fn three_devices_editing_apart_over_many_rounds_converge_and_lose_no_contact() {
                         ("gender", ["boy", "girl", "non-binary"])
                     };
                     let v = pool[rng.random_range(0..3)];
-                    devices[d].set("young_people", yp, col, Value::Text(v.into()), now);
+                    device.set("young_people", yp, col, Value::Text(v.into()), now);
                 } else {
                     let open = ids(
-                        &devices[d],
+                        device,
                         "SELECT id FROM contacts WHERE in_error_at IS NULL ORDER BY id",
                     );
                     if !open.is_empty() {
                         let c = open[rng.random_range(0..open.len())].clone();
-                        devices[d].mark_in_error("contacts", &c, "entered twice", now);
+                        device.mark_in_error("contacts", &c, "entered twice", now);
                     }
                 }
             }

@@ -1209,6 +1209,9 @@ fn seen_by(w: &Writer, from_device: &str, depends: &BTreeMap<String, i64>) -> bo
             .is_some_and(|b| depends.get(&w.device_id).copied().unwrap_or(0) >= b)
 }
 
+/// One record's changed columns: table, id, and per column what it becomes.
+type RowChange<T> = (String, String, Vec<(String, T)>);
+
 /// What happens to one column of an incoming update.
 enum Decision {
     Apply(Value),
@@ -1234,7 +1237,7 @@ fn apply_change(
     // young people registered (checked for a possible duplicate), and every updated column.
     let mut choices: Vec<(String, String, String, String, Value)> = Vec::new();
     let mut new_people: Vec<String> = Vec::new();
-    let mut updates: Vec<(String, String, Vec<(String, Value)>)> = Vec::new();
+    let mut updates: Vec<RowChange<Value>> = Vec::new();
     for_each_item(&ch.changeset, |item| {
         let op = item.op()?;
         let table = op.table_name();
@@ -1282,7 +1285,7 @@ fn apply_change(
         .collect();
     // Decide each updated column before anything is applied: a column whose writer here the
     // sender had not seen keeps this device's value and goes to the queue.
-    let mut decided: Vec<(String, String, Vec<(String, Decision)>)> = Vec::new();
+    let mut decided: Vec<RowChange<Decision>> = Vec::new();
     let mut clashes: Vec<Clash> = Vec::new();
     for (table, id, set) in &updates {
         let mut out = Vec::new();
