@@ -686,10 +686,16 @@ pub(crate) fn verify_chain(conn: &Connection) -> Result<ChainReport> {
 /// Compares every audited record row with the hash its latest audit row holds. Rows audited
 /// only before the chained form (migrated rows carry no row hash) are counted as unattested.
 pub(crate) fn verify_records(conn: &Connection, report: &mut ChainReport) -> Result<()> {
+    // A record last changed by a synced bundle is compared with the hash taken here when that
+    // bundle was applied (its content here merges several devices' writes, so no one device's
+    // audit row holds it).
     let mut stmt = conn.prepare(
-        "SELECT a.table_name, a.record_id, a.row_hash FROM audit_log a
+        "SELECT a.table_name, a.record_id,
+                CASE WHEN s.at_seq >= a.seq THEN s.row_hash ELSE a.row_hash END
+         FROM audit_log a
          JOIN (SELECT table_name, record_id, max(seq) AS seq FROM audit_log
-               WHERE action <> 'view' GROUP BY table_name, record_id) l ON l.seq = a.seq",
+               WHERE action <> 'view' GROUP BY table_name, record_id) l ON l.seq = a.seq
+         LEFT JOIN sync_attest s ON s.table_name = a.table_name AND s.record_id = a.record_id",
     )?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {

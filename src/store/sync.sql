@@ -80,6 +80,16 @@ CREATE TABLE sync_field_versions (
 ) WITHOUT ROWID;
 CREATE INDEX sync_field_versions_unsent ON sync_field_versions(device_id) WHERE origin_bundle IS NULL;
 
+-- The hash of each record's content as a synced bundle left it here (audit verify --records
+-- compares with it when that bundle's rows are the record's latest).
+CREATE TABLE sync_attest (
+    table_name  TEXT NOT NULL,
+    record_id   TEXT NOT NULL,
+    row_hash    BLOB NOT NULL,
+    at_seq      INTEGER NOT NULL,
+    PRIMARY KEY (table_name, record_id)
+) WITHOUT ROWID;
+
 -- One value written to a field that another device changed differently at the same time.
 -- The id is a hash of the field and the audited change that wrote the value, so every device
 -- that sees the collision records the same rows.

@@ -57,6 +57,7 @@ const LOCAL_TABLES: &[&str] = &[
     "sync_applied",
     "sync_refused",
     "sync_field_versions",
+    "sync_attest",
 ];
 
 /// Rows the sync engine itself derives on apply (conflict values, possible duplicates). Every
@@ -978,6 +979,7 @@ fn apply_bundle(
     let mut cs = Vec::new();
     derived.changeset_strm(&mut cs)?;
     drop(derived);
+    attest(&tx, &opened.changes, &tables)?;
     record_local_change(
         &tx,
         SYNC_ACTOR,
@@ -1006,6 +1008,30 @@ fn apply_bundle(
     test_only_pause(&f.file);
     tx.commit()?;
     Ok(refused)
+}
+
+/// Records the hash of every record the bundle's audit rows name, as it now stands here.
+fn attest(conn: &Connection, changes: &[bundle::Change], tables: &[String]) -> Result<()> {
+    let seq: i64 = conn.query_row("SELECT coalesce(max(seq), 0) FROM audit_log", [], |r| {
+        r.get(0)
+    })?;
+    let mut seen = HashSet::new();
+    for row in changes.iter().flat_map(|c| &c.audit) {
+        if row.action == "view" || !tables.contains(&row.table) {
+            continue;
+        }
+        if !seen.insert((row.table.as_str(), row.record_id.as_str())) {
+            continue;
+        }
+        if let Some(h) = audit::row_hash(conn, &row.table, &row.record_id)? {
+            conn.prepare_cached(
+                "INSERT OR REPLACE INTO sync_attest (table_name, record_id, row_hash, at_seq)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![row.table, row.record_id, &h[..], seq])?;
+        }
+    }
+    Ok(())
 }
 
 /// Whether the change's actor held the role for it here (the workers table travels too, so a
