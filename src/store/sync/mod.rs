@@ -711,6 +711,18 @@ pub fn apply_folder(
 ) -> Result<()> {
     check_folder(folder)?;
     let l = local(store.conn())?.context("this database belongs to no team")?;
+    // A bundle says what its writer had applied when its changes were made; so local changes
+    // are sealed before anything more is applied.
+    let unsent: i64 = store.conn().query_row(
+        "SELECT count(*) FROM sync_local_changes WHERE bundle_seq IS NULL AND actor_id <> ?1",
+        [SYNC_ACTOR],
+        |r| r.get(0),
+    )?;
+    if unsent > 0 {
+        let (written, rewritten) = write_bundle(store, key, folder, now)?;
+        report.written = report.written.take().or(written);
+        report.rewritten += rewritten;
+    }
     let dir = folder.join(BUNDLES);
     let entries = match std::fs::read_dir(&dir) {
         Ok(e) => e,
@@ -945,6 +957,7 @@ fn apply_bundle(
     }
     let (before_seq, _) = audit::local_device_seq(&tx).map(|(_, s)| (s, ()))?;
     let mut refused = Vec::new();
+    let mut chosen_records = Vec::new();
     let mut derived = Session::new(&tx)?;
     for t in DERIVED_TABLES {
         derived.attach(Some(*t))?;
@@ -960,6 +973,7 @@ fn apply_bundle(
                 &h.depends,
                 &columns,
                 &mut derived,
+                &mut chosen_records,
             )
             .with_context(|| format!("change {} of device {}", ch.seq, h.device_id))?,
             Err(reason) => {
@@ -979,7 +993,7 @@ fn apply_bundle(
     let mut cs = Vec::new();
     derived.changeset_strm(&mut cs)?;
     drop(derived);
-    attest(&tx, &opened.changes, &tables)?;
+    attest(&tx, &opened.changes, &chosen_records, &tables)?;
     record_local_change(
         &tx,
         SYNC_ACTOR,
@@ -1011,24 +1025,34 @@ fn apply_bundle(
 }
 
 /// Records the hash of every record the bundle's audit rows name, as it now stands here.
-fn attest(conn: &Connection, changes: &[bundle::Change], tables: &[String]) -> Result<()> {
+/// Records the hash of every record the bundle's audit rows name, and of every record a choice
+/// in it set, as it now stands here.
+fn attest(
+    conn: &Connection,
+    changes: &[bundle::Change],
+    chosen: &[(String, String)],
+    tables: &[String],
+) -> Result<()> {
     let seq: i64 = conn.query_row("SELECT coalesce(max(seq), 0) FROM audit_log", [], |r| {
         r.get(0)
     })?;
     let mut seen = HashSet::new();
-    for row in changes.iter().flat_map(|c| &c.audit) {
-        if row.action == "view" || !tables.contains(&row.table) {
+    let audited = changes
+        .iter()
+        .flat_map(|c| &c.audit)
+        .filter(|row| row.action != "view")
+        .map(|row| (row.table.as_str(), row.record_id.as_str()));
+    let chosen = chosen.iter().map(|(t, r)| (t.as_str(), r.as_str()));
+    for (table, id) in audited.chain(chosen) {
+        if !tables.iter().any(|t| t == table) || !seen.insert((table, id)) {
             continue;
         }
-        if !seen.insert((row.table.as_str(), row.record_id.as_str())) {
-            continue;
-        }
-        if let Some(h) = audit::row_hash(conn, &row.table, &row.record_id)? {
+        if let Some(h) = audit::row_hash(conn, table, id)? {
             conn.prepare_cached(
                 "INSERT OR REPLACE INTO sync_attest (table_name, record_id, row_hash, at_seq)
                  VALUES (?1, ?2, ?3, ?4)",
             )?
-            .execute(params![row.table, row.record_id, &h[..], seq])?;
+            .execute(params![table, id, &h[..], seq])?;
         }
     }
     Ok(())
@@ -1254,6 +1278,7 @@ fn apply_change(
     depends: &BTreeMap<String, i64>,
     columns: &Arc<HashMap<String, Vec<String>>>,
     derived: &mut Session,
+    chosen_records: &mut Vec<(String, String)>,
 ) -> Result<()> {
     if ch.changeset.is_empty() {
         return Ok(());
@@ -1521,6 +1546,7 @@ fn apply_change(
             &format!("UPDATE {table} SET {column} = ?1 WHERE id = ?2"),
             params![value, id],
         )?;
+        chosen_records.push((table.clone(), id.clone()));
         let seq = incoming_audit(ch, "sync_choices", choice_id, None).map(|r| r.device_seq);
         set_writer(
             conn,
