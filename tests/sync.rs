@@ -1121,3 +1121,31 @@ fn the_command_line_founds_joins_syncs_and_reports_status() {
         .success()
         .stdout(contains("no conflicts wait"));
 }
+
+#[test]
+fn a_bundle_that_deletes_a_record_is_refused_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut office = office(tmp.path());
+    let mut laptop = laptop(tmp.path(), "laptop", &office.folder.clone(), false, KIM);
+    let yp = office.register("Never", "Deleted", dob(), t0());
+    let c = office.contact(&yp, day(0), t0());
+    office.sync(t0());
+    laptop.sync(t0());
+    // Something writes a deletion behind the store's back on the laptop (not how casebook
+    // removes anything: it marks a record entered in error).
+    let actor = laptop.actor();
+    laptop
+        .u
+        .store
+        .write(&actor, t0(), |tx| {
+            tx.conn()
+                .execute("DELETE FROM contacts WHERE id = ?1", [&c])?;
+            Ok(())
+        })
+        .unwrap();
+    laptop.sync(t0());
+    let r = office.sync(t0() + Duration::hours(1));
+    assert_eq!(r.refused.len(), 1, "{r:?}");
+    assert!(r.refused[0].reason.contains("never deletes"), "{r:?}");
+    assert_eq!(office.get("contacts", &c, "id"), Value::Text(c.clone()));
+}

@@ -1303,6 +1303,10 @@ fn apply_change(
             Ok(owned(item.new_value(i)?))
         };
         match (op.code(), table) {
+            (Action::SQLITE_DELETE, _) => bail!(
+                "it deletes a {table} record; casebook never deletes one (it is marked entered \
+                 in error instead)"
+            ),
             (Action::SQLITE_INSERT, "sync_choices") => choices.push((
                 text_of(&get("id")?),
                 text_of(&get("table_name")?),
