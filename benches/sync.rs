@@ -50,10 +50,12 @@ fn main() -> Result<()> {
     let kf = office.key_file().clone();
     sync::sync(&mut office.store, &key, &kf, &folder, Some("office"), now)?;
     let snapshot = std::fs::metadata(folder.join("snapshot.cbsnap"))?.len();
+    let database = std::fs::metadata(&office_db)?.len();
     println!(
-        "sync.found people={n} {:.2}s snapshot {:.1} MB",
+        "sync.found people={n} {:.2}s snapshot {:.1} MB (database {:.1} MB)",
         started.elapsed().as_secs_f64(),
-        snapshot as f64 / 1e6
+        snapshot as f64 / 1e6,
+        database as f64 / 1e6
     );
 
     let started = Instant::now();

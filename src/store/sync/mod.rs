@@ -355,6 +355,18 @@ pub fn status(store: &Store) -> Result<Status> {
     })
 }
 
+impl Status {
+    /// The figures for the terminal's status line ([`crate::domain::sync::status_line`]).
+    pub fn figures(&self) -> crate::domain::sync::SyncFigures {
+        crate::domain::sync::SyncFigures {
+            in_team: self.team_id.is_some(),
+            last_sync_at: self.last_sync_at,
+            waiting_changes: self.waiting_changes,
+            open_conflicts: self.open_conflicts,
+        }
+    }
+}
+
 // ---- sync ---------------------------------------------------------------------------------------
 
 /// A bundle that was not applied, and why.
