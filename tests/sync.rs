@@ -259,6 +259,13 @@ fn a_new_laptop_joins_from_the_folder_and_changes_travel_both_ways() {
     let tmp = tempfile::tempdir().unwrap();
     let mut office = office(tmp.path());
     let yp = office.register("Test", "Person", dob(), t0());
+    // A wrong password joins nothing and leaves no file behind.
+    let db = tmp.path().join("laptop.db");
+    let err = sync::join(&office.folder, &db, KIM, "not the password", None, t0()).unwrap_err();
+    assert!(err.to_string().contains("wrong password"), "{err}");
+    assert!(!db.exists() && !db.with_extension("keys").exists());
+    let err = sync::join(&tmp.path().join("nowhere"), &db, KIM, PW, None, t0()).unwrap_err();
+    assert!(err.to_string().contains("is not there"), "{err}");
     let mut laptop = laptop(tmp.path(), "laptop", &office.folder.clone(), false, KIM);
     // The laptop starts from the snapshot; the registration made after it arrives as a bundle.
     assert!(

@@ -1950,6 +1950,12 @@ pub fn join(
         let Some(worker) = super::people::worker(&store, &worker_id)? else {
             bail!("the team's key file names a worker the snapshot does not have");
         };
+        if !worker.active {
+            bail!(
+                "sign-in: {} has been deactivated; ask an administrator",
+                worker.name
+            );
+        }
         store.sign_in(worker.clone());
         let mut report = SyncReport::default();
         let (written, _) = write_bundle(&mut store, &key, folder, now)?;
