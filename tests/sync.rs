@@ -1156,3 +1156,37 @@ fn a_bundle_that_deletes_a_record_is_refused_whole() {
     assert!(r.refused[0].reason.contains("never deletes"), "{r:?}");
     assert_eq!(office.get("contacts", &c, "id"), Value::Text(c.clone()));
 }
+
+#[test]
+fn a_bundle_whose_predecessor_has_not_arrived_waits_and_both_apply_in_order_once_it_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut office, mut laptop, first_yp, first) = pair(tmp.path());
+    office.set(
+        "young_people",
+        &first_yp,
+        "gender",
+        Value::Text("girl".into()),
+        t0(),
+    );
+    let second = office
+        .folder
+        .join("bundles")
+        .join(office.sync(t0()).written.unwrap());
+    let bundles_dir = laptop.folder.join("bundles");
+    std::fs::copy(&second, bundles_dir.join(file_name(&second))).unwrap();
+    let r = laptop.sync(t0());
+    assert!(r.applied.is_empty());
+    assert_eq!(r.waiting.len(), 1, "{r:?}");
+    assert!(
+        r.waiting[0].reason.contains("waits for bundle 1 of device"),
+        "{r:?}"
+    );
+    assert!(!has_person(&laptop, &first_yp));
+    std::fs::copy(&first, bundles_dir.join(file_name(&first))).unwrap();
+    let r = laptop.sync(t0());
+    assert_eq!(r.applied, vec![file_name(&first), file_name(&second)]);
+    assert_eq!(
+        laptop.get("young_people", &first_yp, "gender"),
+        Value::Text("girl".into())
+    );
+}
