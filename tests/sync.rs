@@ -1190,3 +1190,35 @@ fn a_bundle_whose_predecessor_has_not_arrived_waits_and_both_apply_in_order_once
         Value::Text("girl".into())
     );
 }
+
+#[test]
+fn a_bundle_signed_with_another_key_than_its_device_first_used_is_refused() {
+    use casebook::store::sync::bundle;
+    let tmp = tempfile::tempdir().unwrap();
+    let (office, mut laptop, yp, first) = pair(tmp.path());
+    std::fs::copy(
+        &first,
+        laptop.folder.join("bundles").join(file_name(&first)),
+    )
+    .unwrap();
+    laptop.sync(t0());
+    // Someone holding the team's key makes bundle 2 in the office's name with their own key.
+    let real = std::fs::read(&first).unwrap();
+    let mut header = bundle::peek(&real).unwrap();
+    let impostor = ed25519_dalek::SigningKey::from_bytes(&[42u8; 32]);
+    header.public_key = hex::encode(impostor.verifying_key().to_bytes());
+    header.bundle_seq = 2;
+    header.first_change = 100;
+    header.last_change = 99;
+    let forged = bundle::seal(&header, &[], office.u.data_key(), &impostor).unwrap();
+    std::fs::write(laptop.folder.join("bundles").join("forged.cbsync"), forged).unwrap();
+    let r = laptop.sync(t0());
+    assert_eq!(r.refused.len(), 1, "{r:?}");
+    assert!(
+        r.refused[0]
+            .reason
+            .contains("a key other than the one device"),
+        "{r:?}"
+    );
+    assert!(has_person(&laptop, &yp));
+}
