@@ -1222,3 +1222,28 @@ fn a_bundle_signed_with_another_key_than_its_device_first_used_is_refused() {
     );
     assert!(has_person(&laptop, &yp));
 }
+
+#[test]
+fn a_worker_added_after_the_team_began_signs_in_on_another_device_after_a_sync() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut office = office(tmp.path());
+    let mut laptop = laptop(tmp.path(), "laptop", &office.folder.clone(), false, KIM);
+    office
+        .u
+        .add_worker("Nia New", &[Role::KeyWorker], PW, t0())
+        .unwrap();
+    office.sync(t0());
+    assert_eq!(
+        sync::share_key_slots(&mut office.u, &office.folder.clone()).unwrap(),
+        (1, 0)
+    );
+    let refused = sign_in::sign_in(&laptop.db, "Nia New", PW, t0()).unwrap_err();
+    assert!(refused.to_string().contains("no worker named"), "{refused}");
+    laptop.sync(t0());
+    assert_eq!(
+        sync::share_key_slots(&mut laptop.u, &laptop.folder.clone()).unwrap(),
+        (0, 1)
+    );
+    let nia = sign_in::sign_in(&laptop.db, "Nia New", PW, t0()).unwrap();
+    assert_eq!(nia.worker.name, "Nia New");
+}

@@ -23,6 +23,13 @@ pub fn run(session: &mut Session, folder: &Path, device_name: Option<&str>) -> R
         session.clock.now(),
     )?;
     print_report(folder, &report)?;
+    let (out, incoming) = sync::share_key_slots(&mut session.keys, folder)?;
+    if out + incoming > 0 {
+        println!(
+            "shared workers' key slots: {out} into the folder, {incoming} from it (they sign in \
+             here once their record has arrived)"
+        );
+    }
     print_status(session)?;
     refuse_on_refusal(&report)
 }

@@ -50,6 +50,11 @@ impl Unlocked {
         &self.key
     }
 
+    /// The key file and where it lives, for sync to share worker slots through the folder.
+    pub(crate) fn key_file_mut(&mut self) -> (&mut KeyFile, &Path) {
+        (&mut self.key_file, &self.key_path)
+    }
+
     /// The key file as read at sign-in (sync copies it into a new team's folder).
     pub fn key_file(&self) -> &KeyFile {
         &self.key_file

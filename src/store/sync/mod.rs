@@ -1835,6 +1835,60 @@ pub fn possible_duplicates(store: &Store) -> Result<Vec<(String, String)>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+// ---- workers' key slots ---------------------------------------------------------------------
+
+/// Shares workers' key slots through the folder's key file, so that a worker added on one
+/// device can sign in on the others once the worker's record has travelled: slots of workers
+/// this device has and the folder lacks go into the folder, and the reverse. A worker's own
+/// slot is not replaced (a password set on one device stays that device's until the worker
+/// sets it elsewhere too). Returns how many slots went each way.
+pub fn share_key_slots(unlocked: &mut Unlocked, folder: &Path) -> Result<(usize, usize)> {
+    check_folder(folder)?;
+    let team_path = folder.join(TEAM_KEYS);
+    if !team_path.exists() {
+        return Ok((0, 0));
+    }
+    let mut team = KeyFile::read(&team_path, &folder.join(SNAPSHOT))?;
+    let (local, local_path) = unlocked.key_file_mut();
+    let ids = |k: &KeyFile| -> HashSet<String> {
+        k.slots
+            .iter()
+            .filter(|s| s.kind == super::keys::SlotKind::Worker)
+            .filter_map(|s| s.worker_id.clone())
+            .collect()
+    };
+    let (mine, theirs) = (ids(local), ids(&team));
+    let mut out = 0;
+    for s in &local.slots {
+        if s.kind == super::keys::SlotKind::Worker
+            && s.worker_id.as_ref().is_some_and(|w| !theirs.contains(w))
+        {
+            let mut s = s.clone();
+            s.failed_sign_ins = 0;
+            s.locked_until = None;
+            team.slots.push(s);
+            out += 1;
+        }
+    }
+    let mut incoming = 0;
+    for s in &team.slots {
+        if s.kind == super::keys::SlotKind::Worker
+            && s.worker_id.as_ref().is_some_and(|w| !mine.contains(w))
+        {
+            local.slots.push(s.clone());
+            incoming += 1;
+        }
+    }
+    if out > 0 {
+        write_whole(&team_path, serde_json::to_string_pretty(&team)?.as_bytes())?;
+    }
+    if incoming > 0 {
+        let path = local_path.to_path_buf();
+        local.write(&path)?;
+    }
+    Ok((out, incoming))
+}
+
 // ---- a new device -----------------------------------------------------------------------------
 
 /// `casebook sync join --folder DIR`: makes a new device's database at `db` from the team's
