@@ -303,7 +303,10 @@ fn local_head(conn: &Connection) -> Result<Head> {
         .context("the audit log has no local device; the database is damaged")?;
     let last: Option<(i64, Vec<u8>)> = conn
         .query_row(
-            "SELECT device_seq, hash FROM audit_log WHERE device = ?1 ORDER BY seq DESC LIMIT 1",
+            // By device sequence: the (device, device_seq) index answers it at once, however
+            // many rows the file holds.
+            "SELECT device_seq, hash FROM audit_log WHERE device = ?1
+             ORDER BY device_seq DESC LIMIT 1",
             [device],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
