@@ -967,7 +967,7 @@ fn apply_bundle(
             h.device_id
         );
     }
-    let (before_seq, _) = audit::local_device_seq(&tx).map(|(_, s)| (s, ()))?;
+    let (_, before_seq) = audit::local_device_seq(&tx)?;
     let mut refused = Vec::new();
     let mut chosen_records = Vec::new();
     let mut derived = Session::new(&tx)?;
