@@ -6,6 +6,10 @@
 //! then does a week of casework: 5 days of 8 contacts, 2 changes to a young person's details,
 //! 1 new young person and 6 case views. The bundle's size and the office's apply time are
 //! printed. Run with `cargo bench --bench sync`.
+//!
+//! Measured here (2 shared cores, release): at 100,000 people the founding export of the
+//! snapshot took 54 s (1,443 MB snapshot of a 1,513 MB database), `sync join` 5.6 s, the week
+//! (85 writes) made a 32 KB bundle, and the office applied it in 39 ms.
 
 use std::time::Instant;
 
