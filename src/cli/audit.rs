@@ -21,6 +21,11 @@ pub fn verify(session: &Session, records: bool) -> Result<()> {
 pub(crate) fn print_report(out: &mut impl Write, report: &ChainReport) -> Result<()> {
     match &report.first_break {
         None => writeln!(out, "audit chain     ok ({} rows)", report.rows)?,
+        Some(b) if !b.device.is_empty() => writeln!(
+            out,
+            "audit chain     BROKEN at row {} (row {} of device {}): {}",
+            b.seq, b.device_seq, b.device, b.reason
+        )?,
         Some(b) => writeln!(out, "audit chain     BROKEN at row {}: {}", b.seq, b.reason)?,
     }
     if report.records_checked + report.records_unattested > 0 {

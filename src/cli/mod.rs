@@ -13,6 +13,7 @@ mod import;
 mod mentors;
 mod security;
 pub mod sign_in;
+mod sync;
 
 use std::path::PathBuf;
 
@@ -159,6 +160,37 @@ pub enum Command {
     /// Administration: the recovery key, and recovery when passwords are lost.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Share the team's record through a folder (a shared drive, a USB stick, a Syncthing
+    /// folder): write this device's new changes as one bundle and apply every bundle there.
+    Sync(SyncArgs),
+}
+
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct SyncArgs {
+    /// The team's folder (an empty one founds the team).
+    #[arg(long, value_name = "DIR")]
+    pub folder: Option<std::path::PathBuf>,
+    /// This device's name as other devices show it (default: the machine's name).
+    #[arg(long, value_name = "NAME")]
+    pub device_name: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<SyncCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SyncCommand {
+    /// Make this new device's database (--db) from the team's folder, then sync.
+    Join {
+        #[arg(long, value_name = "DIR")]
+        folder: std::path::PathBuf,
+        #[arg(long, value_name = "NAME")]
+        device_name: Option<String>,
+    },
+    /// When this device last synced, how many changes wait, how many conflicts.
+    Status,
+    /// The fields two devices changed differently, waiting for a key worker or manager.
+    Conflicts,
 }
 
 #[derive(Debug, Subcommand)]
@@ -362,6 +394,14 @@ pub fn run(cli: Cli) -> Result<()> {
                 &clock(&cli),
             )
         }
+        Some(Command::Sync(SyncArgs {
+            command:
+                Some(SyncCommand::Join {
+                    folder,
+                    device_name,
+                }),
+            ..
+        })) => return sync::join(&cli, folder, device_name.as_deref(), &clock(&cli)),
         _ => {}
     }
     let may_create = matches!(cli.command, None | Some(Command::Demo { .. }));
@@ -421,7 +461,27 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::FollowUp(c)) => follow_up::run(&mut session, c),
         Some(Command::Worker(w)) => security::worker(&mut session, w),
         Some(Command::Admin(AdminCommand::RecoveryKey)) => security::recovery_key(&mut session),
-        Some(Command::Init | Command::Encrypt { .. } | Command::Admin(_)) => {
+        Some(Command::Sync(SyncArgs {
+            command: Some(SyncCommand::Status),
+            ..
+        })) => sync::status(&session),
+        Some(Command::Sync(SyncArgs {
+            command: Some(SyncCommand::Conflicts),
+            ..
+        })) => sync::conflicts(&session),
+        Some(Command::Sync(SyncArgs {
+            folder,
+            device_name,
+            command: None,
+        })) => match folder {
+            Some(f) => sync::run(&mut session, f, device_name.as_deref()),
+            None => anyhow::bail!("sync: give the team's folder with --folder DIR"),
+        },
+        Some(Command::Sync(SyncArgs {
+            command: Some(SyncCommand::Join { .. }),
+            ..
+        }))
+        | Some(Command::Init | Command::Encrypt { .. } | Command::Admin(_)) => {
             unreachable!("handled before signing in")
         }
     }

@@ -14,5 +14,6 @@ pub mod intake;
 pub mod mentoring;
 pub mod record;
 pub mod roles;
+pub mod sync;
 pub mod urgency;
 pub mod validate;

@@ -28,6 +28,8 @@ pub enum Permission {
     ResetPassword,
     /// Show the raw data key (recovery when every password is lost).
     ShowRecoveryKey,
+    /// Choose between two values that two devices wrote to the same field (sync).
+    ChooseConflict,
 }
 
 use Permission::*;
@@ -48,6 +50,7 @@ pub const PERMISSIONS: &[(Permission, &[Role])] = &[
     (ManageWorkers, &[Administrator]),
     (ResetPassword, &[Administrator]),
     (ShowRecoveryKey, &[Administrator]),
+    (ChooseConflict, &[KeyWorker, Manager]),
 ];
 
 impl Permission {
@@ -65,7 +68,48 @@ impl Permission {
             ManageWorkers => "add, change or deactivate workers",
             ResetPassword => "reset another worker's password",
             ShowRecoveryKey => "show the recovery key",
+            ChooseConflict => "choose between two devices' values",
         }
+    }
+
+    /// Every action, in the table's order.
+    pub const ALL: [Permission; 12] = [
+        RecordCasework,
+        ApproveSpend,
+        CloseEpisode,
+        ExportReturn,
+        ExplainFigure,
+        ImportRegister,
+        LoadDemo,
+        ReadAudit,
+        ManageWorkers,
+        ResetPassword,
+        ShowRecoveryKey,
+        ChooseConflict,
+    ];
+
+    /// A stable code for the action, carried with each synced change so the receiving device
+    /// checks the actor's role for it.
+    pub fn code(self) -> &'static str {
+        match self {
+            RecordCasework => "record_casework",
+            ApproveSpend => "approve_spend",
+            CloseEpisode => "close_episode",
+            ExportReturn => "export_return",
+            ExplainFigure => "explain_figure",
+            ImportRegister => "import_register",
+            LoadDemo => "load_demo",
+            ReadAudit => "read_audit",
+            ManageWorkers => "manage_workers",
+            ResetPassword => "reset_password",
+            ShowRecoveryKey => "show_recovery_key",
+            ChooseConflict => "choose_conflict",
+        }
+    }
+
+    /// The action with this code.
+    pub fn from_code(code: &str) -> Option<Permission> {
+        Permission::ALL.into_iter().find(|p| p.code() == code)
     }
 
     /// The roles that may do it.
@@ -125,8 +169,10 @@ mod tests {
             ManageWorkers,
             ResetPassword,
             ShowRecoveryKey,
+            ChooseConflict,
         ];
         for a in all {
+            assert_eq!(Permission::from_code(a.code()), Some(a));
             assert!(!a.roles().is_empty(), "{a:?} has no row");
         }
         assert_eq!(PERMISSIONS.len(), all.len());

@@ -58,7 +58,7 @@ pub struct Tx<'a> {
 
 // ---- compact canonical encoding -------------------------------------------------------------
 
-fn put_varint(buf: &mut Vec<u8>, mut n: u64) {
+pub(crate) fn put_varint(buf: &mut Vec<u8>, mut n: u64) {
     loop {
         let b = (n & 0x7f) as u8;
         n >>= 7;
@@ -70,12 +70,12 @@ fn put_varint(buf: &mut Vec<u8>, mut n: u64) {
     }
 }
 
-fn put_bytes(buf: &mut Vec<u8>, b: &[u8]) {
+pub(crate) fn put_bytes(buf: &mut Vec<u8>, b: &[u8]) {
     put_varint(buf, b.len() as u64);
     buf.extend_from_slice(b);
 }
 
-fn put_value(buf: &mut Vec<u8>, v: &Value) {
+pub(crate) fn put_value(buf: &mut Vec<u8>, v: &Value) {
     match v {
         Value::Null => buf.push(0),
         Value::Integer(i) => {
@@ -98,17 +98,17 @@ fn put_value(buf: &mut Vec<u8>, v: &Value) {
     }
 }
 
-struct Reader<'b> {
-    b: &'b [u8],
+pub(crate) struct Reader<'b> {
+    pub(crate) b: &'b [u8],
 }
 
 impl Reader<'_> {
-    fn byte(&mut self) -> Result<u8> {
+    pub(crate) fn byte(&mut self) -> Result<u8> {
         let (&first, rest) = self.b.split_first().context("audit changes end early")?;
         self.b = rest;
         Ok(first)
     }
-    fn varint(&mut self) -> Result<u64> {
+    pub(crate) fn varint(&mut self) -> Result<u64> {
         let mut n = 0u64;
         for shift in (0..64).step_by(7) {
             let b = self.byte()?;
@@ -119,7 +119,7 @@ impl Reader<'_> {
         }
         bail!("audit changes hold a malformed number")
     }
-    fn bytes(&mut self) -> Result<&[u8]> {
+    pub(crate) fn bytes(&mut self) -> Result<&[u8]> {
         let n = self.varint()? as usize;
         if n > self.b.len() {
             bail!("audit changes end early");
@@ -128,10 +128,10 @@ impl Reader<'_> {
         self.b = rest;
         Ok(head)
     }
-    fn text(&mut self) -> Result<String> {
+    pub(crate) fn text(&mut self) -> Result<String> {
         Ok(String::from_utf8(self.bytes()?.to_vec())?)
     }
-    fn value(&mut self) -> Result<Value> {
+    pub(crate) fn value(&mut self) -> Result<Value> {
         Ok(match self.byte()? {
             0 => Value::Null,
             1 => {
@@ -303,7 +303,10 @@ fn local_head(conn: &Connection) -> Result<Head> {
         .context("the audit log has no local device; the database is damaged")?;
     let last: Option<(i64, Vec<u8>)> = conn
         .query_row(
-            "SELECT device_seq, hash FROM audit_log WHERE device = ?1 ORDER BY seq DESC LIMIT 1",
+            // By device sequence: the (device, device_seq) index answers it at once, however
+            // many rows the file holds.
+            "SELECT device_seq, hash FROM audit_log WHERE device = ?1
+             ORDER BY device_seq DESC LIMIT 1",
             [device],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
@@ -482,12 +485,7 @@ impl<'a> Tx<'a> {
 
     /// Updates the given columns of one row, auditing only the columns whose value changes.
     /// Returns how many columns changed; an unknown `id` is an error.
-    pub fn update(
-        &self,
-        table: &'static str,
-        id: &str,
-        cols: &[(&'static str, Value)],
-    ) -> Result<usize> {
+    pub fn update(&self, table: &str, id: &str, cols: &[(&str, Value)]) -> Result<usize> {
         if cols.is_empty() {
             return Ok(0);
         }
@@ -567,6 +565,10 @@ pub struct Break {
     /// The audit row's `seq` (for a row missing at the end: the last seq the file handed out).
     pub seq: i64,
     pub reason: String,
+    /// The device whose chain breaks there and the row's place in that device's chain (each
+    /// device keeps its own chain; a synced file holds several). Empty and 0 when unknown.
+    pub device: String,
+    pub device_seq: i64,
 }
 
 /// What `audit verify` found.
@@ -589,6 +591,7 @@ pub(crate) fn verify_chain(conn: &Connection) -> Result<ChainReport> {
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let mut report = ChainReport::default();
+    let names: std::collections::HashMap<i64, String> = devices.iter().cloned().collect();
     let mut heads: std::collections::HashMap<i64, (String, i64, [u8; 32])> = devices
         .into_iter()
         .map(|(n, id)| (n, (id, 0, GENESIS)))
@@ -604,12 +607,17 @@ pub(crate) fn verify_chain(conn: &Connection) -> Result<ChainReport> {
         let seq: i64 = r.get(0)?;
         last_seq = seq;
         let device: i64 = r.get(1)?;
-        let fail = |reason: String| Break { seq, reason };
+        let device_seq: i64 = r.get(2)?;
+        let fail = |reason: String| Break {
+            seq,
+            reason,
+            device: names.get(&device).cloned().unwrap_or_default(),
+            device_seq,
+        };
         let Some(head) = heads.get_mut(&device) else {
             report.first_break = Some(fail(format!("names an unknown device {device}")));
             return Ok(report);
         };
-        let device_seq: i64 = r.get(2)?;
         if device_seq != head.1 + 1 {
             report.first_break = Some(fail(if device_seq > head.1 + 1 {
                 format!(
@@ -677,6 +685,8 @@ pub(crate) fn verify_chain(conn: &Connection) -> Result<ChainReport> {
                 "row(s) {} to {handed_out} at the end of the log are missing",
                 last_seq + 1
             ),
+            device: String::new(),
+            device_seq: 0,
         });
     }
     Ok(report)
@@ -685,10 +695,16 @@ pub(crate) fn verify_chain(conn: &Connection) -> Result<ChainReport> {
 /// Compares every audited record row with the hash its latest audit row holds. Rows audited
 /// only before the chained form (migrated rows carry no row hash) are counted as unattested.
 pub(crate) fn verify_records(conn: &Connection, report: &mut ChainReport) -> Result<()> {
+    // A record last changed by a synced bundle is compared with the hash taken here when that
+    // bundle was applied (its content here merges several devices' writes, so no one device's
+    // audit row holds it).
     let mut stmt = conn.prepare(
-        "SELECT a.table_name, a.record_id, a.row_hash FROM audit_log a
+        "SELECT a.table_name, a.record_id,
+                CASE WHEN s.at_seq >= a.seq THEN s.row_hash ELSE a.row_hash END
+         FROM audit_log a
          JOIN (SELECT table_name, record_id, max(seq) AS seq FROM audit_log
-               WHERE action <> 'view' GROUP BY table_name, record_id) l ON l.seq = a.seq",
+               WHERE action <> 'view' GROUP BY table_name, record_id) l ON l.seq = a.seq
+         LEFT JOIN sync_attest s ON s.table_name = a.table_name AND s.record_id = a.record_id",
     )?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
@@ -935,4 +951,137 @@ fn grandchildren_sql() -> String {
         ));
     }
     s
+}
+
+// ---- sync: this device's rows out, another device's rows in ---------------------------------
+
+/// One audit row as it travels in a sync bundle (its device is the bundle's).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TravellingRow {
+    pub device_seq: i64,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub table: String,
+    pub record_id: String,
+    pub changes: Option<Vec<u8>>,
+    pub row_hash: Option<Vec<u8>>,
+    pub hash: Vec<u8>,
+}
+
+/// This database's own device id and the last device sequence its chain handed out.
+pub(crate) fn local_device_seq(conn: &Connection) -> Result<(String, i64)> {
+    let h = local_head(conn)?;
+    Ok((h.device_id, h.device_seq))
+}
+
+/// This device's audit rows `from..=to` (device sequence), in order.
+pub(crate) fn local_rows(conn: &Connection, from: i64, to: i64) -> Result<Vec<TravellingRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT device_seq, at, actor_id, action, table_name, record_id, changes, row_hash, hash
+         FROM audit_log WHERE device = (SELECT n FROM audit_device WHERE is_local = 1)
+           AND device_seq BETWEEN ?1 AND ?2 ORDER BY device_seq",
+    )?;
+    let rows = stmt.query_map([from, to], |r| {
+        Ok(TravellingRow {
+            device_seq: r.get(0)?,
+            at: r.get(1)?,
+            actor: r.get(2)?,
+            action: r.get(3)?,
+            table: r.get(4)?,
+            record_id: r.get(5)?,
+            changes: r.get(6)?,
+            row_hash: r.get(7)?,
+            hash: r.get(8)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Appends another device's audit rows to its own chain in this file, after checking that each
+/// follows the one before it (sequence and hash); the first that does not is named.
+pub(crate) fn import_rows(
+    conn: &Connection,
+    device_id: &str,
+    rows: &[TravellingRow],
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let n: i64 = match conn
+        .query_row(
+            "SELECT n FROM audit_device WHERE device_id = ?1",
+            [device_id],
+            |r| r.get(0),
+        )
+        .optional()?
+    {
+        Some(n) => n,
+        None => {
+            conn.execute(
+                "INSERT INTO audit_device (n, device_id, is_local)
+                 VALUES ((SELECT coalesce(max(n), 0) + 1 FROM audit_device), ?1, 0)",
+                [device_id],
+            )?;
+            conn.last_insert_rowid()
+        }
+    };
+    let last: Option<(i64, Vec<u8>)> = conn
+        .query_row(
+            "SELECT device_seq, hash FROM audit_log WHERE device = ?1
+             ORDER BY device_seq DESC LIMIT 1",
+            [n],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (mut seq, mut prev) = match last {
+        Some((s, h)) => (s, h.try_into().unwrap_or(GENESIS)),
+        None => (0, GENESIS),
+    };
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO audit_log (device, device_seq, at, actor_id, action, table_name,
+             record_id, changes, row_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    for row in rows {
+        if row.device_seq != seq + 1 {
+            bail!(
+                "audit row {} of device {device_id} does not follow row {seq} of its chain",
+                row.device_seq
+            );
+        }
+        let c = Canonical {
+            device_id,
+            device_seq: row.device_seq,
+            at: row.at,
+            actor: &row.actor,
+            action: &row.action,
+            table: &row.table,
+            record_id: &row.record_id,
+            changes: row.changes.as_deref().unwrap_or(&[]),
+            row_hash: row.row_hash.as_deref(),
+        };
+        let hash = c.chain(&prev);
+        if row.hash[..] != hash[..] {
+            bail!(
+                "audit row {} of device {device_id} does not match its hash",
+                row.device_seq
+            );
+        }
+        insert.execute(rusqlite::params![
+            n,
+            row.device_seq,
+            row.at,
+            row.actor,
+            row.action,
+            row.table,
+            row.record_id,
+            row.changes,
+            row.row_hash,
+            &hash[..]
+        ])?;
+        seq = row.device_seq;
+        prev = hash;
+    }
+    Ok(())
 }

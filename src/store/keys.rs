@@ -62,6 +62,16 @@ impl DataKey {
     fn bytes(&self) -> &[u8; 32] {
         &self.0
     }
+
+    /// The key sync bundles are sealed with: derived from the data key, so the team that shares
+    /// the database key shares it, and SQLCipher's key is never used for a second purpose.
+    pub(crate) fn bundle_key(&self) -> Zeroizing<[u8; 32]> {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        h.update(b"casebook sync bundle key v1\0");
+        h.update(&self.0[..]);
+        Zeroizing::new(h.finalize().into())
+    }
 }
 
 /// argon2id cost, recorded in each slot so a file made with other costs still opens.

@@ -19,6 +19,7 @@ pub mod people;
 pub mod records;
 pub mod returns;
 pub mod sign_in;
+pub mod sync;
 pub mod values;
 
 use std::path::Path;
@@ -55,6 +56,8 @@ const MIGRATION_SQL: &[&str] = &[
      );",
     // Follow-up outcomes, closed after-exit clocks, and the open after-exit work (issue 17).
     include_str!("follow_ups.sql"),
+    // Devices, captured changesets, bundles applied, conflicts (issue 15).
+    include_str!("sync.sql"),
 ];
 
 /// The index of the migration whose hook converts the first schema's JSON audit rows.
@@ -108,6 +111,17 @@ pub fn file_kind(path: &Path) -> Result<FileKind> {
     })
 }
 
+/// Opens SQLite once, before any other connection, and waits for it. SQLCipher marks itself
+/// initialised before it registers `sqlcipher_export` for new connections, so a connection
+/// opened by a second thread during the very first open can lack the function (seen when
+/// tests open files on several threads at once).
+pub(crate) fn sqlcipher_ready() {
+    static READY: std::sync::Once = std::sync::Once::new();
+    READY.call_once(|| {
+        let _ = Connection::open_in_memory();
+    });
+}
+
 /// Keys a fresh connection. The log level goes first, so a wrong key prints nothing.
 fn key_connection(conn: &Connection, key: &DataKey) -> Result<()> {
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
@@ -144,6 +158,9 @@ pub struct Store {
     /// The worker who signed in; every write is theirs and the role table applies to it.
     /// `None` for a store opened without signing in (in memory, or with a raw key by tests).
     signed_in: Option<Worker>,
+    /// Once the database belongs to a sync team: the tables whose changes every write
+    /// captures as a changeset (see [`sync`]).
+    capture: Option<Vec<String>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -158,6 +175,7 @@ impl Store {
     /// plain one, one written by a newer casebook, or one the key does not open is refused
     /// before anything is written to it, so it stays byte-for-byte as it was.
     pub fn open(path: &Path, key: &DataKey) -> Result<Store> {
+        sqlcipher_ready();
         let shown = path.display();
         match file_kind(path)? {
             FileKind::New => {
@@ -202,6 +220,7 @@ impl Store {
     /// A private in-memory database through the same code (tests, dry runs). Not encrypted:
     /// memory is not disk.
     pub fn open_in_memory() -> Result<Store> {
+        sqlcipher_ready();
         Self::prepare(Connection::open_in_memory()?)
     }
 
@@ -256,9 +275,15 @@ impl Store {
         migrations()
             .to_latest(&mut conn)
             .context("cannot bring the database schema up to date")?;
+        let capture = if sync::in_team(&conn)? {
+            Some(sync::capture_tables(&conn)?)
+        } else {
+            None
+        };
         Ok(Store {
             conn,
             signed_in: None,
+            capture,
         })
     }
 
@@ -322,9 +347,32 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let Some(tables) = &self.capture else {
+            let wtx = Tx::new(&tx, actor, now);
+            let out = f(&wtx)?;
+            drop(wtx);
+            tx.commit()?;
+            return Ok(out);
+        };
+        // In a sync team: the session extension records what this transaction changes, and
+        // the changeset is kept with the actor and the audit rows it appended.
+        let (_, audit_before) = audit::local_device_seq(&tx)?;
+        let mut session = sync::start_capture(&tx, tables)?;
         let wtx = Tx::new(&tx, actor, now);
         let out = f(&wtx)?;
         drop(wtx);
+        let mut changeset = Vec::new();
+        session.changeset_strm(&mut changeset)?;
+        drop(session);
+        let (_, audit_after) = audit::local_device_seq(&tx)?;
+        sync::record_local_change(
+            &tx,
+            actor,
+            now,
+            action.code(),
+            &changeset,
+            (audit_before, audit_after),
+        )?;
         tx.commit()?;
         Ok(out)
     }
@@ -424,6 +472,7 @@ impl Store {
 
 /// Reads the file without opening it for writing and refuses anything that is not ours.
 fn check_is_ours(path: &Path, key: Option<&DataKey>) -> Result<()> {
+    sqlcipher_ready();
     let shown = path.display();
     let conn = Connection::open_with_flags(
         path,

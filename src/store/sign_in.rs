@@ -28,6 +28,39 @@ impl std::fmt::Debug for Unlocked {
     }
 }
 
+impl Unlocked {
+    pub(crate) fn from_parts(
+        store: Store,
+        worker: Worker,
+        key: DataKey,
+        key_file: KeyFile,
+        key_path: PathBuf,
+    ) -> Unlocked {
+        Unlocked {
+            store,
+            worker,
+            key,
+            key_file,
+            key_path,
+        }
+    }
+
+    /// The database's data key (sync seals bundles with a key derived from it).
+    pub fn data_key(&self) -> &DataKey {
+        &self.key
+    }
+
+    /// The key file and where it lives, for sync to share worker slots through the folder.
+    pub(crate) fn key_file_mut(&mut self) -> (&mut KeyFile, &Path) {
+        (&mut self.key_file, &self.key_path)
+    }
+
+    /// The key file as read at sign-in (sync copies it into a new team's folder).
+    pub fn key_file(&self) -> &KeyFile {
+        &self.key_file
+    }
+}
+
 /// What `create` hands back once: the recovery code is shown to the administrator and then
 /// exists only as a wrapped slot.
 pub struct Created {

@@ -1,0 +1,189 @@
+//! `casebook sync`: share the team's record through a folder; `sync join` makes a new device.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{bail, Result};
+use rusqlite::types::Value;
+
+use super::{Cli, Session};
+use crate::domain::clock::Clock;
+use crate::store::sync::{self, SyncReport};
+
+/// `casebook sync --folder DIR`.
+pub fn run(session: &mut Session, folder: &Path, device_name: Option<&str>) -> Result<()> {
+    let key = session.keys.data_key().clone();
+    let key_file = session.keys.key_file().clone();
+    let report = sync::sync(
+        &mut session.store,
+        &key,
+        &key_file,
+        folder,
+        device_name,
+        session.clock.now(),
+    )?;
+    print_report(folder, &report)?;
+    let (out, incoming) = sync::share_key_slots(&mut session.keys, folder)?;
+    if out + incoming > 0 {
+        println!(
+            "shared workers' key slots: {out} into the folder, {incoming} from it (they sign in \
+             here once their record has arrived)"
+        );
+    }
+    print_status(session)?;
+    refuse_on_refusal(&report)
+}
+
+/// `casebook sync join --folder DIR` (the new database is `--db`).
+pub fn join(cli: &Cli, folder: &Path, device_name: Option<&str>, clock: &Clock) -> Result<()> {
+    let db = super::db_path(cli)?;
+    let name = super::sign_in::name()?;
+    let password = super::sign_in::password(cli)?;
+    let (unlocked, report) = sync::join(folder, &db, &name, &password, device_name, clock.now())?;
+    println!(
+        "made {} from the team's snapshot in {}; {} is signed in on this device",
+        db.display(),
+        folder.display(),
+        unlocked.worker.name
+    );
+    print_report(folder, &report)?;
+    refuse_on_refusal(&report)
+}
+
+/// `casebook sync status`.
+pub fn status(session: &Session) -> Result<()> {
+    print_status(session)
+}
+
+/// `casebook sync conflicts`: the fields that wait for a key worker or manager.
+pub fn conflicts(session: &Session) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    let list = sync::conflicts(&session.store)?;
+    if list.is_empty() {
+        writeln!(out, "no conflicts wait")?;
+    }
+    for c in list {
+        writeln!(
+            out,
+            "{}.{} of {} (here: {})",
+            c.table,
+            c.column,
+            c.record_id,
+            shown(&c.current)
+        )?;
+        for v in c.values {
+            writeln!(
+                out,
+                "  {:<24} by {} on {} at {}",
+                shown(&v.value),
+                v.actor_name.as_deref().unwrap_or(&v.actor_id),
+                v.device_name.as_deref().unwrap_or(&v.device_id),
+                v.at.format("%Y-%m-%d %H:%M UTC")
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn shown(v: &Value) -> String {
+    match v {
+        Value::Null => "(empty)".into(),
+        Value::Integer(i) => i.to_string(),
+        Value::Real(f) => f.to_string(),
+        Value::Text(t) => format!("\"{t}\""),
+        Value::Blob(b) => format!("<{} bytes>", b.len()),
+    }
+}
+
+fn print_report(folder: &Path, r: &SyncReport) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    if r.founded {
+        writeln!(
+            out,
+            "founded the team in {}: the snapshot, the team's key file and the team file are there; \
+             other devices join with `casebook --db NEW.db sync join --folder {}`",
+            folder.display(),
+            folder.display()
+        )?;
+    }
+    match &r.written {
+        Some(name) => writeln!(out, "wrote bundle {name}")?,
+        None => writeln!(out, "no new changes to send")?,
+    }
+    if r.rewritten > 0 {
+        writeln!(
+            out,
+            "wrote again {} earlier bundle(s) missing from the folder",
+            r.rewritten
+        )?;
+    }
+    writeln!(
+        out,
+        "applied {} bundle(s){}",
+        r.applied.len(),
+        if r.already_applied > 0 {
+            format!(" ({} already applied here, left alone)", r.already_applied)
+        } else {
+            String::new()
+        }
+    )?;
+    for w in &r.waiting {
+        writeln!(out, "waiting  {}: {}", w.file, w.reason)?;
+    }
+    for c in &r.refused_changes {
+        writeln!(out, "refused change  {c}")?;
+    }
+    for f in &r.refused {
+        writeln!(out, "REFUSED  {}: {}", f.file, f.reason)?;
+    }
+    Ok(())
+}
+
+fn print_status(session: &Session) -> Result<()> {
+    let s = sync::status(&session.store)?;
+    let mut out = std::io::stdout().lock();
+    match (&s.team_id, &s.device_name) {
+        (Some(team), Some(name)) => writeln!(
+            out,
+            "device          {name} ({}) in team {team}",
+            s.device_id
+        )?,
+        _ => writeln!(
+            out,
+            "device          not in a team yet (`casebook sync --folder DIR` founds one)"
+        )?,
+    }
+    writeln!(
+        out,
+        "last sync       {}",
+        s.last_sync_at
+            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_else(|| "never".into())
+    )?;
+    writeln!(out, "waiting         {} local change(s)", s.waiting_changes)?;
+    writeln!(
+        out,
+        "conflicts       {} field(s) wait for a key worker or manager (casebook sync conflicts)",
+        s.open_conflicts
+    )?;
+    writeln!(out, "duplicates      {} possible", s.possible_duplicates)?;
+    if s.refused_changes > 0 {
+        writeln!(
+            out,
+            "refused         {} change(s) whose worker lacked the role",
+            s.refused_changes
+        )?;
+    }
+    Ok(())
+}
+
+fn refuse_on_refusal(r: &SyncReport) -> Result<()> {
+    if !r.refused.is_empty() {
+        bail!(
+            "{} bundle(s) refused (named above); everything else was applied, and the next sync \
+             tries them again",
+            r.refused.len()
+        );
+    }
+    Ok(())
+}
