@@ -55,6 +55,7 @@ fn main() -> Result<()> {
             clock,
             worker,
             config_dir: None,
+            db_path: None,
         },
     )?
     .with_theme(Theme::coloured());

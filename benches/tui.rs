@@ -45,6 +45,7 @@ fn main() -> Result<()> {
             clock,
             worker,
             config_dir: None,
+            db_path: None,
         },
     )?
     .with_theme(Theme::coloured());

@@ -183,6 +183,7 @@ fn app_for(store: Store, worker: &Worker, theme: Theme) -> App {
             clock: Clock::fixed(d(TODAY)),
             worker: worker.clone(),
             config_dir: None,
+            db_path: None,
         },
     )
     .unwrap()

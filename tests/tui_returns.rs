@@ -114,6 +114,7 @@ fn app(store: Store, kim: &Worker, theme: Theme) -> App {
             clock: clock(),
             worker: kim.clone(),
             config_dir: None,
+            db_path: None,
         },
     )
     .unwrap()

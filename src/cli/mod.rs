@@ -412,6 +412,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 clock: session.clock,
                 worker: session.worker.clone(),
                 config_dir: session.config_dir.clone(),
+                db_path: Some(session.db_path.clone()),
             };
             crate::tui::run(session.store, ctx)
         }

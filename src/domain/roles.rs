@@ -151,6 +151,10 @@ pub fn require(name: &str, roles: &[Role], action: Permission) -> Result<(), Str
     ))
 }
 
+/// A terminal left alone this long locks itself: a shared office screen or a laptop in a youth
+/// centre shows nothing of anyone's record until the worker's password is typed again.
+pub const IDLE_LOCK_MINUTES: i64 = 15;
+
 #[cfg(test)]
 mod tests {
     use super::*;

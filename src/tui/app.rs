@@ -20,6 +20,7 @@ use super::due_list::Board;
 use super::form::Form;
 use super::form_screen::FormScreen;
 use super::keymap::{Action, Context, KeyMap};
+use super::lock::LockScreen;
 use super::msg::{BoardKind, Command, Msg, Route, Status, StatusKind, Written};
 use super::screens;
 use super::theme::Theme;
@@ -51,6 +52,8 @@ pub struct App {
     status: Option<Status>,
     quit: bool,
     dues_loaded: bool,
+    /// When the worker last pressed a key: the idle lock counts from here.
+    last_activity: chrono::DateTime<chrono::Utc>,
 }
 
 /// What a component is lent to act; field by field, so the stack stays free to borrow.
@@ -99,6 +102,7 @@ impl App {
             status,
             quit: false,
             dues_loaded: false,
+            last_activity: ctx.clock.now(),
             ctx,
         })
     }
@@ -201,6 +205,9 @@ impl App {
         if action == Some(Action::Quit) {
             return self.process(Msg::Quit);
         }
+        if action == Some(Action::Lock) {
+            return self.process(Msg::Lock);
+        }
         self.offer_key(&k, action);
     }
 
@@ -291,8 +298,46 @@ impl App {
                 }
             }
             Msg::Command(cmd) => self.command(cmd),
+            Msg::Lock => self.lock(),
             Msg::Many(msgs) => msgs.into_iter().for_each(|m| self.process(m)),
         }
+    }
+
+    /// Whether the lock screen is up.
+    pub fn is_locked(&self) -> bool {
+        self.find::<LockScreen>().is_some()
+    }
+
+    /// Covers everything with the lock screen (nothing of anyone's record shows); the screens
+    /// under it, a form's typing included, are as they were once the password is typed.
+    fn lock(&mut self) {
+        match &self.ctx.db_path {
+            _ if self.is_locked() => {}
+            Some(db) => {
+                self.stack.push(Box::new(LockScreen::new(db.clone())));
+                self.status = None;
+            }
+            None => self.set_status(
+                StatusKind::Warning,
+                "This database has no key file, so the screen cannot be locked".into(),
+            ),
+        }
+    }
+
+    /// The passing of time without a key: after `IDLE_LOCK_MINUTES` the screen locks itself.
+    /// The loop calls it on every event and once a second when none comes.
+    pub fn tick(&mut self, now: chrono::DateTime<chrono::Utc>) {
+        let idle = now - self.last_activity;
+        if idle >= chrono::Duration::minutes(crate::domain::roles::IDLE_LOCK_MINUTES)
+            && self.ctx.db_path.is_some()
+        {
+            self.lock();
+        }
+    }
+
+    /// Notes a key or paste as the worker's activity (after any lock it caused).
+    pub(super) fn touched(&mut self, now: chrono::DateTime<chrono::Utc>) {
+        self.last_activity = now;
     }
 
     /// Opens the screen `route` names over the current one; false when it was refused (and the

@@ -15,6 +15,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Action {
     Quit,
+    Lock,
     Help,
     Palette,
     Back,
@@ -85,8 +86,9 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 65] = [
+    pub const ALL: [Action; 66] = [
         Action::Quit,
+        Action::Lock,
         Action::Help,
         Action::Palette,
         Action::Back,
@@ -157,6 +159,7 @@ impl Action {
     pub fn name(self) -> &'static str {
         match self {
             Action::Quit => "quit",
+            Action::Lock => "lock",
             Action::Help => "help",
             Action::Palette => "palette",
             Action::Back => "back",
@@ -228,6 +231,7 @@ impl Action {
     pub fn title(self) -> &'static str {
         match self {
             Action::Quit => "Quit casebook (a form's draft is kept)",
+            Action::Lock => "Lock the screen now (your password unlocks it)",
             Action::Help => "Show the keys for this screen",
             Action::Palette => "Open the command palette",
             Action::Back => "Go back or cancel",
@@ -329,6 +333,8 @@ pub enum Context {
     Dashboard,
     /// A one-line prompt on a board (the due-list's as-of date).
     Prompt,
+    /// The screen is locked: only the worker's password opens it.
+    Locked,
 }
 
 impl Context {
@@ -352,6 +358,7 @@ impl Context {
             Context::Flags => "risk flags",
             Context::Dashboard => "dashboard",
             Context::Prompt => "typing a date",
+            Context::Locked => "locked",
         }
     }
 
@@ -365,6 +372,7 @@ impl Context {
                 | Context::Palette
                 | Context::ReferralSearch
                 | Context::Prompt
+                | Context::Locked
         )
     }
 }
@@ -600,6 +608,20 @@ fn defaults() -> Vec<Binding> {
             "quit from anywhere; a form's draft is kept",
             "",
             &[C::Always],
+        ),
+        b(
+            Action::Lock,
+            vec![Key::ctrl('l')],
+            "lock the screen now (walking away; someone looking)",
+            "",
+            &[C::Always],
+        ),
+        b(
+            Action::Open,
+            vec![k(K::Enter)],
+            "unlock with your password",
+            "unlock",
+            &[C::Locked],
         ),
         b(
             Action::Help,

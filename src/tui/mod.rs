@@ -27,6 +27,7 @@ pub mod help;
 pub mod intake;
 pub mod keymap;
 pub mod kpis;
+pub mod lock;
 pub mod msg;
 pub mod palette;
 pub mod screens;
@@ -55,6 +56,9 @@ pub struct TuiContext {
     pub worker: Worker,
     /// The config folder; a `keymap.toml` there rebinds keys.
     pub config_dir: Option<PathBuf>,
+    /// The database file, whose key file checks the password that unlocks a locked screen.
+    /// `None` (an in-memory store) cannot lock.
+    pub db_path: Option<PathBuf>,
 }
 
 /// The keymap, bank holidays and code lists, with a service's overrides from `config_dir`. A
@@ -93,7 +97,15 @@ pub fn run(store: Store, ctx: TuiContext) -> anyhow::Result<()> {
         restore_hook(info);
     }));
     let _ = execute!(stdout(), EnableBracketedPaste);
-    let events = std::iter::from_fn(|| Some(event::read()));
+    // A second without a key yields a tick (a focus event, which nothing else uses), so an
+    // idle terminal locks itself on time rather than at the next key.
+    let events = std::iter::from_fn(|| {
+        Some(match event::poll(std::time::Duration::from_secs(1)) {
+            Ok(true) => event::read(),
+            Ok(false) => Ok(event::Event::FocusGained),
+            Err(e) => Err(e),
+        })
+    });
     let result = app.run_loop(&mut terminal, events);
     let _ = execute!(stdout(), DisableBracketedPaste);
     ratatui::restore();

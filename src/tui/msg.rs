@@ -38,6 +38,8 @@ pub enum Msg {
     OpenDueListOf(String),
     /// A palette choice, run as if its key were pressed where the worker is.
     Command(Command),
+    /// Lock the screen now (Ctrl-L).
+    Lock,
     /// Several in order (a referral saved: the new case opens, then the write is shown).
     Many(Vec<Msg>),
 }

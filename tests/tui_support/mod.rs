@@ -265,6 +265,7 @@ pub fn app_with_config(
             clock: clock(),
             worker: worker.clone(),
             config_dir,
+            db_path: None,
         },
     )
     .unwrap()

@@ -66,10 +66,26 @@ impl App {
         if !self.dues_loaded {
             self.load_dues();
         }
+        // Idle too long: the lock comes first, and the key that woke the terminal is spent on
+        // showing it (it is not taken as the first letter of the password).
+        let now = self.ctx.clock.now();
+        let was_locked = self.is_locked();
+        self.tick(now);
+        if self.is_locked() && !was_locked {
+            self.touched(now);
+            return;
+        }
         match ev {
             // Only presses: terminals that report releases and repeats would double every key.
-            Event::Key(k) if k.kind == KeyEventKind::Press => self.handle_key(k),
-            Event::Paste(text) => self.handle_paste(&text),
+            Event::Key(k) if k.kind == KeyEventKind::Press => {
+                self.touched(now);
+                self.handle_key(k)
+            }
+            Event::Paste(text) => {
+                self.touched(now);
+                self.handle_paste(&text)
+            }
+            // A focus event is the loop's tick (see `tui::run`).
             _ => {}
         }
     }
