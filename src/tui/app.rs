@@ -54,6 +54,9 @@ pub struct App {
     dues_loaded: bool,
     /// When the worker last pressed a key: the idle lock counts from here.
     last_activity: chrono::DateTime<chrono::Utc>,
+    /// "synced 2h ago · 3 changes waiting" for a device in a sync team (the title bar shows
+    /// it); read again after each write and on Ctrl-R.
+    sync_line: Option<String>,
 }
 
 /// What a component is lent to act; field by field, so the stack stays free to borrow.
@@ -103,8 +106,28 @@ impl App {
             quit: false,
             dues_loaded: false,
             last_activity: ctx.clock.now(),
+            sync_line: None,
             ctx,
-        })
+        }
+        .with_sync_line())
+    }
+
+    /// Reads this device's sync status for the title bar (nothing when it is in no team).
+    fn with_sync_line(mut self) -> App {
+        self.refresh_sync_line();
+        self
+    }
+
+    fn refresh_sync_line(&mut self) {
+        self.sync_line = crate::store::sync::status(&self.store)
+            .ok()
+            .filter(|s| s.team_id.is_some())
+            .map(|s| crate::domain::sync::status_line(&s.figures(), self.ctx.clock.now()));
+    }
+
+    /// The sync status the title bar shows, if this device is in a team.
+    pub fn sync_line(&self) -> Option<&str> {
+        self.sync_line.as_deref()
     }
 
     /// Replaces the theme (tests use it to draw with and without colour).
@@ -384,6 +407,7 @@ impl App {
 
     /// After a write: every open screen reads again what the write touched.
     fn written(&mut self, w: &Written) {
+        self.refresh_sync_line();
         match self.on_every(|c, env| c.written(w, env)) {
             Some(e) => self.set_status(
                 StatusKind::Warning,
@@ -409,6 +433,7 @@ impl App {
 
     /// Ctrl-R: the workers and every open screen, read again.
     fn reload(&mut self) {
+        self.refresh_sync_line();
         match people::workers(&self.store) {
             Ok(ws) => self.worker_names = ws.into_iter().map(|w| (w.id, w.name)).collect(),
             Err(e) => return self.set_status(StatusKind::Error, e.to_string()),
@@ -483,7 +508,11 @@ impl App {
             .unwrap_or_else(|| self.home.describe());
         let today = self.today();
         let as_of = self.ctx.clock.is_shifted() && self.ctx.clock.now().date_naive() != today;
-        let who = (self.ctx.worker.name.as_str(), today, as_of);
+        let who = match &self.sync_line {
+            Some(sync) => format!("{sync} · {}", self.ctx.worker.name),
+            None => self.ctx.worker.name.clone(),
+        };
+        let who = (who.as_str(), today, as_of);
         chrome::draw_title(frame, title, &what, who, self.theme);
         let (theme, keys) = (self.theme, &self.keymap);
         // From the last screen that fills the body, up through what is drawn over it.
