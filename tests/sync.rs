@@ -1248,3 +1248,65 @@ fn a_worker_added_after_the_team_began_signs_in_on_another_device_after_a_sync()
     let nia = sign_in::sign_in(&laptop.db, "Nia New", PW, t0()).unwrap();
     assert_eq!(nia.worker.name, "Nia New");
 }
+
+#[test]
+fn the_conflicts_screen_lists_both_values_and_a_choice_there_settles_the_field() {
+    use casebook::tui::{App, Theme, TuiContext};
+    use ratatui::backend::TestBackend;
+    use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+    let tmp = tempfile::tempdir().unwrap();
+    let mut office = office(tmp.path());
+    let yp = office.register("Same", "Field", dob(), t0());
+    office.sync(t0());
+    let mut laptop = laptop(tmp.path(), "laptop", &office.folder.clone(), false, KIM);
+    for (d, v, h) in [(&mut office, "SO14", 1), (&mut laptop, "SO15", 2)] {
+        d.set(
+            "young_people",
+            &yp,
+            "postcode_district",
+            Value::Text(v.into()),
+            t0() + Duration::hours(h),
+        );
+    }
+    laptop.sync(t0() + Duration::hours(3));
+    office.sync(t0() + Duration::hours(3));
+
+    let Device { u, db, .. } = office;
+    let worker = u.worker.clone();
+    let clock = casebook::domain::clock::Clock::fixed(NaiveDate::from_ymd_opt(2025, 6, 2).unwrap());
+    let mut app = App::new(
+        u.store,
+        TuiContext {
+            clock,
+            worker,
+            config_dir: None,
+            db_path: Some(db),
+        },
+    )
+    .unwrap()
+    .with_theme(Theme::plain());
+    let mut t = ratatui::Terminal::new(TestBackend::new(100, 24)).unwrap();
+    let key = |c| Ok(Event::Key(KeyEvent::new(c, KeyModifiers::NONE)));
+    app.run_loop(&mut t, vec![key(KeyCode::Char('C'))]).unwrap();
+    let text = format!("{}", t.backend());
+    assert!(text.contains("Sync conflicts (1)"), "{text}");
+    assert!(
+        text.contains("postcode_district") && text.contains("SO14"),
+        "{text}"
+    );
+    assert!(text.contains("“SO15” by Kim Keyworker on laptop"), "{text}");
+
+    // The header line, then the office's value, then the laptop's: choose the laptop's.
+    app.run_loop(
+        &mut t,
+        vec![key(KeyCode::Down), key(KeyCode::Down), key(KeyCode::Enter)],
+    )
+    .unwrap();
+    assert!(
+        app.status().unwrap().text.contains("set to “SO15”"),
+        "{:?}",
+        app.status()
+    );
+    assert!(sync::conflicts(app.store()).unwrap().is_empty());
+    assert!(format!("{}", t.backend()).contains("No conflicts wait"));
+}

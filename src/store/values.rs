@@ -2,8 +2,19 @@
 //! booleans as 0/1, absent values as NULL.
 
 use chrono::NaiveDate;
-use rusqlite::types::Value;
+pub use rusqlite::types::Value;
 use rusqlite::Row;
+
+/// A stored value as a person reads it (a conflict's candidates, an audit entry).
+pub fn shown(v: &Value) -> String {
+    match v {
+        Value::Null => "(empty)".into(),
+        Value::Integer(i) => i.to_string(),
+        Value::Real(f) => f.to_string(),
+        Value::Text(t) => t.clone(),
+        Value::Blob(b) => format!("({} bytes)", b.len()),
+    }
+}
 
 pub fn text(s: impl Into<String>) -> Value {
     Value::Text(s.into())

@@ -16,6 +16,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 pub enum Action {
     Quit,
     Lock,
+    Conflicts,
     Help,
     Palette,
     Back,
@@ -86,9 +87,10 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 66] = [
+    pub const ALL: [Action; 67] = [
         Action::Quit,
         Action::Lock,
+        Action::Conflicts,
         Action::Help,
         Action::Palette,
         Action::Back,
@@ -160,6 +162,7 @@ impl Action {
         match self {
             Action::Quit => "quit",
             Action::Lock => "lock",
+            Action::Conflicts => "conflicts",
             Action::Help => "help",
             Action::Palette => "palette",
             Action::Back => "back",
@@ -232,6 +235,7 @@ impl Action {
         match self {
             Action::Quit => "Quit casebook (a form's draft is kept)",
             Action::Lock => "Lock the screen now (your password unlocks it)",
+            Action::Conflicts => "Go to: sync conflicts waiting for a choice",
             Action::Help => "Show the keys for this screen",
             Action::Palette => "Open the command palette",
             Action::Back => "Go back or cancel",
@@ -335,6 +339,8 @@ pub enum Context {
     Prompt,
     /// The screen is locked: only the worker's password opens it.
     Locked,
+    /// Fields two devices changed differently, waiting for a person to choose.
+    Conflicts,
 }
 
 impl Context {
@@ -359,6 +365,7 @@ impl Context {
             Context::Dashboard => "dashboard",
             Context::Prompt => "typing a date",
             Context::Locked => "locked",
+            Context::Conflicts => "sync conflicts",
         }
     }
 
@@ -1236,6 +1243,7 @@ impl Default for KeyMap {
         let mut bindings = defaults();
         bindings.extend(super::due_list::bindings());
         bindings.extend(super::kpis::bindings());
+        bindings.extend(super::conflicts::bindings());
         KeyMap { bindings }
     }
 }

@@ -15,6 +15,7 @@ pub mod caseload;
 pub mod chrome;
 pub mod codes;
 pub mod component;
+pub mod conflicts;
 pub mod contact_form;
 pub mod dashboard;
 pub mod due;

@@ -82,6 +82,7 @@ pub enum Route {
     Export,
     Help,
     Palette,
+    Conflicts,
 }
 
 /// Which board to open.

@@ -3,6 +3,7 @@
 
 use super::case_view::{CaseModel, CaseView};
 use super::component::{Component, Env};
+use super::conflicts::ConflictsScreen;
 use super::due_list::Board;
 use super::export::ExportScreen;
 use super::flags::{self, FlagPurpose};
@@ -72,6 +73,15 @@ pub fn open(
         Route::Export => Box::new(ExportScreen::new(env.today)),
         Route::Help => Box::new(Help::new(under.to_vec())),
         Route::Palette => Box::new(Palette::new(env.keymap, case.is_some())),
+        Route::Conflicts => match ConflictsScreen::load(env) {
+            Ok(c) => Box::new(c),
+            Err(e) => {
+                return Err(error(
+                    StatusKind::Error,
+                    format!("Cannot read the conflicts: {e}"),
+                ))
+            }
+        },
     })
 }
 
@@ -91,6 +101,7 @@ pub fn global(action: Action) -> Option<Msg> {
         Action::Flags => open(Route::Board(BoardKind::Flags)),
         Action::Dashboard => open(Route::Board(BoardKind::Dashboard)),
         Action::ExportReturn => open(Route::Export),
+        Action::Conflicts => open(Route::Conflicts),
         _ => None,
     }
 }
