@@ -112,8 +112,8 @@ pub fn bindings() -> Vec<Binding> {
         b(
             Action::Open,
             vec![k(K::Enter)],
-            "open the item: a flag review's form, a missed appointment's contact form, \
-             otherwise the young person's case",
+            "open the item: a flag review's form, a missed appointment's contact form, a \
+             follow-up's form, otherwise the young person's case",
             "open",
             &[C::DueList],
         ),
@@ -646,7 +646,7 @@ impl DueListScreen {
                         Msg::OpenCaseThen(e.young_person_id.clone(), Action::AddContact)
                     }
                     // An episode item opens its own form over the case where it has one;
-                    // the rest (first intervention, follow-ups, transition) are dealt with
+                    // the rest (first intervention, transition) are dealt with
                     // from the case view.
                     DueSubject::Episode(_) => match form_for(e.kind) {
                         Some(then) => Msg::OpenCaseThen(e.young_person_id.clone(), then),
@@ -921,6 +921,7 @@ fn form_for(kind: DueKind) -> Option<Action> {
         DueKind::OutcomeProfileStart
         | DueKind::OutcomeProfileReview
         | DueKind::OutcomeProfileExit => Action::AddOutcomeProfile,
+        DueKind::FollowUp3Months | DueKind::FollowUp6Months => Action::RecordFollowUp,
         _ => return None,
     })
 }
