@@ -67,9 +67,8 @@ pub fn new_form(person_name: &str, episode: &Episode, today: NaiveDate, lists: &
                 codes::choices(lists, "follow_up_substance_use"),
             )
             .hint("when reached"),
-            Field::yes_no("re_referral", "Re-referral needed").hint("when reached"),
-            Field::text("reason", "Why not appropriate", NOTE_MAX)
-                .hint("needed for not appropriate"),
+            Field::yes_no("re_referral", "Re-referral").hint("when reached"),
+            Field::text("reason", "Reason", NOTE_MAX).hint("needed for not appropriate"),
         ],
         today,
     )
