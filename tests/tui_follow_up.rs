@@ -26,6 +26,11 @@ struct Fx {
 /// Ama's one young person, Mia, who completed treatment on 1 October 2024 (eight months
 /// ago) with her exit TOP done and no follow-up: both follow-ups are overdue.
 fn fixture() -> Fx {
+    fixture_with(true)
+}
+
+/// The same, with or without the outcome profile at exit.
+fn fixture_with(exit_top: bool) -> Fx {
     let mut store = Store::open_in_memory().unwrap();
     let now = clock().now();
     let ama: Worker = people::ensure_worker(&mut store, "Ama Mensah", Role::Duty, now).unwrap();
@@ -54,7 +59,9 @@ fn fixture() -> Fx {
                     ..Default::default()
                 },
             )?;
-            records::add_outcome_profile(tx, &ep, d("2024-10-01"), "exit")?;
+            if exit_top {
+                records::add_outcome_profile(tx, &ep, d("2024-10-01"), "exit")?;
+            }
             Ok(yp)
         })
         .unwrap();
@@ -256,4 +263,21 @@ fn the_due_list_shows_the_selected_follow_ups_rule_at_80_by_24() {
         "{s}"
     );
     insta::assert_snapshot!("due_list_follow_up_rule", s);
+}
+
+#[test]
+fn enter_on_a_missing_exit_top_opens_the_outcome_profile_form_over_the_case() {
+    let mut f = fixture_with(false);
+    assert_eq!(
+        follow_ups_due(&f.app),
+        [
+            DueKind::OutcomeProfileExit,
+            DueKind::FollowUp3Months,
+            DueKind::FollowUp6Months
+        ]
+    );
+    run(&mut f.app, &mut f.t, "D<Enter>");
+    assert!(f.app.case().is_some(), "{}", screen(&f.t));
+    let form = f.app.form().expect("a form over the case");
+    assert!(form.key.starts_with("outcome"), "{}", form.key);
 }
