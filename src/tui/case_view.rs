@@ -26,6 +26,7 @@ use crate::domain::clocks::{episode_due_items, DueItem, DueKind, DueStatus};
 use crate::domain::codes::CodeLists;
 use crate::domain::record::{Contact, Episode, RiskFlag, RiskLevel, Stage, YoungPerson};
 use crate::store::caseload::{contact_count, episode_events, referrals_out_of, ReferralOut};
+use crate::store::follow_ups::{after_exit_history, AfterExitHistory};
 use crate::store::{people, records, Store};
 
 /// How many contacts the case view reads at once.
@@ -58,6 +59,8 @@ pub struct CaseModel {
     pub draft_waiting: bool,
     /// The current episode's care plan, assessment and outcome profiles.
     pub care: CareSummary,
+    /// The young person's follow-ups after exit and closed after-exit clocks, newest first.
+    pub after_exit: AfterExitHistory,
 }
 
 impl CaseModel {
@@ -103,6 +106,7 @@ impl CaseModel {
         };
         Ok(Some(CaseModel {
             care,
+            after_exit: after_exit_history(store, id)?,
             flags: records::flags_of(store, id)?,
             contacts: records::contacts_of(store, id, CONTACT_PAGE, 0)?,
             contact_total: contact_count(store, id)?,
@@ -531,6 +535,45 @@ impl CaseView {
             }
             out.push(Line::from(spans));
         }
+        // After the exit: each follow-up attempt and each clock closed with its reason.
+        let codes = &self.model.codes;
+        for f in self
+            .model
+            .after_exit
+            .follow_ups
+            .iter()
+            .filter(|f| f.episode_id == e.id)
+        {
+            let outcome = codes::label(
+                codes,
+                "follow_up_outcomes",
+                f.outcome.as_deref().unwrap_or("reached"),
+            );
+            let method = f
+                .method
+                .as_deref()
+                .map(|m| format!(" by {}", codes::label(codes, "follow_up_methods", m)))
+                .unwrap_or_default();
+            out.push(Line::from(vec![
+                Span::styled(format!("{:<20}", "Follow-up contact"), theme.dim()),
+                Span::raw(format!("{:<12}", ddmmyyyy(f.date))),
+                Span::raw(format!("{outcome}{method}")),
+            ]));
+        }
+        for c in self
+            .model
+            .after_exit
+            .closures
+            .iter()
+            .filter(|c| c.episode_id == e.id)
+        {
+            let kind = DueKind::from_code(&c.clock).map_or(c.clock.as_str(), |k| k.label());
+            out.push(Line::from(vec![
+                Span::styled(format!("{:<20}", "Clock closed"), theme.dim()),
+                Span::raw(format!("{:<12}", ddmmyyyy(c.closed_on))),
+                Span::raw(format!("{kind}: {}", c.reason)),
+            ]));
+        }
         out
     }
 
@@ -952,6 +995,8 @@ impl super::component::Component for CaseView {
         }
         match a {
             Action::AddContact => super::contact_form::open(&self.model, env),
+            Action::RecordFollowUp => super::follow_up_form::open(&self.model, env),
+            Action::CloseClock => super::follow_up_form::open_close(&self.model, env),
             Action::RaiseFlag => Step::Msg(Msg::Open(Route::FlagForm(FlagAction::Raise {
                 young_person_id: self.model.person.id.clone(),
             }))),

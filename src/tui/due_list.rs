@@ -15,7 +15,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Row, Table};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 
 use super::dashboard::DashboardScreen;
@@ -33,7 +33,7 @@ use crate::domain::codes::CodeLists;
 use crate::domain::dates::{parse_relative_date, DATE_FORMS};
 use crate::domain::record::RiskLevel;
 use crate::domain::urgency::DueGroup;
-use crate::due::{due_list, DueEntry, DueFilter, DueSubject};
+use crate::due::{due_list, explain_young_person, DueEntry, DueFilter, DueSubject};
 use crate::store::Store;
 
 /// The contexts of the three boards.
@@ -112,8 +112,8 @@ pub fn bindings() -> Vec<Binding> {
         b(
             Action::Open,
             vec![k(K::Enter)],
-            "open the item: a flag review's form, a missed appointment's contact form, \
-             otherwise the young person's case",
+            "open the item: a flag review's form, a missed appointment's contact form, a \
+             follow-up's form, otherwise the young person's case",
             "open",
             &[C::DueList],
         ),
@@ -342,7 +342,13 @@ pub struct DueListScreen {
     as_of: Option<NaiveDate>,
     prompt: Option<TextLine>,
     prompt_error: Option<String>,
+    /// The selected item's rule explained (`Explanation::why_line`), read for that one young
+    /// person when the selection moves, with the item it explains.
+    explained: Option<(WhyKey, String)>,
 }
+
+/// Which item a why-line explains.
+type WhyKey = (DueSubject, DueKind, NaiveDate, NaiveDate);
 
 impl DueListScreen {
     /// Loads the whole team's list as of today, showing the worker's own items.
@@ -365,6 +371,7 @@ impl DueListScreen {
             as_of: None,
             prompt: None,
             prompt_error: None,
+            explained: None,
         };
         s.reload(env)?;
         Ok(s)
@@ -397,7 +404,55 @@ impl DueListScreen {
                 self.selected = i;
             }
         }
+        self.explained = None;
+        self.explain_selected(env);
         Ok(())
+    }
+
+    /// The selected item's why-line: its rule, source, start event and date, due date and
+    /// stop condition, as `casebook due --explain` gives them.
+    pub fn why_line(&self) -> Option<&str> {
+        self.explained.as_ref().map(|(_, w)| w.as_str())
+    }
+
+    /// Reads the selected item's explanation when the selection moved to another item (one
+    /// young person's clocks, never the whole list's).
+    fn explain_selected(&mut self, env: &BoardEnv) {
+        let Some(e) = self.selected_entry() else {
+            self.explained = None;
+            return;
+        };
+        let key: WhyKey = (e.subject.clone(), e.kind, e.due, self.as_of());
+        if self.explained.as_ref().is_some_and(|(k, _)| *k == key) {
+            return;
+        }
+        let line = match explain_young_person(
+            env.store,
+            env.calendar,
+            env.codes,
+            self.as_of(),
+            &e.young_person_id,
+        ) {
+            Ok(Some(x)) => {
+                let code = e.kind.code();
+                let of_episode = match &e.subject {
+                    DueSubject::Episode(id) => x
+                        .episodes
+                        .iter()
+                        .filter(|ep| ep.episode_id == *id)
+                        .flat_map(|ep| ep.clocks.iter())
+                        .find(|c| c.kind == code && c.due == e.due),
+                    _ => None,
+                };
+                of_episode
+                    .or_else(|| x.others.iter().find(|c| c.kind == code && c.due == e.due))
+                    .map(|c| c.why_line())
+                    .unwrap_or_else(|| format!("{} ({})", e.kind.label(), e.kind.source()))
+            }
+            Ok(None) => "That young person is no longer on file; Ctrl-R reloads".into(),
+            Err(err) => format!("Cannot explain the item: {err}"),
+        };
+        self.explained = Some((key, line));
     }
 
     fn matches(&self, e: &DueEntry) -> bool {
@@ -554,6 +609,12 @@ impl DueListScreen {
     }
 
     fn key(&mut self, k: &KeyEvent, action: Option<Action>, env: &BoardEnv) -> Step {
+        let step = self.key_inner(k, action, env);
+        self.explain_selected(env);
+        step
+    }
+
+    fn key_inner(&mut self, k: &KeyEvent, action: Option<Action>, env: &BoardEnv) -> Step {
         if let Some(p) = &mut self.prompt {
             match action {
                 Some(Action::Back) => {
@@ -646,7 +707,7 @@ impl DueListScreen {
                         Msg::OpenCaseThen(e.young_person_id.clone(), Action::AddContact)
                     }
                     // An episode item opens its own form over the case where it has one;
-                    // the rest (first intervention, follow-ups, transition) are dealt with
+                    // the rest (first intervention, transition) are dealt with
                     // from the case view.
                     DueSubject::Episode(_) => match form_for(e.kind) {
                         Some(then) => Msg::OpenCaseThen(e.young_person_id.clone(), then),
@@ -729,8 +790,11 @@ impl DueListScreen {
             let x = area.x + 1 + 7 + p.cursor() as u16;
             frame.set_cursor_position(Position::new(x.min(area.right() - 1), area.y));
         }
-        let table_area = Rect::new(area.x, area.y + 1, area.width, area.height - 2);
-        let why_y = area.bottom() - 1;
+        // Under the table: the order's reason, then the rule wrapped on up to three lines
+        // (at 80 columns it needs about three) when the screen has room for them.
+        let rule_h: u16 = if area.height >= 16 { 3 } else { 0 };
+        let table_area = Rect::new(area.x, area.y + 1, area.width, area.height - 2 - rule_h);
+        let why_y = area.bottom() - 1 - rule_h;
         let body_h = table_area.height.saturating_sub(1) as usize;
         self.page = body_h.max(1);
         if self.selected < self.offset {
@@ -879,6 +943,17 @@ impl DueListScreen {
                 .buffer_mut()
                 .set_line(area.x, why_y, &line, area.width);
         }
+        if let (Some(w), true) = (self.why_line(), rule_h > 0) {
+            let rule = Rect::new(area.x + 1, why_y + 1, area.width.saturating_sub(2), rule_h);
+            frame.render_widget(
+                Paragraph::new(Line::from(vec![
+                    Span::styled("rule: ", theme.key()),
+                    Span::styled(w.to_string(), theme.dim()),
+                ]))
+                .wrap(Wrap { trim: true }),
+                rule,
+            );
+        }
     }
 }
 
@@ -921,6 +996,7 @@ fn form_for(kind: DueKind) -> Option<Action> {
         DueKind::OutcomeProfileStart
         | DueKind::OutcomeProfileReview
         | DueKind::OutcomeProfileExit => Action::AddOutcomeProfile,
+        DueKind::FollowUp3Months | DueKind::FollowUp6Months => Action::RecordFollowUp,
         _ => return None,
     })
 }

@@ -54,6 +54,12 @@ pub trait FormPurpose {
     fn small(&self) -> bool {
         false
     }
+
+    /// Lines read from the record shown above the fields (the follow-up form's earlier
+    /// attempts); none for most forms.
+    fn preface(&self) -> &[String] {
+        &[]
+    }
 }
 
 pub struct FormScreen {
@@ -132,6 +138,17 @@ impl FormScreen {
 
     /// Draws a form's title, its mode line and its fields into `body`.
     pub fn draw_form(form: &mut Form, frame: &mut Frame, body: Rect, theme: Theme) {
+        Self::draw_form_with(form, &[], frame, body, theme);
+    }
+
+    /// As [`FormScreen::draw_form`], with `preface` lines between the mode line and the fields.
+    pub fn draw_form_with(
+        form: &mut Form,
+        preface: &[String],
+        frame: &mut Frame,
+        body: Rect,
+        theme: Theme,
+    ) {
         let width = body.width.saturating_sub(2) as usize;
         let mode = if form.is_editing() {
             format!(
@@ -156,8 +173,21 @@ impl FormScreen {
                 body.width.saturating_sub(1),
             );
         }
-        if body.height > 3 {
-            let fields = Rect::new(body.x, body.y + 3, body.width, body.height - 3);
+        // The preface keeps at least a few rows for the fields.
+        let room = body.height.saturating_sub(3 + 6) as usize;
+        let shown = preface.len().min(room);
+        for (n, text) in preface[..shown].iter().enumerate() {
+            let style = if n == 0 { theme.header() } else { theme.dim() };
+            frame.buffer_mut().set_line(
+                body.x + 1,
+                body.y + 3 + n as u16,
+                &Line::styled(truncate(text, width), style),
+                body.width.saturating_sub(1),
+            );
+        }
+        let top = 3 + if shown > 0 { shown as u16 + 1 } else { 0 };
+        if body.height > top {
+            let fields = Rect::new(body.x, body.y + top, body.width, body.height - top);
             form.draw(frame, fields, theme);
         }
     }
@@ -290,7 +320,7 @@ impl Component for FormScreen {
             if self.purpose.small() {
                 frame.render_widget(Clear, body);
             }
-            Self::draw_form(&mut self.form, frame, body, theme);
+            Self::draw_form_with(&mut self.form, self.purpose.preface(), frame, body, theme);
         }
         if let Some(d) = &self.offer {
             Self::draw_offer(d, frame, body, theme, keys);

@@ -84,10 +84,13 @@ pub enum Action {
     PrevQuarter,
     NextQuarter,
     ExportReturn,
+    // After-exit work (S §20.5): follow-ups and closing a clock (src/tui/follow_up_form.rs).
+    RecordFollowUp,
+    CloseClock,
 }
 
 impl Action {
-    pub const ALL: [Action; 67] = [
+    pub const ALL: [Action; 69] = [
         Action::Quit,
         Action::Lock,
         Action::Conflicts,
@@ -155,6 +158,8 @@ impl Action {
         Action::PrevQuarter,
         Action::NextQuarter,
         Action::ExportReturn,
+        Action::RecordFollowUp,
+        Action::CloseClock,
     ];
 
     /// The name used in `keymap.toml`.
@@ -227,6 +232,8 @@ impl Action {
             Action::PrevQuarter => "prev_quarter",
             Action::NextQuarter => "next_quarter",
             Action::ExportReturn => "export_return",
+            Action::RecordFollowUp => "record_follow_up",
+            Action::CloseClock => "close_clock",
         }
     }
 
@@ -300,6 +307,8 @@ impl Action {
             Action::PrevQuarter => "Dashboard KPIs: the quarter before",
             Action::NextQuarter => "Dashboard KPIs: the quarter after",
             Action::ExportReturn => "Export a quarterly return (xlsx, csv, json)",
+            Action::RecordFollowUp => "Record a follow-up after the exit (3 or 6 months)",
+            Action::CloseClock => "Close an after-exit clock (exit TOP, follow-up) with a reason",
         }
     }
 
@@ -985,6 +994,21 @@ fn defaults() -> Vec<Binding> {
             Action::RecordExit,
             vec![Key::ch('x')],
             "record the exit of the current episode",
+            "",
+            &[C::CaseView],
+        ),
+        // After-exit work (S §20.5).
+        b(
+            Action::RecordFollowUp,
+            vec![Key::ch('u')],
+            "record a follow-up after the exit (the form shows earlier attempts)",
+            "",
+            &[C::CaseView],
+        ),
+        b(
+            Action::CloseClock,
+            vec![Key::ch('U')],
+            "close an after-exit clock (exit TOP, 3- or 6-month follow-up) with a reason",
             "",
             &[C::CaseView],
         ),

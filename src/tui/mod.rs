@@ -22,6 +22,7 @@ pub mod due;
 pub mod due_list;
 pub mod export;
 pub mod flags;
+pub mod follow_up_form;
 pub mod form;
 pub mod form_screen;
 pub mod help;
