@@ -101,3 +101,13 @@ fn an_empty_password_is_asked_for_and_a_store_without_a_key_file_cannot_lock() {
     plain.tick(clock().now() + Duration::hours(2));
     assert!(!plain.is_locked());
 }
+
+#[test]
+fn a_service_may_set_another_idle_time() {
+    let (_dir, app) = locked_app();
+    let mut app = app.with_idle_lock_minutes(5);
+    app.tick(clock().now() + Duration::minutes(4));
+    assert!(!app.is_locked());
+    app.tick(clock().now() + Duration::minutes(5));
+    assert!(app.is_locked());
+}

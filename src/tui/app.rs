@@ -54,6 +54,8 @@ pub struct App {
     dues_loaded: bool,
     /// When the worker last pressed a key: the idle lock counts from here.
     last_activity: chrono::DateTime<chrono::Utc>,
+    /// Minutes without a key before the screen locks itself.
+    idle_lock_minutes: i64,
     /// "synced 2h ago · 3 changes waiting" for a device in a sync team (the title bar shows
     /// it); read again after each write and on Ctrl-R.
     sync_line: Option<String>,
@@ -107,9 +109,17 @@ impl App {
             dues_loaded: false,
             last_activity: ctx.clock.now(),
             sync_line: None,
+            idle_lock_minutes: crate::domain::roles::IDLE_LOCK_MINUTES,
             ctx,
         }
         .with_sync_line())
+    }
+
+    /// Locks the screen after `minutes` without a key instead of the default (a service's
+    /// `CASEBOOK_IDLE_LOCK_MINUTES`).
+    pub fn with_idle_lock_minutes(mut self, minutes: i64) -> App {
+        self.idle_lock_minutes = minutes;
+        self
     }
 
     /// Reads this device's sync status for the title bar (nothing when it is in no team).
@@ -347,13 +357,12 @@ impl App {
         }
     }
 
-    /// The passing of time without a key: after `IDLE_LOCK_MINUTES` the screen locks itself.
+    /// The passing of time without a key: after the idle minutes (15 unless the service set
+    /// another) the screen locks itself.
     /// The loop calls it on every event and once a second when none comes.
     pub fn tick(&mut self, now: chrono::DateTime<chrono::Utc>) {
         let idle = now - self.last_activity;
-        if idle >= chrono::Duration::minutes(crate::domain::roles::IDLE_LOCK_MINUTES)
-            && self.ctx.db_path.is_some()
-        {
+        if idle >= chrono::Duration::minutes(self.idle_lock_minutes) && self.ctx.db_path.is_some() {
             self.lock();
         }
     }

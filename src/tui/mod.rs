@@ -63,6 +63,20 @@ pub struct TuiContext {
     pub db_path: Option<PathBuf>,
 }
 
+/// How long the terminal may sit without a key before it locks: `CASEBOOK_IDLE_LOCK_MINUTES`
+/// (1 to 240) when a service sets it, else 15.
+pub fn idle_lock_minutes() -> anyhow::Result<i64> {
+    match std::env::var("CASEBOOK_IDLE_LOCK_MINUTES") {
+        Err(_) => Ok(crate::domain::roles::IDLE_LOCK_MINUTES),
+        Ok(v) => match v.trim().parse::<i64>() {
+            Ok(m) if (1..=240).contains(&m) => Ok(m),
+            _ => anyhow::bail!(
+                "CASEBOOK_IDLE_LOCK_MINUTES: expected a whole number of minutes from 1 to 240, got \"{v}\""
+            ),
+        },
+    }
+}
+
 /// The keymap, bank holidays and code lists, with a service's overrides from `config_dir`. A
 /// broken override file must not lock workers out: the problems are returned (for the status
 /// bar) and the built-in defaults used.
@@ -89,7 +103,7 @@ pub fn settings(
 /// Runs the terminal UI on the real terminal until the worker quits. The terminal is restored
 /// on every way out, a panic included.
 pub fn run(store: Store, ctx: TuiContext) -> anyhow::Result<()> {
-    let mut app = App::new(store, ctx)?;
+    let mut app = App::new(store, ctx)?.with_idle_lock_minutes(idle_lock_minutes()?);
     // `try_init` installs a panic hook that restores the terminal; ours runs first and turns
     // bracketed paste off too, so a panic leaves a usable shell.
     let mut terminal = ratatui::try_init()?;
