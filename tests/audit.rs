@@ -6,24 +6,11 @@ mod tui_support;
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use casebook::store::audit::changes_json;
 use casebook::store::Store;
 use predicates::prelude::*;
 use rusqlite::Connection;
 use tui_support::*;
-
-/// The binary on `db`, signed in as the first administrator, with the cheap test-only
-/// argon2id cost (honoured by debug builds alone).
-fn casebook(db: &Path) -> Command {
-    let mut c = Command::cargo_bin("casebook").unwrap();
-    c.arg("--db").arg(db);
-    c.env("CASEBOOK_USER", "Test Runner")
-        .env("CASEBOOK_PASSWORD", "a long test password")
-        .env("CASEBOOK_TEST_ONLY_CHEAP_KDF", "1");
-    c.env("CASEBOOK_CONFIG", db.with_extension("config"));
-    c
-}
 
 /// The data key of a test file: a file made through `casebook init` or `demo` has a random
 /// one, read once as an administrator would (`admin recovery-key`) and kept beside it; a file

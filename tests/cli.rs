@@ -1,20 +1,10 @@
 //! The command line through the real binary: the commands a newcomer types, and refusals.
 
+mod common;
+use common::casebook;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
-
-/// The binary on `db`, signed in as the first administrator (who is also a manager). The
-/// key slots use the cheap test-only argon2id cost, which only debug builds honour.
-fn casebook(db: &std::path::Path) -> Command {
-    let mut c = Command::cargo_bin("casebook").unwrap();
-    c.arg("--db").arg(db);
-    c.env("CASEBOOK_USER", "Test Runner")
-        .env("CASEBOOK_PASSWORD", "a long test password")
-        .env("CASEBOOK_TEST_ONLY_CHEAP_KDF", "1");
-    // A configuration folder of our own, so a developer's overrides never leak in.
-    c.env("CASEBOOK_CONFIG", db.with_extension("config"));
-    c
-}
 
 /// A new encrypted database with its first administrator.
 fn init(db: &std::path::Path) {

@@ -1,6 +1,9 @@
 //! Secure by default (issue 12): the file is encrypted and owner-only, workers sign in, the
 //! role table is obeyed by the command line, and faults are refused saying which.
 
+mod common;
+use common::casebook_as;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -11,18 +14,6 @@ use predicates::prelude::*;
 
 const ADMIN: &str = "Ada Admin";
 const ADMIN_PW: &str = "admin's long password";
-
-fn casebook_as(db: &Path, user: &str, password: &str) -> Command {
-    let mut c = Command::cargo_bin("casebook").unwrap();
-    c.arg("--db").arg(db);
-    c.env("CASEBOOK_USER", user)
-        .env("CASEBOOK_PASSWORD", password)
-        // The cheap test-only key cost: honoured by debug builds only.
-        .env("CASEBOOK_TEST_ONLY_CHEAP_KDF", "1")
-        .env("CASEBOOK_CONFIG", db.with_extension("config"))
-        .env_remove("CASEBOOK_NEW_PASSWORD");
-    c
-}
 
 fn admin(db: &Path) -> Command {
     casebook_as(db, ADMIN, ADMIN_PW)

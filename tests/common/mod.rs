@@ -40,3 +40,22 @@ impl TempDb {
         casebook::store::Store::open(&self.path, &test_key()).unwrap()
     }
 }
+
+/// The binary on `db`, signed in as `user` with `password` (the cheap test-only key cost, which
+/// debug builds alone honour), with a configuration folder of its own so a developer's
+/// overrides never leak in.
+pub fn casebook_as(db: &std::path::Path, user: &str, password: &str) -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("casebook").unwrap();
+    c.arg("--db").arg(db);
+    c.env("CASEBOOK_USER", user)
+        .env("CASEBOOK_PASSWORD", password)
+        .env("CASEBOOK_TEST_ONLY_CHEAP_KDF", "1")
+        .env("CASEBOOK_CONFIG", db.with_extension("config"))
+        .env_remove("CASEBOOK_NEW_PASSWORD");
+    c
+}
+
+/// The binary on `db` as the first administrator the CLI tests make.
+pub fn casebook(db: &std::path::Path) -> assert_cmd::Command {
+    casebook_as(db, "Test Runner", "a long test password")
+}
