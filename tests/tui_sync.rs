@@ -4,8 +4,9 @@
 mod tui_support;
 
 use casebook::domain::record::{Episode, YoungPerson};
+use casebook::store::Store;
 use casebook::store::{people, records, sign_in, sync};
-use casebook::tui::{App, Theme, TuiContext};
+use casebook::tui::{App, SyncNow, Theme, TuiContext};
 use tui_support::*;
 
 #[test]
@@ -63,7 +64,11 @@ fn the_title_bar_shows_the_last_sync_and_the_changes_waiting() {
         },
     )
     .unwrap()
-    .with_theme(Theme::plain());
+    .with_theme(Theme::plain())
+    .with_sync(SyncNow(std::rc::Rc::new(move |store: &mut Store, now| {
+        let r = sync::sync(store, &key, &kf, &folder, None, now)?;
+        Ok(format!("synced: {} bundle(s) applied", r.applied.len()))
+    })));
     let mut t = terminal(100, 24);
     run(&mut app, &mut t, "");
     assert_eq!(app.sync_line(), Some("synced just now · 1 change waiting"));
@@ -85,6 +90,11 @@ fn the_title_bar_shows_the_last_sync_and_the_changes_waiting() {
         app.status()
     );
     assert_eq!(app.sync_line(), Some("synced just now · 2 changes waiting"));
+
+    // Y syncs through the folder: nothing waits any more.
+    run(&mut app, &mut t, "<Esc><Esc>Y");
+    assert_eq!(app.status().unwrap().text, "synced: 0 bundle(s) applied");
+    assert_eq!(app.sync_line(), Some("synced just now"));
 }
 
 #[test]
@@ -93,7 +103,8 @@ fn a_device_in_no_team_says_nothing_of_sync() {
     let f = fill(&mut store);
     let mut app = app(store, &f.ama);
     let mut t = terminal(80, 24);
-    run(&mut app, &mut t, "");
+    run(&mut app, &mut t, "Y");
     assert_eq!(app.sync_line(), None);
     assert!(!screen(&t).contains("synced"));
+    assert!(app.status().unwrap().text.contains("CASEBOOK_SYNC_FOLDER"));
 }

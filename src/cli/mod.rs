@@ -414,7 +414,8 @@ pub fn run(cli: Cli) -> Result<()> {
                 config_dir: session.config_dir.clone(),
                 db_path: Some(session.db_path.clone()),
             };
-            crate::tui::run(session.store, ctx)
+            let sync = sync::tui_sync(&session)?;
+            crate::tui::run(session.store, ctx, sync)
         }
         Some(Command::Demo { people, seed }) => demo::run(&mut session, *people, *seed),
         Some(Command::Due {

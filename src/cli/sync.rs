@@ -34,6 +34,53 @@ pub fn run(session: &mut Session, folder: &Path, device_name: Option<&str>) -> R
     refuse_on_refusal(&report)
 }
 
+/// What `Y` in the terminal UI runs, when `CASEBOOK_SYNC_FOLDER` names the team's folder: the
+/// same sync as `casebook sync --folder DIR`, as the signed-in worker.
+pub fn tui_sync(session: &Session) -> Result<Option<crate::tui::SyncNow>> {
+    let Some(folder) = std::env::var_os("CASEBOOK_SYNC_FOLDER").map(std::path::PathBuf::from)
+    else {
+        return Ok(None);
+    };
+    if !folder.is_dir() {
+        anyhow::bail!(
+            "CASEBOOK_SYNC_FOLDER: {} is not a folder; expected the team's sync folder",
+            folder.display()
+        );
+    }
+    let key = session.keys.data_key().clone();
+    let key_file = session.keys.key_file().clone();
+    Ok(Some(crate::tui::SyncNow(std::rc::Rc::new(
+        move |store: &mut crate::store::Store, now| {
+            let r = sync::sync(store, &key, &key_file, &folder, None, now)?;
+            Ok(summary(&r))
+        },
+    ))))
+}
+
+/// One line of what a sync did, for the terminal's status bar.
+pub fn summary(r: &sync::SyncReport) -> String {
+    let mut parts = vec![match &r.written {
+        Some(_) => "synced: sent this device's changes".to_string(),
+        None => "synced: nothing new to send".to_string(),
+    }];
+    parts.push(format!("{} bundle(s) applied", r.applied.len()));
+    if !r.waiting.is_empty() {
+        parts.push(format!("{} waiting for an earlier one", r.waiting.len()));
+    }
+    if !r.refused.is_empty() {
+        parts.push(format!(
+            "{} refused ({})",
+            r.refused.len(),
+            r.refused
+                .iter()
+                .map(|x| x.file.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    parts.join(" · ")
+}
+
 /// `casebook sync join --folder DIR` (the new database is `--db`).
 pub fn join(cli: &Cli, folder: &Path, device_name: Option<&str>, clock: &Clock) -> Result<()> {
     let db = super::db_path(cli)?;

@@ -56,6 +56,8 @@ pub struct App {
     last_activity: chrono::DateTime<chrono::Utc>,
     /// Minutes without a key before the screen locks itself.
     idle_lock_minutes: i64,
+    /// How to sync now (`Y`), when casebook was started with the team's folder.
+    sync: Option<super::SyncNow>,
     /// "synced 2h ago · 3 changes waiting" for a device in a sync team (the title bar shows
     /// it); read again after each write and on Ctrl-R.
     sync_line: Option<String>,
@@ -110,6 +112,7 @@ impl App {
             last_activity: ctx.clock.now(),
             sync_line: None,
             idle_lock_minutes: crate::domain::roles::IDLE_LOCK_MINUTES,
+            sync: None,
             ctx,
         }
         .with_sync_line())
@@ -120,6 +123,31 @@ impl App {
     pub fn with_idle_lock_minutes(mut self, minutes: i64) -> App {
         self.idle_lock_minutes = minutes;
         self
+    }
+
+    /// Lets `Y` sync through the team's folder.
+    pub fn with_sync(mut self, sync: super::SyncNow) -> App {
+        self.sync = Some(sync);
+        self
+    }
+
+    /// Syncs now; the screens read again what arrived.
+    fn sync_now(&mut self) {
+        let Some(sync) = self.sync.clone() else {
+            return self.set_status(
+                StatusKind::Warning,
+                "Sync needs the team's folder: start casebook with CASEBOOK_SYNC_FOLDER=DIR \
+                 (or run `casebook sync --folder DIR`)"
+                    .into(),
+            );
+        };
+        match (sync.0)(&mut self.store, self.ctx.clock.now()) {
+            Ok(done) => {
+                self.reload();
+                self.set_status(StatusKind::Info, done);
+            }
+            Err(e) => self.set_status(StatusKind::Error, format!("Sync failed: {e:#}")),
+        }
     }
 
     /// Reads this device's sync status for the title bar (nothing when it is in no team).
@@ -332,6 +360,7 @@ impl App {
             }
             Msg::Command(cmd) => self.command(cmd),
             Msg::Lock => self.lock(),
+            Msg::SyncNow => self.sync_now(),
             Msg::Many(msgs) => msgs.into_iter().for_each(|m| self.process(m)),
         }
     }

@@ -30,6 +30,13 @@ pub fn bindings() -> Vec<Binding> {
             &[C::Global],
         ),
         b(
+            Action::SyncNow,
+            vec![Key::ch('Y')],
+            "sync now: send this device's changes and apply what has arrived",
+            "",
+            &[C::Global],
+        ),
+        b(
             Action::Up,
             vec![k(KeyCode::Up), Key::ch('k')],
             "move up",

@@ -17,6 +17,7 @@ pub enum Action {
     Quit,
     Lock,
     Conflicts,
+    SyncNow,
     Help,
     Palette,
     Back,
@@ -90,10 +91,11 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 69] = [
+    pub const ALL: [Action; 70] = [
         Action::Quit,
         Action::Lock,
         Action::Conflicts,
+        Action::SyncNow,
         Action::Help,
         Action::Palette,
         Action::Back,
@@ -168,6 +170,7 @@ impl Action {
             Action::Quit => "quit",
             Action::Lock => "lock",
             Action::Conflicts => "conflicts",
+            Action::SyncNow => "sync_now",
             Action::Help => "help",
             Action::Palette => "palette",
             Action::Back => "back",
@@ -243,6 +246,7 @@ impl Action {
             Action::Quit => "Quit casebook (a form's draft is kept)",
             Action::Lock => "Lock the screen now (your password unlocks it)",
             Action::Conflicts => "Go to: sync conflicts waiting for a choice",
+            Action::SyncNow => "Sync now through the team's folder",
             Action::Help => "Show the keys for this screen",
             Action::Palette => "Open the command palette",
             Action::Back => "Go back or cancel",

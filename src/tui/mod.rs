@@ -50,6 +50,20 @@ use crate::domain::clock::Clock;
 use crate::domain::record::Worker;
 use crate::store::Store;
 
+/// How this terminal syncs through the team's folder (the command line builds it with the
+/// signed-in worker's keys); it returns what the sync did, in a line.
+/// The sync itself: the store, and now.
+pub type SyncFn = dyn Fn(&mut Store, chrono::DateTime<chrono::Utc>) -> anyhow::Result<String>;
+
+#[derive(Clone)]
+pub struct SyncNow(pub std::rc::Rc<SyncFn>);
+
+impl std::fmt::Debug for SyncNow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SyncNow")
+    }
+}
+
 /// What the terminal UI needs besides the store.
 #[derive(Debug, Clone)]
 pub struct TuiContext {
@@ -102,8 +116,11 @@ pub fn settings(
 
 /// Runs the terminal UI on the real terminal until the worker quits. The terminal is restored
 /// on every way out, a panic included.
-pub fn run(store: Store, ctx: TuiContext) -> anyhow::Result<()> {
+pub fn run(store: Store, ctx: TuiContext, sync: Option<SyncNow>) -> anyhow::Result<()> {
     let mut app = App::new(store, ctx)?.with_idle_lock_minutes(idle_lock_minutes()?);
+    if let Some(s) = sync {
+        app = app.with_sync(s);
+    }
     // `try_init` installs a panic hook that restores the terminal; ours runs first and turns
     // bracketed paste off too, so a panic leaves a usable shell.
     let mut terminal = ratatui::try_init()?;

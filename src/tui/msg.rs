@@ -40,6 +40,8 @@ pub enum Msg {
     Command(Command),
     /// Lock the screen now (Ctrl-L).
     Lock,
+    /// Sync through the team's folder now.
+    SyncNow,
     /// Several in order (a referral saved: the new case opens, then the write is shown).
     Many(Vec<Msg>),
 }

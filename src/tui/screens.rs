@@ -102,6 +102,7 @@ pub fn global(action: Action) -> Option<Msg> {
         Action::Dashboard => open(Route::Board(BoardKind::Dashboard)),
         Action::ExportReturn => open(Route::Export),
         Action::Conflicts => open(Route::Conflicts),
+        Action::SyncNow => Some(Msg::SyncNow),
         _ => None,
     }
 }
