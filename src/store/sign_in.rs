@@ -72,6 +72,47 @@ pub struct Created {
 /// person can run a small service (drop it with `worker set-roles` once there is a manager).
 pub const FIRST_ADMINISTRATOR_ROLES: [Role; 2] = [Role::Manager, Role::Administrator];
 
+/// Writes a new file's key file (its first administrator's slot and the recovery slot) and
+/// signs that administrator in: the last step of `create` and `encrypt`.
+fn first_key_file(
+    mut store: Store,
+    db: &Path,
+    key: DataKey,
+    key_path: &Path,
+    worker: Worker,
+    password: &str,
+) -> Result<Created> {
+    let salt = store.flush_header(db)?;
+    let recovery_code = new_recovery_code();
+    let key_file = KeyFile::new(
+        salt,
+        &key,
+        (&worker.id, &worker.name),
+        password,
+        &recovery_code,
+    )?;
+    key_file.write(key_path)?;
+    store.sign_in(worker.clone());
+    Ok(Created {
+        unlocked: Unlocked {
+            store,
+            worker,
+            key,
+            key_file,
+            key_path: key_path.to_path_buf(),
+        },
+        recovery_code,
+    })
+}
+
+/// Removes what a failed `create` or `encrypt` left (the database and its WAL files), so a
+/// half-made file is never mistaken for a casebook database.
+fn remove_partial(db: &Path) {
+    for p in [db.to_path_buf(), wal(db, "-wal"), wal(db, "-shm")] {
+        let _ = std::fs::remove_file(p);
+    }
+}
+
 /// Whether `db` has no database yet (no file, or an empty one).
 pub fn is_new(db: &Path) -> Result<bool> {
     Ok(file_kind(db)? == FileKind::New)
@@ -107,32 +148,10 @@ pub fn create(db: &Path, name: &str, password: &str, now: DateTime<Utc>) -> Resu
     let made = (|| -> Result<Created> {
         let mut store = Store::open(db, &key)?;
         let worker = people::ensure_worker_with(&mut store, name, &FIRST_ADMINISTRATOR_ROLES, now)?;
-        let salt = store.flush_header(db)?;
-        let recovery_code = new_recovery_code();
-        let key_file = KeyFile::new(
-            salt,
-            &key,
-            (&worker.id, &worker.name),
-            password,
-            &recovery_code,
-        )?;
-        key_file.write(&key_path)?;
-        store.sign_in(worker.clone());
-        Ok(Created {
-            unlocked: Unlocked {
-                store,
-                worker,
-                key,
-                key_file,
-                key_path: key_path.clone(),
-            },
-            recovery_code,
-        })
+        first_key_file(store, db, key, &key_path, worker, password)
     })();
     if made.is_err() {
-        for p in [db.to_path_buf(), wal(db, "-wal"), wal(db, "-shm")] {
-            let _ = std::fs::remove_file(p);
-        }
+        remove_partial(db);
     }
     made
 }
@@ -409,32 +428,10 @@ pub fn encrypt(
             }
             None => people::ensure_worker_with(&mut store, name, &FIRST_ADMINISTRATOR_ROLES, now)?,
         };
-        let salt = store.flush_header(dest)?;
-        let recovery_code = new_recovery_code();
-        let key_file = KeyFile::new(
-            salt,
-            &key,
-            (&worker.id, &worker.name),
-            password,
-            &recovery_code,
-        )?;
-        key_file.write(&key_path)?;
-        store.sign_in(worker.clone());
-        Ok(Created {
-            unlocked: Unlocked {
-                store,
-                worker,
-                key,
-                key_file,
-                key_path: key_path.clone(),
-            },
-            recovery_code,
-        })
+        first_key_file(store, dest, key, &key_path, worker, password)
     })();
     if made.is_err() {
-        for p in [dest.to_path_buf(), wal(dest, "-wal"), wal(dest, "-shm")] {
-            let _ = std::fs::remove_file(p);
-        }
+        remove_partial(dest);
     }
     made.map(|c| (c, counts))
 }
