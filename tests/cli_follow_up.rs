@@ -112,6 +112,44 @@ fn follow_ups_stay_due_until_recorded_or_closed_from_the_command_line() {
     ] {
         assert!(explain.contains(want), "{want:?} not in\n{explain}");
     }
+    // The return's local figure: in Q2 (July–September) Ada's 6-month follow-up was done and
+    // Bea's is still open; --explain names who is behind each row.
+    let q2 = [
+        "export",
+        "--quarter",
+        "2025-26 Q2",
+        "--explain",
+        "local.follow_ups",
+    ];
+    let open = stdout(
+        casebook(&db)
+            .args(q2)
+            .args(["--breakdown", "6_months:open"]),
+    );
+    assert!(open.contains(&bea), "{open}");
+    assert!(!open.contains("Ada"), "{open}");
+    let done = stdout(
+        casebook(&db)
+            .args(q2)
+            .args(["--breakdown", "6_months:done"]),
+    );
+    assert!(done.contains("Ada Done"), "{done}");
+    assert!(!done.contains(&bea), "{done}");
+    // Bea's 3-month one, due 30 April, was closed with the reason above.
+    let q1 = [
+        "export",
+        "--quarter",
+        "2025-26 Q1",
+        "--explain",
+        "local.follow_ups",
+    ];
+    let closed = stdout(
+        casebook(&db)
+            .args(q1)
+            .args(["--breakdown", "3_months:closed_unreached"]),
+    );
+    assert!(closed.contains(&bea), "{closed}");
+
     casebook(&db)
         .args(["due", "--explain", "YP-NOBODY"])
         .assert()

@@ -396,3 +396,96 @@ fn the_due_list_never_scans_closed_episodes() {
         );
     }
 }
+
+// ---- Southampton's local figure (not a KPI): follow-ups due in the quarter -------------------
+
+impl Case {
+    /// The local follow-up figure's cell for the under-18s (Zoë is 16 on her referral date)
+    /// in quarter `q` of 2025-26, reported on `report`.
+    fn figure(&self, q: u8, category: &str) -> Option<casebook::returns::Value> {
+        let r = casebook::returns::compute(
+            &self.store,
+            &Calendar::embedded(),
+            &CodeLists::embedded(),
+            &casebook::returns::Request::new(
+                casebook::returns::ReturnKind::Southampton,
+                casebook::domain::calendar::Quarter::new(2025, q).unwrap(),
+                d(TODAY),
+            ),
+            &mut |_, _, _| {},
+        )
+        .unwrap();
+        assert_eq!(
+            r.value("local.follow_ups", category, "under_18"),
+            r.value("local.follow_ups", category, "all"),
+            "{category}: one young person, an under-18"
+        );
+        r.value("local.follow_ups", category, "under_18")
+    }
+
+    fn explained(&self, q: u8, category: &str) -> Vec<String> {
+        casebook::returns::explain_cell(
+            &self.store,
+            &Calendar::embedded(),
+            &CodeLists::embedded(),
+            "local.follow_ups",
+            category,
+            casebook::domain::calendar::Quarter::new(2025, q).unwrap(),
+            d(TODAY),
+        )
+        .unwrap()
+        .denominator
+        .into_iter()
+        .map(|r| r.name)
+        .collect()
+    }
+}
+
+fn n(v: i64) -> Option<casebook::returns::Value> {
+    Some(casebook::returns::Value::Int(v))
+}
+
+#[test]
+fn the_return_counts_follow_ups_due_in_the_quarter_done_closed_and_open() {
+    // Exit Fri 31 Jan 2025: the 3-month follow-up falls due 30 Apr (Q1 2025-26, April–June),
+    // the 6-month one 31 Jul (Q2, July–September). Nothing is due in Q3.
+    let mut c = exited("completed_drug_free");
+    for (q, prefix) in [(1, "3_months"), (2, "6_months")] {
+        assert_eq!(c.figure(q, &format!("{prefix}:due")), n(1), "Q{q}");
+        assert_eq!(c.figure(q, &format!("{prefix}:open")), n(1), "Q{q}");
+        assert_eq!(c.figure(q, &format!("{prefix}:done")), n(0), "Q{q}");
+    }
+    assert_eq!(c.figure(1, "6_months:due"), n(0));
+    assert_eq!(c.figure(3, "3_months:due"), n(0));
+    assert_eq!(c.figure(3, "6_months:due"), n(0));
+    assert_eq!(c.explained(1, "3_months:open"), ["Zoë Afterwards"]);
+
+    // A follow-up on the exit day never counts; a "tried, not reached" attempt keeps it open.
+    c.record("2025-01-31", "phone", "reached", "");
+    c.record("2025-05-02", "phone", "not_reached", "");
+    assert_eq!(c.figure(1, "3_months:open"), n(1));
+
+    // Reached in May (late, but done); the 6-month one closed after attempts.
+    c.record("2025-05-09", "visit", "reached", "");
+    c.close("follow_up_6m", "Moved out of the area; no new address")
+        .unwrap();
+    assert_eq!(c.figure(1, "3_months:done"), n(1));
+    assert_eq!(c.figure(1, "3_months:open"), n(0));
+    assert_eq!(c.figure(2, "6_months:due"), n(1));
+    assert_eq!(c.figure(2, "6_months:closed_unreached"), n(1));
+    assert_eq!(c.figure(2, "6_months:open"), n(0));
+    assert_eq!(
+        c.explained(2, "6_months:closed_unreached"),
+        ["Zoë Afterwards"]
+    );
+    assert!(c.explained(2, "6_months:open").is_empty());
+}
+
+#[test]
+fn an_unplanned_exit_has_no_follow_ups_in_the_return() {
+    let c = exited("self_exit");
+    for q in [1, 2] {
+        assert_eq!(c.figure(q, "3_months:due"), n(0));
+        assert_eq!(c.figure(q, "6_months:due"), n(0));
+    }
+}

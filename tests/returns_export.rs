@@ -197,7 +197,8 @@ fn csv_writes_one_file_per_section_with_a_byte_order_mark() {
             "activity.csv",
             "referrals.csv",
             "exits.csv",
-            "outreach.csv"
+            "outreach.csv",
+            "local.csv"
         ]
     );
     assert_eq!(written.manifest, out.join("manifest.json"));

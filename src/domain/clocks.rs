@@ -25,7 +25,7 @@ use std::cmp::Ordering;
 use chrono::{Days, Months, NaiveDate};
 
 use super::calendar::{date_reaching_age, Calendar, Reckoned};
-use super::record::EpisodeFacts;
+use super::record::{ClosedClock, EpisodeFacts};
 
 /// Triage (first contact) within 2 working days of referral (S §14.4, KPI 2a).
 pub const TRIAGE_WORKING_DAYS: u32 = 2;
@@ -542,22 +542,12 @@ pub fn episode_clocks(
     }
 
     if let Some(x) = planned_exit {
-        // Follow-ups meet the open follow-up clocks in order; a clock a worker closed takes
-        // none (so after a closed 3-month one, the next follow-up meets the 6-month one).
-        let mut after = sorted_unique(&facts.follow_up_dates)
-            .into_iter()
-            .filter(|f| *f > x);
-        let targets = [(DueKind::FollowUp3Months, 3), (DueKind::FollowUp6Months, 6)];
-        for (kind, months) in targets {
+        for f in follow_up_clocks(x, &facts.follow_up_dates, &facts.closed_clocks) {
             let due = Reckoned {
-                value: x
-                    .checked_add_months(Months::new(months))
-                    .unwrap_or(NaiveDate::MAX),
+                value: f.due,
                 projected: false,
             };
-            let closed = facts.closed_clocks.iter().any(|c| c.kind == kind);
-            let met = if closed { None } else { after.next() };
-            keep(settle(kind, due, met, today), "planned exit", x);
+            keep(settle(f.kind, due, f.met, today), "planned exit", x);
         }
     }
 
@@ -587,6 +577,41 @@ pub fn episode_clocks(
             .then(a.item.kind.cmp(&b.item.kind))
     });
     clocks
+}
+
+/// One follow-up after a planned exit (S §20.5): due 3 or 6 months after the exit day, met by
+/// a follow-up that reached the young person, or closed by a worker with a reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowUpClock {
+    pub kind: DueKind,
+    pub due: NaiveDate,
+    pub met: Option<NaiveDate>,
+    pub closed: Option<ClosedClock>,
+}
+
+/// The two follow-ups of a planned exit on `exit`. Follow-ups dated after the exit day meet
+/// the open clocks in order; a clock a worker closed takes none (so after a closed 3-month
+/// one, the next follow-up meets the 6-month one). The due-list and the return's local figure
+/// both read this one rule.
+pub fn follow_up_clocks(
+    exit: NaiveDate,
+    follow_up_dates: &[NaiveDate],
+    closed_clocks: &[ClosedClock],
+) -> [FollowUpClock; 2] {
+    let mut after = sorted_unique(follow_up_dates)
+        .into_iter()
+        .filter(|f| *f > exit);
+    [(DueKind::FollowUp3Months, 3), (DueKind::FollowUp6Months, 6)].map(|(kind, months)| {
+        let closed = closed_clocks.iter().find(|c| c.kind == kind).cloned();
+        FollowUpClock {
+            kind,
+            due: exit
+                .checked_add_months(Months::new(months))
+                .unwrap_or(NaiveDate::MAX),
+            met: if closed.is_some() { None } else { after.next() },
+            closed,
+        }
+    })
 }
 
 /// What started a clock: the event and its date.

@@ -97,6 +97,21 @@ const BRIEF_INTERVENTIONS: &[Group] = &[Group {
     not_recorded: false,
 }];
 
+/// What became of each follow-up due in Q (S §20.5), by how long after the exit it falls.
+const FOLLOW_UP_STATES: Order = Order::Fixed(&["due", "done", "closed_unreached", "open"]);
+const FOLLOW_UPS: &[Group] = &[
+    Group {
+        prefix: "3_months",
+        order: FOLLOW_UP_STATES,
+        not_recorded: false,
+    },
+    Group {
+        prefix: "6_months",
+        order: FOLLOW_UP_STATES,
+        not_recorded: false,
+    },
+];
+
 /// Every measure the Southampton return can show.
 pub const MEASURES: &[MeasureDef] = &[
     MeasureDef {
@@ -215,6 +230,10 @@ pub const MEASURES: &[MeasureDef] = &[
         id: "mi.19",
         kind: Kind::Categories(BRIEF_INTERVENTIONS),
     },
+    MeasureDef {
+        id: "local.follow_ups",
+        kind: Kind::Categories(FOLLOW_UPS),
+    },
 ];
 
 fn cat(prefix: &str, code: Option<&str>) -> Option<String> {
@@ -238,6 +257,13 @@ fn judge(recorded_in_time: Option<bool>, due: NaiveDate, report_date: NaiveDate)
             second: false,
         },
     }
+}
+
+/// The exit reason is in the planned category.
+fn planned_exit(cx: &Ctx, e: &crate::store::returns::EpisodeRow) -> bool {
+    e.exit_reason.as_deref().is_some_and(|r| {
+        cx.codes.list(ListName::ExitReasons).category_of(r) == Some(codes::PLANNED)
+    })
 }
 
 /// A TOP counts for an event dated within 14 days either side of it (KPI 6a).
@@ -474,9 +500,7 @@ pub fn contributions(inputs: &ReturnInputs, cx: &Ctx) -> Result<Vec<Contribution
 
         if let Some(x) = e.exit_date.filter(|x| cx.contains(*x)) {
             let exit = ("exit", x);
-            let planned = e.exit_reason.as_deref().is_some_and(|r| {
-                cx.codes.list(ListName::ExitReasons).category_of(r) == Some(codes::PLANNED)
-            });
+            let planned = planned_exit(cx, e);
             push(
                 "kpi.5a",
                 Status::Judged {
@@ -502,6 +526,41 @@ pub fn contributions(inputs: &ReturnInputs, cx: &Ctx) -> Result<Vec<Contribution
                     cx.report_date,
                 );
                 push("kpi.6a.exit", status, None, dates);
+            }
+        }
+
+        // Local figure, not a KPI (S §20.5): each follow-up of a planned exit that falls due
+        // in Q, and whether it was done, closed without reaching the young person, or is
+        // still open. The same rule as the due-list's clocks.
+        if let Some(x) = e.exit_date.filter(|_| planned_exit(cx, e)) {
+            for f in clocks::follow_up_clocks(x, &e.follow_up_dates, &e.closed_clocks) {
+                if !cx.contains(f.due) {
+                    continue;
+                }
+                let prefix = match f.kind {
+                    clocks::DueKind::FollowUp3Months => "3_months",
+                    _ => "6_months",
+                };
+                let mut dates = vec![referral, ("planned exit", x), ("follow-up due", f.due)];
+                let state = match (&f.met, &f.closed) {
+                    (Some(m), _) => {
+                        dates.push(("follow-up", *m));
+                        "done"
+                    }
+                    (None, Some(c)) => {
+                        dates.push(("closed", c.on));
+                        "closed_unreached"
+                    }
+                    (None, None) => "open",
+                };
+                for code in ["due", state] {
+                    push(
+                        "local.follow_ups",
+                        Status::Counted,
+                        cat(prefix, Some(code)),
+                        dates.clone(),
+                    );
+                }
             }
         }
 

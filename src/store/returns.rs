@@ -10,8 +10,10 @@ use anyhow::{Context, Result};
 use chrono::{Duration, NaiveDate};
 use rusqlite::params;
 
+use super::follow_ups::{closed_from, REACHED_SQL};
 use super::values::*;
 use super::Store;
+use crate::domain::record::ClosedClock;
 
 /// One episode and what the counting rules read about it and its young person.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -45,6 +47,10 @@ pub struct EpisodeRow {
     pub injecting: Option<String>,
     /// The young person's vulnerabilities, in code order.
     pub vulnerabilities: Vec<String>,
+    /// Follow-ups after the exit that reached the young person (S §20.5), oldest first.
+    pub follow_up_dates: Vec<NaiveDate>,
+    /// After-exit clocks a worker closed with a reason.
+    pub closed_clocks: Vec<ClosedClock>,
 }
 
 /// A substance recorded for an episode.
@@ -107,16 +113,20 @@ pub const COUNTED_CONTACT_TYPES: &[&str] = &[
 /// (assessment + 84 days, KPI 4b) inside the quarter.
 pub const FIRST_REVIEW_DAYS: i64 = 84;
 
+/// Months before the quarter an exit may fall and still have a follow-up due in it (the 6-month
+/// follow-up, with a month's slack for month ends; the rules decide exactly).
+pub const FOLLOW_UP_MONTHS: u32 = 7;
+
 /// The episodes that can touch the quarter `?1`..`?2`: any milestone dated in it, a
-/// first-review deadline in it (`?3` = start − 84 days), a review in it, or in treatment at its
-/// end. Each arm is a range on an indexed date column, so SQLite answers it with one index
+/// first-review deadline in it (`?3` = start − 84 days), a review in it, in treatment at its
+/// end, or an exit whose follow-ups may fall due in it (`?4` = start − 7 months). Each arm is a range on an indexed date column, so SQLite answers it with one index
 /// search per arm (a multi-index OR) rather than a scan of the table.
 const EPISODE_IN_WINDOW: &str = "(e.referral_date BETWEEN ?1 AND ?2
       OR e.triage_date BETWEEN ?1 AND ?2
       OR e.assessment_date BETWEEN ?3 AND ?2
       OR e.treatment_start BETWEEN ?1 AND ?2
       OR e.care_plan_date BETWEEN ?1 AND ?2
-      OR e.exit_date BETWEEN ?1 AND ?2
+      OR e.exit_date BETWEEN ?4 AND ?2
       OR (e.treatment_start <= ?2 AND (e.exit_date IS NULL OR e.exit_date > ?2))
       OR e.id IN (SELECT episode_id FROM reviews
                   WHERE date BETWEEN ?1 AND ?2 AND in_error_at IS NULL))";
@@ -153,6 +163,11 @@ fn load_in(
     let conn = store.conn();
     let (s, e) = (date_text(start), date_text(end));
     let review_from = date_text(start - Duration::days(FIRST_REVIEW_DAYS));
+    let exit_from = date_text(
+        start
+            .checked_sub_months(chrono::Months::new(FOLLOW_UP_MONTHS))
+            .unwrap_or(NaiveDate::MIN),
+    );
     let live = "e.in_error_at IS NULL AND yp.in_error_at IS NULL";
 
     progress("reading episodes", 0, STAGES);
@@ -167,7 +182,7 @@ fn load_in(
              WHERE {EPISODE_IN_WINDOW} AND {live}"
         );
         let mut stmt = conn.prepare(&sql)?;
-        let mut rows = stmt.query(params![s, e, review_from])?;
+        let mut rows = stmt.query(params![s, e, review_from, exit_from])?;
         while let Some(r) = rows.next()? {
             let row = EpisodeRow {
                 episode_id: r.get(0)?,
@@ -237,9 +252,37 @@ fn load_in(
             }
         }
     }
+    // Follow-ups and closed follow-up clocks, for the local follow-up figure (S §20.5).
+    {
+        let sql = format!(
+            "SELECT f.episode_id, f.date FROM json_each(?1) j JOIN follow_ups f ON f.episode_id = j.value
+             WHERE f.in_error_at IS NULL AND {REACHED_SQL}"
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let mut rows = stmt.query([&ids])?;
+        while let Some(r) = rows.next()? {
+            let ep: String = r.get(0)?;
+            if let (Some(&i), Some(d)) = (index.get(&ep), get_date(r, 1)?) {
+                episodes[i].follow_up_dates.push(d);
+            }
+        }
+        let sql = "SELECT c.episode_id, c.clock, c.closed_on, c.reason FROM json_each(?1) j
+             JOIN clock_closures c ON c.episode_id = j.value
+             WHERE c.in_error_at IS NULL ORDER BY c.closed_on, c.id";
+        let mut stmt = conn.prepare(sql)?;
+        let mut rows = stmt.query([&ids])?;
+        while let Some(r) = rows.next()? {
+            let ep: String = r.get(0)?;
+            let closed = closed_from(&r.get::<_, String>(1)?, get_date(r, 2)?, r.get(3)?);
+            if let (Some(&i), Some(c)) = (index.get(&ep), closed) {
+                episodes[i].closed_clocks.push(c);
+            }
+        }
+    }
     for ep in &mut episodes {
         ep.review_dates.sort_unstable();
         ep.top_dates.sort_unstable();
+        ep.follow_up_dates.sort_unstable();
     }
 
     progress("reading joint working", 3, STAGES);
