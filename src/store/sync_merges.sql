@@ -19,3 +19,7 @@ CREATE TABLE sync_duplicate_decisions (
 );
 CREATE INDEX sync_duplicate_decisions_item ON sync_duplicate_decisions(duplicate_id);
 CREATE INDEX young_people_merged ON young_people(merged_into) WHERE merged_into IS NOT NULL;
+-- A merge (and the settling after each applied bundle) finds records by young person.
+CREATE INDEX risk_flags_young_person ON risk_flags(young_person_id);
+CREATE INDEX complaints_young_person ON complaints(young_person_id);
+CREATE INDEX telephone_messages_young_person ON telephone_messages(young_person_id);
