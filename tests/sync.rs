@@ -1398,6 +1398,30 @@ fn a_merge_on_one_device_leaves_every_device_one_young_person_with_both_episodes
     assert_eq!(devices.len(), 2, "{devices:?}");
     assert!(devices.contains("laptop"), "{devices:?}");
 
+    // The laptop's record knows the postcode district; the office's does not.
+    laptop.set(
+        "young_people",
+        &b,
+        "postcode_district",
+        Value::Text("SO15".into()),
+        t0(),
+    );
+    office.set(
+        "young_people",
+        &a,
+        "gender",
+        Value::Text("girl".into()),
+        t0(),
+    );
+    office.set(
+        "young_people",
+        &b,
+        "gender",
+        Value::Text("boy".into()),
+        t0(),
+    );
+    laptop.sync(t0());
+    office.sync(t0());
     let actor = office.actor();
     let moved = sync::merge(
         &mut office.u.store,
@@ -1439,6 +1463,15 @@ fn a_merge_on_one_device_leaves_every_device_one_young_person_with_both_episodes
                 Value::Text(a.clone())
             );
         }
+        // The kept record takes the details it lacked, and keeps its own.
+        assert_eq!(
+            d.get("young_people", &a, "postcode_district"),
+            Value::Text("SO15".into())
+        );
+        assert_eq!(
+            d.get("young_people", &a, "gender"),
+            Value::Text("girl".into())
+        );
         // The merged record is kept, entered in error, and names the record kept.
         assert_eq!(
             d.get("young_people", &b, "merged_into"),

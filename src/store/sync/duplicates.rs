@@ -17,6 +17,7 @@
 use anyhow::{bail, Result};
 use chrono::DateTime;
 use chrono::Utc;
+use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
@@ -116,6 +117,43 @@ fn rows_to_move(conn: &Connection, from: &str, to: &str) -> Result<Vec<(String, 
         out.extend(ids.into_iter().map(|id| (t.clone(), id)));
     }
     Ok(out)
+}
+
+/// The young person's own details a merge fills in on the kept record where it has none.
+const DETAILS: &[&str] = &[
+    "date_of_birth",
+    "sex",
+    "gender",
+    "ethnicity",
+    "postcode_district",
+    "gp_registered",
+    "looked_after",
+    "consent_to_share",
+    "consent_date",
+    "parent_carer_involved",
+];
+
+/// The merged record's details the kept record lacks (nothing the kept record says is
+/// overwritten).
+fn details_to_fill(
+    conn: &Connection,
+    keep: &str,
+    merged: &str,
+) -> Result<Vec<(&'static str, Value)>> {
+    let cols = DETAILS.join(", ");
+    let sql = format!("SELECT {cols} FROM young_people WHERE id = ?1");
+    let read = |id: &str| -> Result<Vec<Value>> {
+        Ok(conn.query_row(&sql, [id], |r| {
+            (0..DETAILS.len()).map(|i| r.get::<_, Value>(i)).collect()
+        })?)
+    };
+    let (k, m) = (read(keep)?, read(merged)?);
+    Ok(DETAILS
+        .iter()
+        .zip(k.into_iter().zip(m))
+        .filter(|(_, (k, m))| *k == Value::Null && *m != Value::Null)
+        .map(|(c, (_, m))| (*c, m))
+        .collect())
 }
 
 fn reference_of(conn: &Connection, id: &str) -> Result<String> {
@@ -275,7 +313,8 @@ pub fn duplicate_by_references(
 }
 
 /// "Same person": `merge` is merged into `keep`. Its episodes, contacts and everything keyed by
-/// it move to `keep`; it is marked entered in error with `merged_into`; the decision travels.
+/// it move to `keep`, and its details fill those `keep` lacks; it is marked entered in error
+/// with `merged_into`; the decision travels. Returns how many records moved.
 pub fn merge(
     store: &mut Store,
     actor: &str,
@@ -306,6 +345,8 @@ pub fn merge(
         for (table, id) in &moved {
             tx.update(table, id, &[("young_person_id", text(keep))])?;
         }
+        let fill = details_to_fill(conn, keep, merge)?;
+        tx.update("young_people", keep, &fill)?;
         tx.update("young_people", merge, &[("merged_into", text(keep))])?;
         tx.mark_in_error("young_people", merge, &merge_reason(&kept_ref))?;
         Ok(moved.len())
