@@ -1310,3 +1310,594 @@ fn the_conflicts_screen_lists_both_values_and_a_choice_there_settles_the_field()
     assert!(sync::conflicts(app.store()).unwrap().is_empty());
     assert!(format!("{}", t.backend()).contains("No conflicts wait"));
 }
+
+// ---- possible duplicates: merge, keep apart, decisions made apart; the snapshot refresh ----
+
+impl Device {
+    fn episode(&mut self, yp: &str, on: NaiveDate, now: DateTime<Utc>) -> String {
+        let actor = self.actor();
+        self.u
+            .store
+            .write(&actor, now, |tx| {
+                records::create_episode(
+                    tx,
+                    &casebook::domain::record::Episode {
+                        young_person_id: yp.into(),
+                        referral_date: on,
+                        key_worker_id: Some(actor.clone()),
+                        ..Default::default()
+                    },
+                )
+            })
+            .unwrap()
+    }
+
+    fn count(&self, sql: &str, arg: &str) -> i64 {
+        self.raw().query_row(sql, [arg], |r| r.get(0)).unwrap()
+    }
+
+    fn reference(&self, yp: &str) -> String {
+        match self.get("young_people", yp, "reference") {
+            Value::Text(t) => t,
+            other => panic!("no reference: {other:?}"),
+        }
+    }
+}
+
+/// The office and a laptop that each registered Jo Double (with an episode and a contact),
+/// synced until both hold both records and the possible duplicate.
+fn registered_twice(dir: &Path) -> (Device, Device, String, String, Vec<String>) {
+    let mut office = office(dir);
+    let mut laptop = laptop(dir, "laptop", &office.folder.clone(), false, KIM);
+    office.as_worker(KIM);
+    let a = office.register("Jo", "Double", dob(), t0());
+    let b = laptop.register("Jo", "Double", dob(), t0());
+    office.episode(&a, day(0), t0());
+    laptop.episode(&b, day(0), t0());
+    let contacts = vec![
+        office.contact(&a, day(0), t0()),
+        laptop.contact(&b, day(0), t0()),
+    ];
+    office.sync(t0());
+    laptop.sync(t0());
+    office.sync(t0());
+    for d in [&office, &laptop] {
+        assert_eq!(sync::possible_duplicates(&d.u.store).unwrap().len(), 1);
+    }
+    (office, laptop, a, b, contacts)
+}
+
+fn converged(devices: &[&Device]) {
+    let t = devices[0].tables();
+    for d in &devices[1..] {
+        let other = d.tables();
+        for (name, rows) in &t {
+            assert_eq!(rows, &other[name], "table {name} differs");
+        }
+    }
+    for d in devices {
+        let report = d.u.store.verify_audit(true).unwrap();
+        assert_eq!(report.first_break, None);
+        assert_eq!(report.record_mismatches, vec![]);
+    }
+}
+
+#[test]
+fn a_merge_on_one_device_leaves_every_device_one_young_person_with_both_episodes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut office, mut laptop, a, b, contacts) = registered_twice(tmp.path());
+    let item = &sync::open_duplicates(&office.u.store).unwrap()[0];
+    let sides = [&item.a, &item.b];
+    assert!(sides
+        .iter()
+        .all(|s| s.name() == "Jo Double" && s.episodes == 1));
+    let devices: BTreeSet<_> = sides
+        .iter()
+        .map(|s| s.registered_on.clone().unwrap())
+        .collect();
+    assert_eq!(devices.len(), 2, "{devices:?}");
+    assert!(devices.contains("laptop"), "{devices:?}");
+
+    // The laptop's record knows the postcode district; the office's does not.
+    laptop.set(
+        "young_people",
+        &b,
+        "postcode_district",
+        Value::Text("SO15".into()),
+        t0(),
+    );
+    office.set(
+        "young_people",
+        &a,
+        "gender",
+        Value::Text("girl".into()),
+        t0(),
+    );
+    office.set(
+        "young_people",
+        &b,
+        "gender",
+        Value::Text("boy".into()),
+        t0(),
+    );
+    laptop.sync(t0());
+    office.sync(t0());
+    let actor = office.actor();
+    let moved = sync::merge(
+        &mut office.u.store,
+        &actor,
+        t0() + Duration::hours(1),
+        &a,
+        &b,
+    )
+    .unwrap();
+    assert_eq!(moved, 2, "the laptop's episode and contact");
+    office.sync(t0() + Duration::hours(2));
+    laptop.sync(t0() + Duration::hours(2));
+    let a_ref = office.reference(&a);
+    for d in [&office, &laptop] {
+        let store = &d.u.store;
+        assert!(sync::possible_duplicates(store).unwrap().is_empty());
+        assert_eq!(sync::status(store).unwrap().possible_duplicates, 0);
+        // One Jo Double in the caseload and in a search, with both episodes and contacts.
+        let rows: Vec<_> = casebook::store::caseload::caseload(store)
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.family_name == "Double")
+            .map(|r| r.young_person_id)
+            .collect();
+        assert_eq!(rows, vec![a.clone()]);
+        assert!(people::young_person_by_reference(store, &d.reference(&b))
+            .unwrap()
+            .is_none());
+        assert_eq!(
+            d.count(
+                "SELECT count(*) FROM episodes WHERE young_person_id = ?1",
+                &a
+            ),
+            2
+        );
+        for c in &contacts {
+            assert_eq!(
+                d.get("contacts", c, "young_person_id"),
+                Value::Text(a.clone())
+            );
+        }
+        // The kept record takes the details it lacked, and keeps its own.
+        assert_eq!(
+            d.get("young_people", &a, "postcode_district"),
+            Value::Text("SO15".into())
+        );
+        assert_eq!(
+            d.get("young_people", &a, "gender"),
+            Value::Text("girl".into())
+        );
+        // The merged record is kept, entered in error, and names the record kept.
+        assert_eq!(
+            d.get("young_people", &b, "merged_into"),
+            Value::Text(a.clone())
+        );
+        assert_eq!(
+            d.get("young_people", &b, "in_error_reason"),
+            Value::Text(format!(
+                "merged into {a_ref}: the same young person registered twice"
+            ))
+        );
+        // The kept record's history names the decision, its maker, and the merged record.
+        let history = casebook::store::audit::history_of_young_person(store, &a).unwrap();
+        let decision = history
+            .iter()
+            .find(|e| e.table == "sync_duplicate_decisions")
+            .expect("the decision is in the kept record's history");
+        assert_eq!(decision.actor, KIM);
+        assert_eq!(
+            decision.what.as_deref(),
+            Some(
+                format!(
+                    "the same person: {a_ref} kept, {} merged into it",
+                    d.reference(&b)
+                )
+                .as_str()
+            )
+        );
+        assert!(history
+            .iter()
+            .any(|e| e.action == "in_error" && e.table == "young_people"));
+    }
+    converged(&[&office, &laptop]);
+    // Decided once: a second decision on the same pair is refused, naming both references.
+    let actor = laptop.actor();
+    let again = sync::dismiss(&mut laptop.u.store, &actor, t0(), &a, &b).unwrap_err();
+    assert!(
+        format!("{again:#}").contains("not a possible duplicate waiting"),
+        "{again:#}"
+    );
+}
+
+#[test]
+fn keeping_a_possible_duplicate_apart_keeps_both_and_the_item_leaves_every_device() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut office, mut laptop, a, b, _) = registered_twice(tmp.path());
+    let actor = laptop.actor();
+    sync::dismiss(
+        &mut laptop.u.store,
+        &actor,
+        t0() + Duration::hours(1),
+        &b,
+        &a,
+    )
+    .unwrap();
+    laptop.sync(t0() + Duration::hours(2));
+    office.sync(t0() + Duration::hours(2));
+    for d in [&office, &laptop] {
+        assert!(sync::possible_duplicates(&d.u.store).unwrap().is_empty());
+        for yp in [&a, &b] {
+            assert_eq!(d.get("young_people", yp, "in_error_at"), Value::Null);
+            assert_eq!(d.get("young_people", yp, "merged_into"), Value::Null);
+            assert_eq!(
+                d.count(
+                    "SELECT count(*) FROM episodes WHERE young_person_id = ?1",
+                    yp
+                ),
+                1
+            );
+            let history = casebook::store::audit::history_of_young_person(&d.u.store, yp).unwrap();
+            assert!(
+                history.iter().any(|e| e.table == "sync_duplicate_decisions"
+                    && e.what
+                        .as_deref()
+                        .is_some_and(|w| w.starts_with("not the same person"))),
+                "{history:?}"
+            );
+        }
+        let decisions = sync::duplicate_decisions(&d.u.store).unwrap();
+        assert_eq!(decisions.len(), 1);
+        assert!(decisions[0].stands);
+        assert_eq!(decisions[0].decided_by, KIM);
+    }
+    converged(&[&office, &laptop]);
+}
+
+#[test]
+fn two_devices_deciding_one_duplicate_apart_converge_on_the_same_decision() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut office, mut laptop, a, b, contacts) = registered_twice(tmp.path());
+    // A second pair: Sam Twice, also registered on both.
+    let c = office.register("Sam", "Twice", dob(), t0());
+    let d2 = laptop.register("Sam", "Twice", dob(), t0());
+    office.sync(t0());
+    laptop.sync(t0());
+    office.sync(t0());
+    assert_eq!(sync::possible_duplicates(&office.u.store).unwrap().len(), 2);
+    // Apart: the office merges Jo's laptop record into its own, and keeps the Sams apart; an
+    // hour later the laptop merges the other way round, and merges the Sams.
+    let (oa, la) = (office.actor(), laptop.actor());
+    let t1 = t0() + Duration::hours(1);
+    let t2 = t0() + Duration::hours(2);
+    sync::merge(&mut office.u.store, &oa, t1, &a, &b).unwrap();
+    sync::dismiss(&mut office.u.store, &oa, t1, &c, &d2).unwrap();
+    sync::merge(&mut laptop.u.store, &la, t2, &b, &a).unwrap();
+    sync::merge(&mut laptop.u.store, &la, t2, &d2, &c).unwrap();
+    // The laptop records a contact for its kept Jo before it hears of the office's merge.
+    let late = laptop.contact(&b, day(1), t2);
+    for i in 0..4 {
+        let d = if i % 2 == 0 { &mut laptop } else { &mut office };
+        let r = d.sync(t0() + Duration::hours(3));
+        assert!(
+            r.refused.is_empty() && r.refused_changes.is_empty(),
+            "{r:?}"
+        );
+    }
+    for d in [&office, &laptop] {
+        // The earlier merge stands: Jo is the office's record, with everything.
+        assert_eq!(d.get("young_people", &a, "merged_into"), Value::Null);
+        assert_eq!(d.get("young_people", &a, "in_error_at"), Value::Null);
+        assert_eq!(
+            d.get("young_people", &b, "merged_into"),
+            Value::Text(a.clone())
+        );
+        assert_eq!(
+            d.count(
+                "SELECT count(*) FROM episodes WHERE young_person_id = ?1",
+                &a
+            ),
+            2
+        );
+        for c in contacts.iter().chain([&late]) {
+            assert_eq!(
+                d.get("contacts", c, "young_person_id"),
+                Value::Text(a.clone())
+            );
+        }
+        // A merge stands over keeping apart: the Sams are one, the laptop's record kept.
+        assert_eq!(
+            d.get("young_people", &c, "merged_into"),
+            Value::Text(d2.clone())
+        );
+        assert_eq!(d.get("young_people", &d2, "in_error_at"), Value::Null);
+        assert!(sync::possible_duplicates(&d.u.store).unwrap().is_empty());
+        // Every decision is kept; the two overruled ones say so, the same on both devices.
+        let decisions = sync::duplicate_decisions(&d.u.store).unwrap();
+        assert_eq!(decisions.len(), 4);
+        let overruled: BTreeSet<(String, Option<String>)> = decisions
+            .iter()
+            .filter(|x| !x.stands)
+            .map(|x| (x.decision.clone(), x.kept_reference.clone()))
+            .collect();
+        assert_eq!(
+            overruled,
+            BTreeSet::from([
+                ("merge".to_string(), Some(office.reference(&b))),
+                ("not_duplicate".to_string(), None),
+            ])
+        );
+    }
+    converged(&[&office, &laptop]);
+}
+
+#[test]
+fn a_merge_by_a_worker_without_the_role_is_refused_and_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut office, _laptop, a, b, _) = registered_twice(tmp.path());
+    office.as_worker(OMAR);
+    let actor = office.actor();
+    let before = office.tables();
+    let e = sync::merge(&mut office.u.store, &actor, t0(), &a, &b).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "only a key worker or manager may merge or keep apart two young people registered \
+         twice; Omar Outreach is signed in as outreach worker"
+    );
+    assert!(sync::dismiss(&mut office.u.store, &actor, t0(), &a, &b).is_err());
+    assert_eq!(office.tables(), before);
+    assert_eq!(sync::possible_duplicates(&office.u.store).unwrap().len(), 1);
+}
+
+#[test]
+fn the_duplicates_screen_shows_both_records_and_merges_after_a_confirmation() {
+    use casebook::tui::{App, Theme, TuiContext};
+    use ratatui::backend::TestBackend;
+    use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+    let tmp = tempfile::tempdir().unwrap();
+    let (office, _laptop, a, b, _) = registered_twice(tmp.path());
+    let (a_ref, b_ref) = (office.reference(&a), office.reference(&b));
+    let Device { u, db, .. } = office;
+    let worker = u.worker.clone();
+    let clock = casebook::domain::clock::Clock::fixed(NaiveDate::from_ymd_opt(2025, 6, 2).unwrap());
+    let mut app = App::new(
+        u.store,
+        TuiContext {
+            clock,
+            worker,
+            config_dir: None,
+            db_path: Some(db),
+        },
+    )
+    .unwrap()
+    .with_theme(Theme::plain());
+    assert!(
+        app.sync_line().unwrap().contains("1 possible duplicate"),
+        "{:?}",
+        app.sync_line()
+    );
+    let mut t = ratatui::Terminal::new(TestBackend::new(100, 24)).unwrap();
+    let key = |c| Ok(Event::Key(KeyEvent::new(c, KeyModifiers::NONE)));
+    app.run_loop(&mut t, vec![key(KeyCode::Char('P'))]).unwrap();
+    let text = format!("{}", t.backend());
+    assert!(text.contains("Possible duplicates (1)"), "{text}");
+    // Both records side by side: reference, name, date of birth, episodes, key worker, device.
+    let (first, second) = if a < b {
+        (&a_ref, &b_ref)
+    } else {
+        (&b_ref, &a_ref)
+    };
+    for r in [first, second] {
+        assert!(
+            text.contains(&format!(
+                "{r}  Jo Double  born 14/03/2009  1 ep  kw Kim Keyworker"
+            )),
+            "{text}"
+        );
+    }
+    assert!(text.contains("on laptop"), "{text}");
+    // The second record selected, `m`: the screen asks, naming the record kept; Esc cancels.
+    app.run_loop(&mut t, vec![key(KeyCode::Down), key(KeyCode::Char('m'))])
+        .unwrap();
+    let text = format!("{}", t.backend());
+    assert!(
+        text.contains(&format!(
+            "Keep {second} and merge {first} into it? y merges"
+        )),
+        "{text}"
+    );
+    app.run_loop(&mut t, vec![key(KeyCode::Esc)]).unwrap();
+    assert!(app.status().unwrap().text.contains("Not merged"));
+    assert_eq!(sync::possible_duplicates(app.store()).unwrap().len(), 1);
+    app.run_loop(
+        &mut t,
+        vec![key(KeyCode::Char('m')), key(KeyCode::Char('y'))],
+    )
+    .unwrap();
+    assert!(
+        app.status()
+            .unwrap()
+            .text
+            .contains(&format!("{first} merged into {second}")),
+        "{:?}",
+        app.status()
+    );
+    assert!(sync::possible_duplicates(app.store()).unwrap().is_empty());
+    let (kept, merged) = if a < b { (&b, &a) } else { (&a, &b) };
+    let p = people::young_person(app.store(), kept).unwrap().unwrap();
+    assert_eq!(p.family_name, "Double");
+    assert!(people::young_person_by_reference(app.store(), first)
+        .unwrap()
+        .is_none());
+    let rows = casebook::store::caseload::caseload(app.store()).unwrap();
+    assert!(rows.iter().all(|r| &r.young_person_id != merged));
+    assert!(format!("{}", t.backend()).contains("No possible duplicates wait"));
+}
+
+#[test]
+fn a_device_joining_after_a_snapshot_refresh_applies_fewer_bundles_and_converges() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut office = office(tmp.path());
+    let mut laptop = laptop(tmp.path(), "laptop", &office.folder.clone(), false, KIM);
+    // Some months of work on both devices, synced as they go.
+    for round in 0..3 {
+        let now = t0() + Duration::hours(round);
+        let yp = office.register("Ann", &format!("Round{round}"), dob(), now);
+        office.sync(now);
+        laptop.sync(now);
+        laptop.contact(&yp, day(round), now);
+        laptop.sync(now);
+        office.sync(now);
+    }
+    let before = bundles(&office.folder).len();
+    assert!(before >= 6, "{before}");
+    // A copy of the folder as it was, for a device joining from the first snapshot.
+    let old_folder = tmp.path().join("old-folder");
+    copy_dir(&office.folder, &old_folder);
+    let old_sig = std::fs::read(office.folder.join("snapshot.json")).unwrap();
+
+    let now = t0() + Duration::hours(4);
+    let key = office.u.data_key().clone();
+    let kf = office.u.key_file().clone();
+    let r = sync::refresh_snapshot(&mut office.u.store, &key, &kf, &office.folder, now).unwrap();
+    assert_eq!(r.includes.len(), 2, "{:?}", r.includes);
+    assert!(r.includes.values().all(|&n| n >= 3), "{:?}", r.includes);
+    let sig: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(office.folder.join("snapshot.json")).unwrap())
+            .unwrap();
+    assert_ne!(
+        std::fs::read(office.folder.join("snapshot.json")).unwrap(),
+        old_sig
+    );
+    assert_eq!(sig["includes"].as_object().unwrap().len(), 2, "{sig}");
+    assert!(!office.folder.join(".snapshot.cbsnap.part").exists());
+    // The laptop goes on working after the refresh.
+    let later = laptop.register("Bo", "After", dob(), now);
+    laptop.sync(now);
+
+    let (tablet_u, fresh) = sync::join(
+        &office.folder,
+        &tmp.path().join("tablet.db"),
+        OMAR,
+        PW,
+        Some("tablet"),
+        now,
+    )
+    .unwrap();
+    let (_, old) = sync::join(
+        &old_folder,
+        &tmp.path().join("old-way.db"),
+        OMAR,
+        PW,
+        Some("old way"),
+        now,
+    )
+    .unwrap();
+    assert!(
+        fresh.refused.is_empty() && fresh.waiting.is_empty(),
+        "{fresh:?}"
+    );
+    // From the first snapshot every bundle is applied; from the fresh one only the laptop's
+    // bundle written after it, and the others are recognised as held.
+    assert_eq!(old.applied.len(), before);
+    assert_eq!(fresh.applied.len(), 1, "{fresh:?}");
+    assert!(fresh.already_applied >= before, "{fresh:?}");
+    let mut tablet = Device {
+        db: tmp.path().join("tablet.db"),
+        folder: office.folder.clone(),
+        u: tablet_u,
+    };
+    assert!(has_person(&tablet, &later));
+    // Everyone goes on syncing and ends the same.
+    tablet.contact(&later, day(5), now);
+    for i in 0..4 {
+        let d = match i {
+            1 => &mut office,
+            2 => &mut laptop,
+            _ => &mut tablet,
+        };
+        let r = d.sync(now + Duration::hours(1));
+        assert!(r.refused.is_empty() && r.waiting.is_empty(), "{r:?}");
+    }
+    converged(&[&office, &laptop, &tablet]);
+}
+
+#[test]
+fn the_command_line_lists_merges_and_keeps_apart_possible_duplicates() {
+    use predicates::prelude::*;
+    use predicates::str::contains;
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut office, laptop, a, b, _) = registered_twice(tmp.path());
+    let c = office.register("Sam", "Twice", dob(), t0());
+    let mut laptop = laptop;
+    let d2 = laptop.register("Sam", "Twice", dob(), t0());
+    office.sync(t0());
+    laptop.sync(t0());
+    office.sync(t0());
+    let refs = [&a, &b, &c, &d2].map(|id| office.reference(id));
+    let folder = office.folder.clone();
+    let db = office.db.clone();
+    drop(office);
+    drop(laptop);
+    casebook(&db, KIM)
+        .args(["sync", "duplicates"])
+        .assert()
+        .success()
+        .stdout(contains("Jo Double"))
+        .stdout(contains("Sam Twice"))
+        .stdout(contains("registered on laptop"))
+        .stdout(contains("casebook sync merge --keep"));
+    // JSON for other tools: references, dates of birth and devices, no names.
+    casebook(&db, KIM)
+        .args(["sync", "duplicates", "--format", "json"])
+        .assert()
+        .success()
+        .stdout(contains(refs[0].as_str()))
+        .stdout(contains("2009-03-14"))
+        .stdout(contains("\"registered_on\": \"laptop\""))
+        .stdout(contains("Double").not())
+        .stdout(contains("Jo").not());
+    casebook(&db, OMAR)
+        .args(["sync", "merge", "--keep", &refs[0], "--merge", &refs[1]])
+        .assert()
+        .failure()
+        .stderr(contains("only a key worker or manager may merge"));
+    casebook(&db, KIM)
+        .args(["sync", "merge", "--keep", &refs[0], "--merge", "YP-NOPE"])
+        .assert()
+        .failure()
+        .stderr(contains("no young person has the reference 'YP-NOPE'"));
+    casebook(&db, KIM)
+        .args(["sync", "merge", "--keep", &refs[0], "--merge", &refs[1]])
+        .assert()
+        .success()
+        .stdout(contains(format!("merged {} into {}", refs[1], refs[0])));
+    casebook(&db, KIM)
+        .args(["sync", "not-duplicate", &refs[2], &refs[3]])
+        .assert()
+        .success()
+        .stdout(contains("kept apart"));
+    casebook(&db, KIM)
+        .args(["sync", "duplicates"])
+        .assert()
+        .success()
+        .stdout(contains("no possible duplicates wait"));
+    casebook(&db, ADMIN)
+        .args(["audit", "show", "--young-person", &refs[0]])
+        .assert()
+        .success()
+        .stdout(contains(format!(
+            "decided a possible duplicate: the same person: {} kept, {} merged into it",
+            refs[0], refs[1]
+        )));
+    casebook(&db, KIM)
+        .args(["sync", "snapshot", "--folder"])
+        .arg(&folder)
+        .assert()
+        .success()
+        .stdout(contains("wrote a fresh snapshot"));
+}

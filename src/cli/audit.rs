@@ -105,6 +105,10 @@ pub fn describe(e: &HistoryEntry) -> String {
     let thing = record_word(&e.table);
     match e.action.as_str() {
         "view" => format!("viewed the record ({})", e.what.as_deref().unwrap_or("")),
+        "insert" if e.table == "sync_duplicate_decisions" => format!(
+            "decided a possible duplicate: {}",
+            e.what.as_deref().unwrap_or("")
+        ),
         "insert" => format!("added {thing}"),
         "in_error" => {
             let reason = e

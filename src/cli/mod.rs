@@ -191,6 +191,36 @@ pub enum SyncCommand {
     Status,
     /// The fields two devices changed differently, waiting for a key worker or manager.
     Conflicts,
+    /// Young people registered on two devices with the same name and date of birth, waiting
+    /// for a key worker or manager to merge them or keep them apart.
+    Duplicates {
+        /// Output format (JSON leaves names out).
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// The same young person: merge one record into the other (its episodes, contacts and
+    /// flags move; it is kept, marked entered in error). The decision syncs.
+    Merge {
+        /// The reference of the record to keep.
+        #[arg(long, value_name = "REF")]
+        keep: String,
+        /// The reference of the record merged into it.
+        #[arg(long, value_name = "REF")]
+        merge: String,
+    },
+    /// Not the same young person: keep both; the possible duplicate is gone on every device.
+    NotDuplicate {
+        #[arg(value_name = "REF")]
+        first: String,
+        #[arg(value_name = "REF")]
+        second: String,
+    },
+    /// Sync, then replace the folder's snapshot with a fresh one of this database, so a device
+    /// joining later applies only the bundles written after it.
+    Snapshot {
+        #[arg(long, value_name = "DIR")]
+        folder: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -471,6 +501,22 @@ pub fn run(cli: Cli) -> Result<()> {
             command: Some(SyncCommand::Conflicts),
             ..
         })) => sync::conflicts(&session),
+        Some(Command::Sync(SyncArgs {
+            command: Some(SyncCommand::Duplicates { format }),
+            ..
+        })) => sync::duplicates(&session, *format),
+        Some(Command::Sync(SyncArgs {
+            command: Some(SyncCommand::Merge { keep, merge }),
+            ..
+        })) => sync::merge(&mut session, keep, merge),
+        Some(Command::Sync(SyncArgs {
+            command: Some(SyncCommand::NotDuplicate { first, second }),
+            ..
+        })) => sync::not_duplicate(&mut session, first, second),
+        Some(Command::Sync(SyncArgs {
+            command: Some(SyncCommand::Snapshot { folder }),
+            ..
+        })) => sync::snapshot(&mut session, folder),
         Some(Command::Sync(SyncArgs {
             folder,
             device_name,

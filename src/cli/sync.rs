@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::{bail, Result};
 use rusqlite::types::Value;
 
-use super::{Cli, Session};
+use super::{clip, Cli, Format, Session};
 use crate::domain::clock::Clock;
 use crate::store::sync::{self, SyncReport};
 
@@ -130,6 +130,120 @@ pub fn conflicts(session: &Session) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `casebook sync duplicates`: the possible duplicates waiting, both records side by side, and
+/// any decision another device's overruled (made apart, on the same item).
+pub fn duplicates(session: &Session, format: Format) -> Result<()> {
+    let list = sync::open_duplicates(&session.store)?;
+    let overruled: Vec<_> = sync::duplicate_decisions(&session.store)?
+        .into_iter()
+        .filter(|d| !d.stands)
+        .collect();
+    let mut out = std::io::stdout().lock();
+    if format == Format::Json {
+        let json =
+            serde_json::json!({ "possible_duplicates": list, "overruled_decisions": overruled });
+        writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
+        return Ok(());
+    }
+    if list.is_empty() {
+        writeln!(out, "no possible duplicates wait")?;
+    }
+    for p in &list {
+        writeln!(out, "possible duplicate {}", p.id)?;
+        for s in [&p.a, &p.b] {
+            writeln!(
+                out,
+                "  {:<16} {:<24} born {:<10}  {} episode(s)  key worker {}  registered on {}",
+                s.reference,
+                clip(&s.name(), 24),
+                s.date_of_birth.as_deref().unwrap_or("-"),
+                s.episodes,
+                s.key_worker.as_deref().unwrap_or("-"),
+                s.registered_on.as_deref().unwrap_or("-"),
+            )?;
+        }
+        writeln!(
+            out,
+            "  same person: casebook sync merge --keep {} --merge {}\n  not the same: casebook sync not-duplicate {} {}",
+            p.a.reference, p.b.reference, p.a.reference, p.b.reference
+        )?;
+    }
+    for d in &overruled {
+        writeln!(
+            out,
+            "overruled: {} by {} at {} ({}); another decision on the same pair stands",
+            describe_decision(d),
+            d.decided_by,
+            d.decided_at,
+            d.id
+        )?;
+    }
+    Ok(())
+}
+
+fn describe_decision(d: &sync::DuplicateDecision) -> String {
+    match (d.decision.as_str(), &d.kept_reference, &d.merged_reference) {
+        ("merge", Some(k), Some(m)) => format!("merge {m} into {k}"),
+        _ => "not the same person".to_string(),
+    }
+}
+
+/// `casebook sync merge --keep REF --merge REF`.
+pub fn merge(session: &mut Session, keep: &str, merge: &str) -> Result<()> {
+    let (keep_id, merge_id) = sync::duplicate_by_references(&session.store, keep, merge)?;
+    let actor = session.worker.id.clone();
+    let moved = sync::merge(
+        &mut session.store,
+        &actor,
+        session.clock.now(),
+        &keep_id,
+        &merge_id,
+    )?;
+    println!(
+        "merged {} into {}: {moved} record(s) moved; {} is kept, marked entered in error. \
+         The decision syncs to every device",
+        merge.trim(),
+        keep.trim(),
+        merge.trim()
+    );
+    Ok(())
+}
+
+/// `casebook sync not-duplicate REF REF`.
+pub fn not_duplicate(session: &mut Session, first: &str, second: &str) -> Result<()> {
+    let (a, b) = sync::duplicate_by_references(&session.store, first, second)?;
+    let actor = session.worker.id.clone();
+    sync::dismiss(&mut session.store, &actor, session.clock.now(), &a, &b)?;
+    println!(
+        "{} and {} are kept apart: not the same person. The decision syncs to every device",
+        first.trim(),
+        second.trim()
+    );
+    Ok(())
+}
+
+/// `casebook sync snapshot --folder DIR`.
+pub fn snapshot(session: &mut Session, folder: &Path) -> Result<()> {
+    let key = session.keys.data_key().clone();
+    let key_file = session.keys.key_file().clone();
+    let r = sync::refresh_snapshot(
+        &mut session.store,
+        &key,
+        &key_file,
+        folder,
+        session.clock.now(),
+    )?;
+    print_report(folder, &r.sync)?;
+    let held: usize = r.includes.values().map(|&n| n as usize).sum();
+    println!(
+        "wrote a fresh snapshot into {} holding {held} bundle(s) from {} device(s); a device \
+         joining now applies only the bundles after them",
+        folder.display(),
+        r.includes.len()
+    );
+    refuse_on_refusal(&r.sync)
 }
 
 fn shown(v: &Value) -> String {

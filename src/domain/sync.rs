@@ -9,6 +9,8 @@ pub struct SyncFigures {
     pub last_sync_at: Option<DateTime<Utc>>,
     pub waiting_changes: i64,
     pub open_conflicts: i64,
+    /// Young people registered twice, waiting for a person to merge or keep apart.
+    pub possible_duplicates: i64,
 }
 
 /// "synced 2h ago · 3 changes waiting · 1 conflict to choose", short enough for one line.
@@ -43,6 +45,13 @@ pub fn status_line(f: &SyncFigures, now: DateTime<Utc>) -> String {
             if f.open_conflicts == 1 { "" } else { "s" }
         ));
     }
+    if f.possible_duplicates > 0 {
+        parts.push(format!(
+            "{} possible duplicate{}",
+            f.possible_duplicates,
+            if f.possible_duplicates == 1 { "" } else { "s" }
+        ));
+    }
     parts.join(" · ")
 }
 
@@ -59,11 +68,18 @@ mod tests {
             last_sync_at: Some(now - Duration::minutes(150)),
             waiting_changes: 3,
             open_conflicts: 1,
+            possible_duplicates: 0,
         };
         assert_eq!(
             status_line(&f, now),
             "synced 2h ago · 3 changes waiting · 1 conflict to choose"
         );
+        f.possible_duplicates = 2;
+        assert_eq!(
+            status_line(&f, now),
+            "synced 2h ago · 3 changes waiting · 1 conflict to choose · 2 possible duplicates"
+        );
+        f.possible_duplicates = 0;
         f.waiting_changes = 0;
         f.open_conflicts = 0;
         f.last_sync_at = Some(now - Duration::days(4));

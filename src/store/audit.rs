@@ -848,7 +848,8 @@ pub struct HistoryEntry {
     pub action: String,
     pub table: String,
     pub changes: Vec<Change>,
-    /// For a view: where the record was seen.
+    /// For a view: where the record was seen. For a decision on a possible duplicate: what
+    /// was decided ("merge: YP-… kept, YP-… merged into it").
     pub what: Option<String>,
 }
 
@@ -881,7 +882,14 @@ pub fn history_of_young_person(
     store: &super::Store,
     young_person_id: &str,
 ) -> Result<Vec<HistoryEntry>> {
-    let mut parts = vec!["SELECT 'young_people' AS t, ?1 AS id".to_string()];
+    let mut parts = vec![
+        "SELECT 'young_people' AS t, ?1 AS id".to_string(),
+        // A young person merged into this one, and the decisions on either (issue 15).
+        "SELECT 'young_people', id FROM young_people WHERE merged_into = ?1".to_string(),
+        "SELECT 'sync_duplicate_decisions', id FROM sync_duplicate_decisions \
+         WHERE young_person_a = ?1 OR young_person_b = ?1"
+            .to_string(),
+    ];
     for t in [
         "young_person_vulnerabilities",
         "episodes",
@@ -900,7 +908,8 @@ pub fn history_of_young_person(
     }
     let sql = format!(
         "WITH base(t, id) AS ({}), recs(t, id) AS (SELECT t, id FROM base {})
-         SELECT a.at, coalesce(w.name, a.actor_id), a.action, a.table_name, a.changes
+         SELECT a.at, coalesce(w.name, a.actor_id), a.action, a.table_name, a.changes,
+                a.record_id
          FROM recs r JOIN audit_log a ON a.table_name = r.t AND a.record_id = r.id
          LEFT JOIN workers w ON w.id = a.actor_id
          ORDER BY a.seq DESC",
@@ -915,11 +924,15 @@ pub fn history_of_young_person(
         let action: String = r.get(2)?;
         let blob: Option<Vec<u8>> = r.get(4)?;
         let blob = blob.unwrap_or_default();
+        let table: String = r.get(3)?;
         let (changes, what) = if action == "view" {
             (
                 Vec::new(),
                 Some(String::from_utf8_lossy(&blob).into_owned()),
             )
+        } else if table == "sync_duplicate_decisions" {
+            let id: String = r.get(5)?;
+            (decode_changes(&blob)?, decision_text(conn, &id)?)
         } else {
             (decode_changes(&blob)?, None)
         };
@@ -927,12 +940,38 @@ pub fn history_of_young_person(
             at: DateTime::from_timestamp(r.get(0)?, 0).unwrap_or_default(),
             actor: r.get(1)?,
             action,
-            table: r.get(3)?,
+            table,
             changes,
             what,
         });
     }
     Ok(out)
+}
+
+/// "merge: YP-… kept, YP-… merged into it" or "not the same person: YP-… and YP-…".
+fn decision_text(conn: &Connection, id: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT d.decision, k.reference, m.reference, a.reference, b.reference
+             FROM sync_duplicate_decisions d
+             LEFT JOIN young_people k ON k.id = d.kept_id
+             LEFT JOIN young_people m ON m.id = d.merged_id
+             LEFT JOIN young_people a ON a.id = d.young_person_a
+             LEFT JOIN young_people b ON b.id = d.young_person_b
+             WHERE d.id = ?1",
+            [id],
+            |r| {
+                let decision: String = r.get(0)?;
+                let refs: [Option<String>; 4] = [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?];
+                let [k, m, a, b] = refs.map(Option::unwrap_or_default);
+                Ok(if decision == "merge" {
+                    format!("the same person: {k} kept, {m} merged into it")
+                } else {
+                    format!("not the same person: {a} and {b} kept apart")
+                })
+            },
+        )
+        .optional()?)
 }
 
 /// Grandchildren reached through their parent's ids, two levels deep (goal actions).

@@ -58,6 +58,8 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("follow_ups.sql"),
     // Devices, captured changesets, bundles applied, conflicts (issue 15).
     include_str!("sync.sql"),
+    // Merging or dismissing possible duplicates; merged young people (issue 15).
+    include_str!("sync_merges.sql"),
 ];
 
 /// The index of the migration whose hook converts the first schema's JSON audit rows.

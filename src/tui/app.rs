@@ -406,7 +406,13 @@ impl App {
     fn open(&mut self, route: Route) -> bool {
         let form_open = self.find::<FormScreen>().is_some();
         match route {
-            Route::Board(_) | Route::Intake(_) | Route::Export | Route::Conflicts if form_open => {
+            Route::Board(_)
+            | Route::Intake(_)
+            | Route::Export
+            | Route::Conflicts
+            | Route::Duplicates
+                if form_open =>
+            {
                 self.set_status(StatusKind::Warning, FORM_OPEN.into());
                 return false;
             }

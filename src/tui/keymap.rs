@@ -18,6 +18,10 @@ pub enum Action {
     Lock,
     Conflicts,
     SyncNow,
+    // Possible duplicates (src/tui/duplicates.rs).
+    Duplicates,
+    MergeDuplicate,
+    KeepApart,
     Help,
     Palette,
     Back,
@@ -91,11 +95,14 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 70] = [
+    pub const ALL: [Action; 73] = [
         Action::Quit,
         Action::Lock,
         Action::Conflicts,
         Action::SyncNow,
+        Action::Duplicates,
+        Action::MergeDuplicate,
+        Action::KeepApart,
         Action::Help,
         Action::Palette,
         Action::Back,
@@ -171,6 +178,9 @@ impl Action {
             Action::Lock => "lock",
             Action::Conflicts => "conflicts",
             Action::SyncNow => "sync_now",
+            Action::Duplicates => "duplicates",
+            Action::MergeDuplicate => "merge_duplicate",
+            Action::KeepApart => "keep_apart",
             Action::Help => "help",
             Action::Palette => "palette",
             Action::Back => "back",
@@ -247,6 +257,9 @@ impl Action {
             Action::Lock => "Lock the screen now (your password unlocks it)",
             Action::Conflicts => "Go to: sync conflicts waiting for a choice",
             Action::SyncNow => "Sync now through the team's folder",
+            Action::Duplicates => "Go to: possible duplicates waiting for a decision",
+            Action::MergeDuplicate => "Merge the other record into the selected one",
+            Action::KeepApart => "Keep both records apart: not the same person",
             Action::Help => "Show the keys for this screen",
             Action::Palette => "Open the command palette",
             Action::Back => "Go back or cancel",
@@ -354,6 +367,8 @@ pub enum Context {
     Locked,
     /// Fields two devices changed differently, waiting for a person to choose.
     Conflicts,
+    /// Young people registered twice, waiting for a person to merge or keep apart.
+    Duplicates,
 }
 
 impl Context {
@@ -379,6 +394,7 @@ impl Context {
             Context::Prompt => "typing a date",
             Context::Locked => "locked",
             Context::Conflicts => "sync conflicts",
+            Context::Duplicates => "possible duplicates",
         }
     }
 
@@ -1272,6 +1288,7 @@ impl Default for KeyMap {
         bindings.extend(super::due_list::bindings());
         bindings.extend(super::kpis::bindings());
         bindings.extend(super::conflicts::bindings());
+        bindings.extend(super::duplicates::bindings());
         KeyMap { bindings }
     }
 }

@@ -20,6 +20,7 @@ pub mod contact_form;
 pub mod dashboard;
 pub mod due;
 pub mod due_list;
+pub mod duplicates;
 pub mod export;
 pub mod flags;
 pub mod follow_up_form;

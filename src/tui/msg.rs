@@ -85,6 +85,7 @@ pub enum Route {
     Help,
     Palette,
     Conflicts,
+    Duplicates,
 }
 
 /// Which board to open.

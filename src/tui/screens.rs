@@ -5,6 +5,7 @@ use super::case_view::{CaseModel, CaseView};
 use super::component::{Component, Env};
 use super::conflicts::ConflictsScreen;
 use super::due_list::Board;
+use super::duplicates::DuplicatesScreen;
 use super::export::ExportScreen;
 use super::flags::{self, FlagPurpose};
 use super::form_screen::FormScreen;
@@ -82,6 +83,15 @@ pub fn open(
                 ))
             }
         },
+        Route::Duplicates => match DuplicatesScreen::load(env) {
+            Ok(c) => Box::new(c),
+            Err(e) => {
+                return Err(error(
+                    StatusKind::Error,
+                    format!("Cannot read the possible duplicates: {e}"),
+                ))
+            }
+        },
     })
 }
 
@@ -102,6 +112,7 @@ pub fn global(action: Action) -> Option<Msg> {
         Action::Dashboard => open(Route::Board(BoardKind::Dashboard)),
         Action::ExportReturn => open(Route::Export),
         Action::Conflicts => open(Route::Conflicts),
+        Action::Duplicates => open(Route::Duplicates),
         Action::SyncNow => Some(Msg::SyncNow),
         _ => None,
     }

@@ -20,6 +20,12 @@
 //! change that travels and sets the field everywhere.
 
 pub mod bundle;
+pub mod duplicates;
+
+pub use duplicates::{
+    dismiss, duplicate_by_references, duplicate_decisions, merge, open_duplicates,
+    DuplicateDecision, DuplicateSide, PossibleDuplicate,
+};
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write as _;
@@ -159,6 +165,11 @@ struct SnapshotSig {
     public_key: String,
     sha256: String,
     signature: String,
+    /// For each device, the last of its bundles the snapshot holds (a refreshed snapshot; the
+    /// founder's first one holds no bundle). Informational: the signed database says the same
+    /// in its `sync_applied`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    includes: BTreeMap<String, i64>,
 }
 
 fn check_folder(folder: &Path) -> Result<()> {
@@ -350,7 +361,13 @@ pub fn status(store: &Store) -> Result<Status> {
              FROM sync_conflict_values v WHERE NOT EXISTS
              (SELECT 1 FROM sync_choice_covers c WHERE c.value_id = v.id))",
         )?,
-        possible_duplicates: count("SELECT count(*) FROM sync_possible_duplicates")?,
+        possible_duplicates: count(
+            "SELECT count(*) FROM sync_possible_duplicates p
+             JOIN young_people a ON a.id = p.young_person_a
+             JOIN young_people b ON b.id = p.young_person_b
+             WHERE a.in_error_at IS NULL AND b.in_error_at IS NULL
+               AND NOT EXISTS (SELECT 1 FROM sync_duplicate_decisions d WHERE d.duplicate_id = p.id)",
+        )?,
         refused_changes: count("SELECT count(*) FROM sync_refused")?,
     })
 }
@@ -363,6 +380,7 @@ impl Status {
             last_sync_at: self.last_sync_at,
             waiting_changes: self.waiting_changes,
             open_conflicts: self.open_conflicts,
+            possible_duplicates: self.possible_duplicates,
         }
     }
 }
@@ -491,34 +509,8 @@ fn write_snapshot(
         [],
         |r| r.get(0),
     )?;
-    let tmp = folder.join(".snapshot.cbsnap.part");
-    let _ = std::fs::remove_file(&tmp);
-    store.export_encrypted(&tmp, key)?;
     let made = (|| -> Result<()> {
-        {
-            // The copy keeps the founder's pinned devices and what it applied, never its
-            // signing key or its unsent changes.
-            let c = Connection::open(&tmp)?;
-            super::key_connection(&c, key)?;
-            c.execute_batch(
-                "PRAGMA secure_delete = ON;
-                 DELETE FROM sync_local; DELETE FROM sync_local_changes;
-                 DELETE FROM sync_bundles_out; DELETE FROM form_drafts;",
-            )?;
-            c.execute_batch("VACUUM")?;
-        }
-        let bytes = std::fs::read(&tmp)?;
-        let digest = Sha256::digest(&bytes);
-        let sig = l.signer.sign(&snapshot_message(&l.team_id, &digest));
-        let s = SnapshotSig {
-            team_id: l.team_id.clone(),
-            device_id: l.device_id.clone(),
-            public_key: hex::encode(l.signer.verifying_key().to_bytes()),
-            sha256: hex::encode(digest),
-            signature: hex::encode(sig.to_bytes()),
-        };
-        std::fs::rename(&tmp, folder.join(SNAPSHOT))?;
-        write_whole(&folder.join(SNAPSHOT_SIG), &serde_json::to_vec_pretty(&s)?)?;
+        write_snapshot_file(store, key, &l, folder, &[], now)?;
         let mut team_keys = key_file.clone();
         team_keys.database_salt = String::new();
         for slot in &mut team_keys.slots {
@@ -539,9 +531,6 @@ fn write_snapshot(
         write_whole(&folder.join(TEAM_FILE), &serde_json::to_vec_pretty(&team)?)?;
         Ok(())
     })();
-    if made.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
     made.with_context(|| format!("cannot write the team's snapshot into {}", folder.display()))?;
     let tx = store
         .conn
@@ -557,6 +546,128 @@ fn write_snapshot(
     tx.execute("UPDATE sync_local SET snapshot_written = 1", [])?;
     tx.commit()?;
     Ok(())
+}
+
+/// One of this device's own bundles a refreshed snapshot holds: its sequence, its last
+/// change and the digest of its file (so a joining device recognises the file as applied).
+type OwnBundle = (i64, i64, [u8; 32]);
+
+/// Writes the signed snapshot of this database into the folder, whole: a `.part` copy,
+/// cleaned of this device's own secrets and unsent work, then renamed, then its signature.
+/// `own` are this device's bundles the copy holds; they are recorded as applied in it.
+/// Returns, per device, the last bundle the snapshot holds.
+fn write_snapshot_file(
+    store: &Store,
+    key: &DataKey,
+    l: &Local,
+    folder: &Path,
+    own: &[OwnBundle],
+    now: DateTime<Utc>,
+) -> Result<BTreeMap<String, i64>> {
+    let tmp = folder.join(".snapshot.cbsnap.part");
+    let _ = std::fs::remove_file(&tmp);
+    store.export_encrypted(&tmp, key)?;
+    let made = (|| -> Result<BTreeMap<String, i64>> {
+        let includes = {
+            // The copy keeps the writer's pinned devices and what it applied, never its
+            // signing key or its unsent changes.
+            let c = Connection::open(&tmp)?;
+            super::key_connection(&c, key)?;
+            c.execute_batch(
+                "PRAGMA secure_delete = ON;
+                 DELETE FROM sync_local; DELETE FROM sync_local_changes;
+                 DELETE FROM sync_bundles_out; DELETE FROM form_drafts;",
+            )?;
+            for (seq, last, digest) in own {
+                c.execute(
+                    "INSERT OR REPLACE INTO sync_applied
+                         (device_id, bundle_seq, last_change, digest, applied_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![l.device_id, seq, last, &digest[..], stamp(now)],
+                )?;
+            }
+            let includes: BTreeMap<String, i64> = applied_marks(&c)?
+                .into_iter()
+                .map(|(d, (b, _))| (d, b))
+                .collect();
+            c.execute_batch("VACUUM")?;
+            includes
+        };
+        let bytes = std::fs::read(&tmp)?;
+        let digest = Sha256::digest(&bytes);
+        let sig = l.signer.sign(&snapshot_message(&l.team_id, &digest));
+        let s = SnapshotSig {
+            team_id: l.team_id.clone(),
+            device_id: l.device_id.clone(),
+            public_key: hex::encode(l.signer.verifying_key().to_bytes()),
+            sha256: hex::encode(digest),
+            signature: hex::encode(sig.to_bytes()),
+            includes: includes.clone(),
+        };
+        std::fs::rename(&tmp, folder.join(SNAPSHOT))?;
+        write_whole(&folder.join(SNAPSHOT_SIG), &serde_json::to_vec_pretty(&s)?)?;
+        Ok(includes)
+    })();
+    if made.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    made
+}
+
+/// What `casebook sync snapshot` wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SnapshotReport {
+    /// The sync run first (this device's changes sealed, the folder's bundles applied).
+    pub sync: SyncReport,
+    /// Per device, the last bundle the new snapshot holds: a device joining from it applies
+    /// only bundles after these.
+    pub includes: BTreeMap<String, i64>,
+}
+
+/// `casebook sync snapshot --folder DIR`: syncs, seals everything this device holds into a
+/// bundle, then replaces the folder's snapshot with a fresh signed copy of this database that
+/// records the bundles it holds, so a device joining later starts from it rather than from the
+/// founder's first snapshot and every bundle since. The old bundles stay in the folder (devices
+/// not yet synced still need them); a joining device recognises them as applied.
+pub fn refresh_snapshot(
+    store: &mut Store,
+    key: &DataKey,
+    key_file: &KeyFile,
+    folder: &Path,
+    now: DateTime<Utc>,
+) -> Result<SnapshotReport> {
+    check_folder(folder)?;
+    if local(store.conn())?.is_none() {
+        bail!(
+            "this database belongs to no team yet; `casebook sync --folder {}` founds one (and \
+             writes the first snapshot)",
+            folder.display()
+        );
+    }
+    let mut sync_report = sync(store, key, key_file, folder, None, now)?;
+    // What the apply derived is sealed too, so the snapshot holds nothing unsent.
+    let (written, _) = write_bundle(store, key, folder, now)?;
+    if written.is_some() {
+        sync_report.written = written;
+    }
+    let l = local(store.conn())?.context("this database belongs to no team")?;
+    let seqs: Vec<(i64, i64)> = store
+        .conn()
+        .prepare("SELECT bundle_seq, last_change FROM sync_bundles_out ORDER BY bundle_seq")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut own = Vec::with_capacity(seqs.len());
+    for (seq, last) in seqs {
+        // A bundle is written again byte for byte, so its digest is the file's.
+        let bytes = build_bundle(store.conn(), &l, key, seq)?;
+        own.push((seq, last, Sha256::digest(&bytes).into()));
+    }
+    let includes = write_snapshot_file(store, key, &l, folder, &own, now)
+        .with_context(|| format!("cannot write the team's snapshot into {}", folder.display()))?;
+    Ok(SnapshotReport {
+        sync: sync_report,
+        includes,
+    })
 }
 
 fn snapshot_message(team_id: &str, digest: &[u8]) -> Vec<u8> {
@@ -1005,6 +1116,8 @@ fn apply_bundle(
     let mut cs = Vec::new();
     derived.changeset_strm(&mut cs)?;
     drop(derived);
+    // The standing merges, whatever order their decisions and records arrived in.
+    chosen_records.extend(duplicates::settle(&tx)?);
     attest(&tx, &opened.changes, &chosen_records, &tables)?;
     record_local_change(
         &tx,
@@ -1826,10 +1939,15 @@ pub fn choose(
 }
 
 /// Pairs of young people registered on different devices with the same name and date of
-/// birth, for a person to merge.
+/// birth, waiting for a person to merge them or keep them apart (see [`duplicates`]).
 pub fn possible_duplicates(store: &Store) -> Result<Vec<(String, String)>> {
     let mut stmt = store.conn().prepare(
-        "SELECT young_person_a, young_person_b FROM sync_possible_duplicates ORDER BY id",
+        "SELECT p.young_person_a, p.young_person_b FROM sync_possible_duplicates p
+         JOIN young_people a ON a.id = p.young_person_a
+         JOIN young_people b ON b.id = p.young_person_b
+         WHERE a.in_error_at IS NULL AND b.in_error_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM sync_duplicate_decisions d WHERE d.duplicate_id = p.id)
+         ORDER BY p.id",
     )?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
