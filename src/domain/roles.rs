@@ -30,6 +30,8 @@ pub enum Permission {
     ShowRecoveryKey,
     /// Choose between two values that two devices wrote to the same field (sync).
     ChooseConflict,
+    /// Run the mentoring project: the coordinator's board of mentors, checks and matches.
+    CoordinateMentoring,
 }
 
 use Permission::*;
@@ -51,6 +53,7 @@ pub const PERMISSIONS: &[(Permission, &[Role])] = &[
     (ResetPassword, &[Administrator]),
     (ShowRecoveryKey, &[Administrator]),
     (ChooseConflict, &[KeyWorker, Manager]),
+    (CoordinateMentoring, &[Coordinator, Manager]),
 ];
 
 impl Permission {
@@ -69,11 +72,12 @@ impl Permission {
             ResetPassword => "reset another worker's password",
             ShowRecoveryKey => "show the recovery key",
             ChooseConflict => "choose between two devices' values",
+            CoordinateMentoring => "open the mentoring coordinator's board",
         }
     }
 
     /// Every action, in the table's order.
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 13] = [
         RecordCasework,
         ApproveSpend,
         CloseEpisode,
@@ -86,6 +90,7 @@ impl Permission {
         ResetPassword,
         ShowRecoveryKey,
         ChooseConflict,
+        CoordinateMentoring,
     ];
 
     /// A stable code for the action, carried with each synced change so the receiving device
@@ -104,6 +109,7 @@ impl Permission {
             ResetPassword => "reset_password",
             ShowRecoveryKey => "show_recovery_key",
             ChooseConflict => "choose_conflict",
+            CoordinateMentoring => "coordinate_mentoring",
         }
     }
 
@@ -174,6 +180,7 @@ mod tests {
             ResetPassword,
             ShowRecoveryKey,
             ChooseConflict,
+            CoordinateMentoring,
         ];
         for a in all {
             assert_eq!(Permission::from_code(a.code()), Some(a));

@@ -1206,3 +1206,22 @@ pub fn missed_sessions_open(store: &Store, match_id: &str) -> Result<Vec<NaiveDa
         .flatten()
         .collect())
 }
+
+/// Telephone messages not yet answered (L §6.2), oldest first: what the coordinator answers.
+pub fn unanswered_messages(store: &Store) -> Result<Vec<TelephoneMessage>> {
+    let mut stmt = store.conn().prepare(
+        "SELECT id, received_on, from_whom, young_person_id, about FROM telephone_messages
+         WHERE answered_on IS NULL AND in_error_at IS NULL ORDER BY received_on, id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(TelephoneMessage {
+            id: r.get(0)?,
+            received_on: get_date(r, 1)?.unwrap_or_default(),
+            from_whom: r.get(2)?,
+            young_person_id: r.get(3)?,
+            about: r.get(4)?,
+            answered_on: None,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

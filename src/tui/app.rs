@@ -406,7 +406,13 @@ impl App {
     fn open(&mut self, route: Route) -> bool {
         let form_open = self.find::<FormScreen>().is_some();
         match route {
-            Route::Board(_) | Route::Intake(_) | Route::Export | Route::Conflicts if form_open => {
+            Route::Board(_)
+            | Route::Mentoring
+            | Route::Intake(_)
+            | Route::Export
+            | Route::Conflicts
+                if form_open =>
+            {
                 self.set_status(StatusKind::Warning, FORM_OPEN.into());
                 return false;
             }
@@ -424,7 +430,8 @@ impl App {
         match screens::open(route.clone(), &mut env, case, &under) {
             Ok(screen) => {
                 let keep = match route {
-                    Route::Board(_) => 0,
+                    // The mentoring board is a board too: it replaces what is open.
+                    Route::Board(_) | Route::Mentoring => 0,
                     Route::Case(_) => self
                         .stack
                         .iter()

@@ -85,6 +85,8 @@ pub enum Route {
     Help,
     Palette,
     Conflicts,
+    /// The mentoring coordinator's board (`tui::mentoring`).
+    Mentoring,
 }
 
 /// Which board to open.
