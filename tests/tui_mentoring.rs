@@ -363,7 +363,9 @@ fn a_match_ended_from_the_board_leaves_the_mentor_without_mentees() {
 #[test]
 fn a_mentor_session_typed_from_the_case_view_is_stored() {
     let mut fx = fixture();
-    run(&mut fx.app, &mut fx.t, "/callum<Enter><Enter>m");
+    run(&mut fx.app, &mut fx.t, "/callum<Enter><Enter>");
+    assert!(screen(&fx.t).contains("Contacts 1"), "{}", screen(&fx.t));
+    run(&mut fx.app, &mut fx.t, "m");
     let s = screen(&fx.t);
     assert!(
         s.contains("Mentor session: Callum O'Brien with Grace Obi"),
@@ -390,6 +392,10 @@ fn a_mentor_session_typed_from_the_case_view_is_stored() {
         "{}",
         status_text(&fx.app)
     );
+    // The case shows it among the contacts (a mentor session is a contact).
+    let s = screen(&fx.t);
+    assert!(s.contains("Contacts 2"), "{s}");
+    assert!(s.contains("Youth centre: Pool, then talked"), "{s}");
 }
 
 #[test]
@@ -473,4 +479,157 @@ fn a_bad_reference_on_a_message_is_refused_at_its_field() {
     assert!(mentoring::unanswered_messages(fx.app.store())
         .unwrap()
         .is_empty());
+}
+
+#[test]
+fn editing_a_mentor_as_checks_come_back_makes_them_ready_to_match() {
+    let mut fx = fixture();
+    run(&mut fx.app, &mut fx.t, "BGe");
+    let s = screen(&fx.t);
+    assert!(
+        s.contains("Mentor Dan Reid: checks, training and status"),
+        "{s}"
+    );
+    // The form opens with what is on record.
+    let form = fx.app.form().unwrap();
+    assert_eq!(form.text("given_name").as_deref(), Some("Dan"));
+    assert_eq!(form.choice("check_result").as_deref(), Some("pending"));
+    assert_eq!(form.date("tier1_on"), Some(d("2025-05-20")));
+    // Check result (the 9th field): clear (the filter also shows "clear with a disclosure";
+    // Up goes to the first match); references; then Tier 2.
+    run(
+        &mut fx.app,
+        &mut fx.t,
+        "<Tab><Tab><Tab><Tab><Tab><Tab><Tab><Tab>clear<Up><Up><Enter>28/05/2025<Tab><Tab><Tab>01/06/2025<C-s>",
+    );
+    assert!(fx.app.form().is_none(), "{}", status_text(&fx.app));
+    let dan = mentoring::mentors(fx.app.store())
+        .unwrap()
+        .into_iter()
+        .find(|m| m.given_name == "Dan")
+        .unwrap();
+    assert_eq!(dan.check_result.as_deref(), Some("clear"));
+    assert_eq!(dan.references_on, Some(d("2025-05-28")));
+    assert_eq!(dan.tier2_on, Some(d("2025-06-01")));
+    assert!(dan.not_ready_reasons().is_empty());
+    let s = screen(&fx.t);
+    assert!(s.contains("Dan Reid — in training, ready to match"), "{s}");
+}
+
+#[test]
+fn making_an_unchecked_mentor_active_is_refused_at_the_status() {
+    let mut fx = fixture();
+    // Status is the 14th field.
+    let tabs = "<Tab>".repeat(13);
+    run(
+        &mut fx.app,
+        &mut fx.t,
+        &format!("BGe{tabs}active<Enter><C-s>"),
+    );
+    let form = fx.app.form().expect("the form stays open");
+    let err = form
+        .field("status")
+        .unwrap()
+        .error
+        .clone()
+        .unwrap_or_default();
+    assert!(err.starts_with("Status: cannot be active yet"), "{err}");
+    let dan = mentoring::mentors(fx.app.store())
+        .unwrap()
+        .into_iter()
+        .find(|m| m.given_name == "Dan")
+        .unwrap();
+    assert_eq!(dan.status, "in_training", "nothing written");
+}
+
+#[test]
+fn a_support_session_with_the_mentors_ticked_moves_their_next_support_date() {
+    let mut fx = fixture();
+    run(
+        &mut fx.app,
+        &mut fx.t,
+        "Bt<Tab>support<Enter>Six-weekly support<Tab>Cleo Okafor<Tab>grace<Space><C-s>",
+    );
+    assert!(
+        fx.app.form().is_none(),
+        "{}\n{}",
+        status_text(&fx.app),
+        screen(&fx.t)
+    );
+    let grace = &fx.app.find::<MentoringBoard>().unwrap().rows()[1];
+    assert_eq!(grace.mentor.given_name, "Grace");
+    assert_eq!(grace.last_support, Some(d(TODAY)));
+    assert_eq!(grace.next_support_due, Some(d("2025-07-14")));
+    assert!(
+        status_text(&fx.app).contains("1 mentor attending"),
+        "{}",
+        status_text(&fx.app)
+    );
+}
+
+#[test]
+fn a_recruitment_drive_recorded_on_the_board_is_offered_on_the_mentor_form() {
+    let mut fx = fixture();
+    run(
+        &mut fx.app,
+        &mut fx.t,
+        "Bd<BS><BS><BS><BS><BS>-7d<Tab><Tab>Leaflets at the college<C-s>",
+    );
+    let drives = mentoring::drives(fx.app.store()).unwrap();
+    assert_eq!(drives.len(), 2, "{}", status_text(&fx.app));
+    assert_eq!(drives[0].title, "Leaflets at the college");
+    assert_eq!(drives[0].start_date, d("2025-05-26"));
+    // The new mentor form's drive field (the 7th) offers it.
+    let tabs = "<Tab>".repeat(6);
+    run(&mut fx.app, &mut fx.t, &format!("n{tabs}"));
+    let s = screen(&fx.t);
+    assert!(
+        s.contains("Leaflets at the college (from 26/05/2025)"),
+        "{s}"
+    );
+    println!("{s}");
+}
+
+#[test]
+fn a_complaint_about_a_young_person_is_recorded_with_its_outcome() {
+    let mut fx = fixture();
+    let r = fx.zoe_reference.clone();
+    run(
+        &mut fx.app,
+        &mut fx.t,
+        &format!("Bc-1d<Tab>{r}<Tab>Mentor late twice<Tab>upheld<Enter>today<C-s>"),
+    );
+    // The received date starts as "today": "-1d" typed after it is not a date.
+    let form = fx.app.form().expect("refused");
+    assert!(form
+        .field("received_on")
+        .unwrap()
+        .error
+        .as_deref()
+        .unwrap_or_default()
+        .starts_with("Received: "));
+    run(
+        &mut fx.app,
+        &mut fx.t,
+        "<BS><BS><BS><BS><BS><BS><BS><BS>-1d<C-s>",
+    );
+    assert!(fx.app.form().is_none(), "{}", status_text(&fx.app));
+    // The Leicester return of April–June counts it: one complaint, about an under-18, upheld.
+    let ret = casebook::returns::compute(
+        fx.app.store(),
+        &casebook::domain::calendar::Calendar::embedded(),
+        &CodeLists::embedded(),
+        &casebook::returns::Request::new(
+            casebook::returns::ReturnKind::Leicester,
+            casebook::domain::calendar::Quarter::new(2025, 1).unwrap(),
+            d(TODAY),
+        ),
+        &mut |_, _, _| {},
+    )
+    .unwrap();
+    let v = |m: &str, b: &str, f: &str| ret.value(m, b, f);
+    use casebook::returns::Value;
+    assert_eq!(v("leic.a8", "total", "all"), Some(Value::Int(1)));
+    assert_eq!(v("leic.a8", "total", "under_18"), Some(Value::Int(1)));
+    assert_eq!(v("leic.a8", "outcome:upheld", "all"), Some(Value::Int(1)));
 }

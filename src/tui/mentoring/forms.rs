@@ -119,9 +119,7 @@ pub fn mentor_form(
         None => (
             "mentor:new".to_string(),
             "New mentor".to_string(),
-            "A new volunteer mentor (dates as they happen; ready to match after checks and \
-             Tier 1/2)"
-                .to_string(),
+            "A new volunteer mentor: ready to match after checks and Tier 1/2".to_string(),
         ),
     };
     Form::new(
@@ -146,14 +144,13 @@ pub fn mentor_form(
             Field::date("recruited_on", "Recruited on").with_value(iso(v.recruited_on)),
             Field::choice("recruitment_drive", "Recruitment drive", drive_choices)
                 .with_value(json!(v.recruitment_drive_id)),
-            Field::date("check_date", "Police/DBS check date").with_value(iso(v.check_date)),
-            Field::choice("check_result", "Police/DBS check result", check_choices())
+            Field::date("check_date", "DBS check on").with_value(iso(v.check_date)),
+            Field::choice("check_result", "DBS check result", check_choices())
                 .with_value(json!(v.check_result)),
-            Field::date("references_on", "References received").with_value(iso(v.references_on)),
-            Field::date("commitment_start", "12-month commitment starts")
-                .with_value(iso(v.commitment_start)),
-            Field::date("tier1_on", "Tier 1 drug awareness done").with_value(iso(v.tier1_on)),
-            Field::date("tier2_on", "Tier 2 drug awareness done").with_value(iso(v.tier2_on)),
+            Field::date("references_on", "References on").with_value(iso(v.references_on)),
+            Field::date("commitment_start", "Commitment from").with_value(iso(v.commitment_start)),
+            Field::date("tier1_on", "Tier 1 training").with_value(iso(v.tier1_on)),
+            Field::date("tier2_on", "Tier 2 training").with_value(iso(v.tier2_on)),
             Field::choice("status", "Status", status_choices())
                 .required()
                 .with_value(json!(v.status)),
