@@ -633,3 +633,93 @@ fn a_complaint_about_a_young_person_is_recorded_with_its_outcome() {
     assert_eq!(v("leic.a8", "total", "under_18"), Some(Value::Int(1)));
     assert_eq!(v("leic.a8", "outcome:upheld", "all"), Some(Value::Int(1)));
 }
+
+#[test]
+fn a_mentor_leaving_before_they_were_recruited_is_refused_at_the_leaving_date() {
+    let mut fx = fixture();
+    // Dan (recruited 1 May): status (14th field) left, left on 1 April, moved away.
+    let tabs = "<Tab>".repeat(13);
+    run(
+        &mut fx.app,
+        &mut fx.t,
+        &format!("BGe{tabs}left<Enter>01/04/2025<Tab>moved<Enter><C-s>"),
+    );
+    let form = fx.app.form().expect("the form stays open");
+    let err = form
+        .field("left_on")
+        .unwrap()
+        .error
+        .clone()
+        .unwrap_or_default();
+    assert!(
+        err.starts_with("Left on: 2025-04-01 is before the date recruited (2025-05-01)"),
+        "{err}"
+    );
+    let dan = mentoring::mentors(fx.app.store())
+        .unwrap()
+        .into_iter()
+        .find(|m| m.given_name == "Dan")
+        .unwrap();
+    assert_eq!((dan.status.as_str(), dan.left_on), ("in_training", None));
+}
+
+#[test]
+fn a_match_ending_before_it_started_is_refused_at_the_end_date() {
+    let mut fx = fixture();
+    run(
+        &mut fx.app,
+        &mut fx.t,
+        "Bjx<Tab><BS><BS><BS><BS><BS>01/03/2025<Tab>goals<Enter><C-s>",
+    );
+    let form = fx.app.form().expect("the form stays open");
+    let err = form
+        .field("end_date")
+        .unwrap()
+        .error
+        .clone()
+        .unwrap_or_default();
+    assert!(
+        err.starts_with("Ended on: 2025-03-01 is before the match start"),
+        "{err}"
+    );
+    let m = mentoring::get_match(fx.app.store(), &fx.callum_match)
+        .unwrap()
+        .unwrap();
+    assert_eq!(m.end_date, None, "nothing written");
+}
+
+#[test]
+fn the_young_persons_preferences_rank_the_suggestions_and_are_kept_with_the_match() {
+    let mut fx = fixture();
+    let r = fx.zoe_reference.clone();
+    // Zoë would like a mentor who speaks Punjabi: Amrit does, Grace does not.
+    run(
+        &mut fx.app,
+        &mut fx.t,
+        &format!("Bjm{r}<Tab><Tab><Tab>Punjabi<Tab>"),
+    );
+    let s = screen(&fx.t);
+    assert!(
+        s.contains("1. Amrit Kaur: same gender as the young person; speaks Punjabi"),
+        "{s}"
+    );
+    assert!(
+        s.contains("2. Grace Obi: same gender as the young person; does not speak Punjabi"),
+        "{s}"
+    );
+    // Grace was selected on the board; the coordinator decides for Grace all the same.
+    run(&mut fx.app, &mut fx.t, "<C-s>");
+    let matches = mentoring::matches_of_episode(fx.app.store(), &fx.zoe_episode).unwrap();
+    assert_eq!(matches.len(), 1, "{}", status_text(&fx.app));
+    let grace = &fx.app.find::<MentoringBoard>().unwrap().rows()[1];
+    assert_eq!(matches[0].mentor_id, grace.mentor.id);
+    let prefs = mentoring::preferences(fx.app.store(), &fx.zoe_episode)
+        .unwrap()
+        .expect("kept with the match");
+    assert_eq!(prefs.language.as_deref(), Some("Punjabi"));
+    assert_eq!(prefs.mentor_gender, None);
+    // The next match form for Zoë starts from what she said.
+    run(&mut fx.app, &mut fx.t, &format!("m{r}<Tab>"));
+    let form = fx.app.form().unwrap();
+    assert_eq!(form.text("language").as_deref(), Some("Punjabi"));
+}

@@ -444,6 +444,35 @@ pub fn end_match(
 /// Mentors suggested for an episode's young person, best fit first, each with its reasons
 /// (L §7.1 b). The coordinator decides.
 pub fn suggestions(store: &Store, episode_id: &str) -> Result<Vec<Suggestion>> {
+    suggestions_with(store, episode_id, None)
+}
+
+/// What the young person said they would like in a mentor, when it is recorded.
+pub fn preferences(store: &Store, episode_id: &str) -> Result<Option<Preferences>> {
+    Ok(store
+        .conn()
+        .query_row(
+            "SELECT mentor_gender, same_background, language FROM mentoring_preferences
+             WHERE episode_id = ?1",
+            [episode_id],
+            |r| {
+                Ok(Preferences {
+                    mentor_gender: r.get(0)?,
+                    same_background: get_bool(r, 1)?.unwrap_or(false),
+                    language: r.get(2)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// As [`suggestions`], with `prefs` in place of the recorded preferences when given: the
+/// match form ranks the mentors by the preferences as the coordinator types them.
+pub fn suggestions_with(
+    store: &Store,
+    episode_id: &str,
+    prefs: Option<&Preferences>,
+) -> Result<Vec<Suggestion>> {
     let conn = store.conn();
     let mentee = conn
         .query_row(
@@ -467,9 +496,12 @@ pub fn suggestions(store: &Store, episode_id: &str) -> Result<Vec<Suggestion>> {
             },
         )
         .optional()?;
-    let Some(mentee) = mentee else {
+    let Some(mut mentee) = mentee else {
         return Err(refuse("episode", "no such episode on the record"));
     };
+    if let Some(p) = prefs {
+        mentee.preferences = p.clone();
+    }
     let loads = open_match_counts(conn)?;
     let pool: Vec<(Mentor, usize)> = mentors(store)?
         .into_iter()

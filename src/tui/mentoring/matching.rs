@@ -3,14 +3,17 @@
 //!
 //! The match form asks for the young person's reference first; as soon as it names someone,
 //! the mentors `store::mentoring::suggestions` offers for their episode are listed above the
-//! fields with every reason, best fit first. The coordinator decides: any mentor may be
+//! fields with every reason, best fit first, ranked by the young person's preferences as the
+//! form holds them (filled in from the record, kept with the match when changed). The coordinator decides: any mentor may be
 //! chosen, and the store refuses one without checks and training at the mentor field.
 
 use ratatui::crossterm::event::KeyEvent;
 use serde_json::json;
 
 use super::{ddmmyyyy, young_person_by_typed_reference};
-use crate::domain::mentoring::{Attendance, Match, Mentor, MentorSession, MentorStatus};
+use crate::domain::mentoring::{
+    Attendance, Match, Mentor, MentorSession, MentorStatus, Preferences, Suggestion,
+};
 use crate::domain::record::{Episode, YoungPerson};
 use crate::store::mentoring::{self, BoardRow};
 use crate::store::{drafts, records};
@@ -79,6 +82,12 @@ pub fn open_match(selected: Option<&Mentor>, env: &Env) -> Step {
             Field::text("reference", "Young person", 40)
                 .required()
                 .hint("their reference, e.g. YP-…"),
+            // What the young person would like (L §7.1 b): the suggestions follow as typed.
+            Field::text("mentor_gender", "Mentor wanted", 60)
+                .hint("female, male… as they said; blank: no preference"),
+            Field::yes_no("same_background", "Same background")
+                .hint("y / n: someone from their cultural background"),
+            Field::text("language", "Language", 60).hint("one the mentor should speak"),
             mentor,
             Field::date("start_date", "Match starts")
                 .required()
@@ -90,8 +99,12 @@ pub fn open_match(selected: Option<&Mentor>, env: &Env) -> Step {
         form,
         Box::new(MatchPurpose {
             typed: String::new(),
+            problem: None,
             episode_id: None,
             young_person_id: None,
+            who: String::new(),
+            recorded: None,
+            ranked_by: None,
             preface: vec![WAITING.to_string()],
         }),
         env,
@@ -101,51 +114,98 @@ pub fn open_match(selected: Option<&Mentor>, env: &Env) -> Step {
 const WAITING: &str = "Type the young person's reference: the suggested mentors show here.";
 
 pub struct MatchPurpose {
-    /// The reference the suggestions were read for.
+    /// The reference last looked up.
     typed: String,
+    /// Why that reference matches no episode, when it does not.
+    problem: Option<String>,
     episode_id: Option<String>,
     young_person_id: Option<String>,
+    /// "Zoë Hart (YP-…)", for the suggestions' heading.
+    who: String,
+    /// The episode's preferences on record, if any.
+    recorded: Option<Preferences>,
+    /// The preferences the suggestions were last ranked by.
+    ranked_by: Option<Preferences>,
     preface: Vec<String>,
 }
 
+/// The preferences as typed on the form.
+fn typed_preferences(form: &Form) -> Preferences {
+    Preferences {
+        mentor_gender: form.text("mentor_gender"),
+        same_background: form.yes_no("same_background") == Some(true),
+        language: form.text("language"),
+    }
+}
+
 impl MatchPurpose {
-    /// Reads the suggestions again when the typed reference changed.
-    fn refresh(&mut self, form: &Form, env: &Env) {
+    /// Looks the reference up again when it changed (filling in the preferences on record),
+    /// and ranks the mentors again when the reference or the preferences changed.
+    fn refresh(&mut self, form: &mut Form, env: &Env) {
         let typed = form.text("reference").unwrap_or_default();
-        if typed == self.typed {
+        let looked_up = typed != self.typed;
+        if looked_up {
+            self.typed = typed;
+            self.problem = None;
+            self.episode_id = None;
+            self.young_person_id = None;
+            self.recorded = None;
+            if let Err(why) = self.look_up(env) {
+                self.problem = Some(why);
+            }
+            // What the young person said before is filled in, unless preferences were typed.
+            if let Some(p) = self.recorded.clone() {
+                if typed_preferences(form) == Preferences::default() {
+                    form.restore(&json!({ "fields": {
+                        "mentor_gender": p.mentor_gender.unwrap_or_default(),
+                        "same_background": p.same_background,
+                        "language": p.language.unwrap_or_default(),
+                    }}));
+                }
+            }
+        }
+        let prefs = typed_preferences(form);
+        if !looked_up && self.ranked_by.as_ref() == Some(&prefs) {
             return;
         }
-        self.typed = typed;
-        self.episode_id = None;
-        self.young_person_id = None;
-        self.preface = match self.read(env) {
-            Ok(lines) => lines,
-            Err(why) => vec![why],
+        self.ranked_by = Some(prefs.clone());
+        self.preface = match (&self.episode_id, &self.problem) {
+            (_, Some(why)) => vec![why.clone()],
+            (None, None) => vec![WAITING.to_string()],
+            (Some(ep), None) => match mentoring::suggestions_with(env.store, ep, Some(&prefs)) {
+                Ok(s) => self.suggestion_lines(&s),
+                Err(e) => vec![format!("Cannot work out the suggestions: {e}")],
+            },
         };
     }
 
-    fn read(&mut self, env: &Env) -> Result<Vec<String>, String> {
+    fn look_up(&mut self, env: &Env) -> Result<(), String> {
         if self.typed.is_empty() {
-            return Ok(vec![WAITING.to_string()]);
+            return Ok(());
         }
         let Some(yp) = young_person_by_typed_reference(env, Some(self.typed.as_str()))? else {
-            return Ok(vec![WAITING.to_string()]);
+            return Ok(());
         };
         let ep = episode_to_match(env, &yp)
             .map_err(|e| format!("Cannot read the episodes: {e}"))?
             .ok_or_else(|| format!("{} has no episode to match", yp.reference))?;
+        self.recorded = mentoring::preferences(env.store, &ep.id)
+            .map_err(|e| format!("Cannot read the preferences: {e}"))?;
+        self.who = format!("{} ({})", yp.display_name(), yp.reference);
         self.young_person_id = Some(yp.id.clone());
         self.episode_id = Some(ep.id.clone());
-        let suggestions = mentoring::suggestions(env.store, &ep.id)
-            .map_err(|e| format!("Cannot work out the suggestions: {e}"))?;
-        let who = format!("{} ({})", yp.display_name(), yp.reference);
+        Ok(())
+    }
+
+    fn suggestion_lines(&self, suggestions: &[Suggestion]) -> Vec<String> {
+        let who = &self.who;
         if suggestions.is_empty() {
-            return Ok(vec![
+            return vec![
                 format!("No mentor is ready and active to suggest for {who}."),
                 "A mentor is ready once the police/DBS check, references and Tier 1 and 2 are \
                  recorded."
                     .to_string(),
-            ]);
+            ];
         }
         let mut out = vec![format!(
             "Suggested for {who}, best fit first ({}):",
@@ -160,7 +220,7 @@ impl MatchPurpose {
                 suggestions.len() - SUGGESTIONS_SHOWN
             ));
         }
-        Ok(out)
+        out
     }
 }
 
@@ -182,9 +242,8 @@ impl FormPurpose for MatchPurpose {
         let fields_ok = form.check_fields();
         if form.text("reference").is_some() && self.episode_id.is_none() {
             let why = self
-                .preface
-                .first()
-                .cloned()
+                .problem
+                .clone()
                 .unwrap_or_else(|| "no young person has that reference".into());
             form.set_error("reference", format!("Young person: {why}"));
         }
@@ -199,10 +258,19 @@ impl FormPurpose for MatchPurpose {
             end_date: None,
             end_reason: None,
         };
+        // The preferences are kept with the match when they are new or were changed.
+        let prefs = typed_preferences(form);
+        let keep = match &self.recorded {
+            Some(r) => *r != prefs,
+            None => prefs != Preferences::default(),
+        };
         let worker = env.worker_id().to_string();
         let codes = std::rc::Rc::clone(env.codes);
         let today = env.today;
         match env.store.write(&worker, env.now, |tx| {
+            if keep {
+                mentoring::set_preferences(tx, &m.episode_id, &prefs)?;
+            }
             mentoring::add_match(tx, &codes, &m, today)
         }) {
             Ok(_) => {
