@@ -196,6 +196,13 @@ mod tests {
         assert!(may(&[Administrator], ManageWorkers));
         assert!(!may(&[Manager], ManageWorkers));
         assert!(!may(&[Administrator], RecordCasework));
+        // The mentoring coordinator's board: the coordinator and managers only.
+        assert!(may(&[Coordinator], CoordinateMentoring));
+        assert!(may(&[Manager], CoordinateMentoring));
+        assert!(!may(
+            &[KeyWorker, Duty, Outreach, Administrator],
+            CoordinateMentoring
+        ));
         let refusal = require("Sam", &[KeyWorker], ExportReturn).unwrap_err();
         assert_eq!(
             refusal,
