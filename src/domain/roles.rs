@@ -32,6 +32,8 @@ pub enum Permission {
     ChooseConflict,
     /// Decide whether two young people registered on two devices are one (merge) or not.
     DecideDuplicate,
+    /// Run the mentoring project: the coordinator's board of mentors, checks and matches.
+    CoordinateMentoring,
 }
 
 use Permission::*;
@@ -54,6 +56,7 @@ pub const PERMISSIONS: &[(Permission, &[Role])] = &[
     (ShowRecoveryKey, &[Administrator]),
     (ChooseConflict, &[KeyWorker, Manager]),
     (DecideDuplicate, &[KeyWorker, Manager]),
+    (CoordinateMentoring, &[Coordinator, Manager]),
 ];
 
 impl Permission {
@@ -73,11 +76,12 @@ impl Permission {
             ShowRecoveryKey => "show the recovery key",
             ChooseConflict => "choose between two devices' values",
             DecideDuplicate => "merge or keep apart two young people registered twice",
+            CoordinateMentoring => "open the mentoring coordinator's board",
         }
     }
 
     /// Every action, in the table's order.
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 14] = [
         RecordCasework,
         ApproveSpend,
         CloseEpisode,
@@ -91,6 +95,7 @@ impl Permission {
         ShowRecoveryKey,
         ChooseConflict,
         DecideDuplicate,
+        CoordinateMentoring,
     ];
 
     /// A stable code for the action, carried with each synced change so the receiving device
@@ -110,6 +115,7 @@ impl Permission {
             ShowRecoveryKey => "show_recovery_key",
             ChooseConflict => "choose_conflict",
             DecideDuplicate => "decide_duplicate",
+            CoordinateMentoring => "coordinate_mentoring",
         }
     }
 
@@ -181,6 +187,7 @@ mod tests {
             ShowRecoveryKey,
             ChooseConflict,
             DecideDuplicate,
+            CoordinateMentoring,
         ];
         for a in all {
             assert_eq!(Permission::from_code(a.code()), Some(a));
@@ -196,6 +203,13 @@ mod tests {
         assert!(may(&[Administrator], ManageWorkers));
         assert!(!may(&[Manager], ManageWorkers));
         assert!(!may(&[Administrator], RecordCasework));
+        // The mentoring coordinator's board: the coordinator and managers only.
+        assert!(may(&[Coordinator], CoordinateMentoring));
+        assert!(may(&[Manager], CoordinateMentoring));
+        assert!(!may(
+            &[KeyWorker, Duty, Outreach, Administrator],
+            CoordinateMentoring
+        ));
         let refusal = require("Sam", &[KeyWorker], ExportReturn).unwrap_err();
         assert_eq!(
             refusal,

@@ -444,6 +444,35 @@ pub fn end_match(
 /// Mentors suggested for an episode's young person, best fit first, each with its reasons
 /// (L §7.1 b). The coordinator decides.
 pub fn suggestions(store: &Store, episode_id: &str) -> Result<Vec<Suggestion>> {
+    suggestions_with(store, episode_id, None)
+}
+
+/// What the young person said they would like in a mentor, when it is recorded.
+pub fn preferences(store: &Store, episode_id: &str) -> Result<Option<Preferences>> {
+    Ok(store
+        .conn()
+        .query_row(
+            "SELECT mentor_gender, same_background, language FROM mentoring_preferences
+             WHERE episode_id = ?1",
+            [episode_id],
+            |r| {
+                Ok(Preferences {
+                    mentor_gender: r.get(0)?,
+                    same_background: get_bool(r, 1)?.unwrap_or(false),
+                    language: r.get(2)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// As [`suggestions`], with `prefs` in place of the recorded preferences when given: the
+/// match form ranks the mentors by the preferences as the coordinator types them.
+pub fn suggestions_with(
+    store: &Store,
+    episode_id: &str,
+    prefs: Option<&Preferences>,
+) -> Result<Vec<Suggestion>> {
     let conn = store.conn();
     let mentee = conn
         .query_row(
@@ -467,9 +496,12 @@ pub fn suggestions(store: &Store, episode_id: &str) -> Result<Vec<Suggestion>> {
             },
         )
         .optional()?;
-    let Some(mentee) = mentee else {
+    let Some(mut mentee) = mentee else {
         return Err(refuse("episode", "no such episode on the record"));
     };
+    if let Some(p) = prefs {
+        mentee.preferences = p.clone();
+    }
     let loads = open_match_counts(conn)?;
     let pool: Vec<(Mentor, usize)> = mentors(store)?
         .into_iter()
@@ -1205,4 +1237,23 @@ pub fn missed_sessions_open(store: &Store, match_id: &str) -> Result<Vec<NaiveDa
         .into_iter()
         .flatten()
         .collect())
+}
+
+/// Telephone messages not yet answered (L §6.2), oldest first: what the coordinator answers.
+pub fn unanswered_messages(store: &Store) -> Result<Vec<TelephoneMessage>> {
+    let mut stmt = store.conn().prepare(
+        "SELECT id, received_on, from_whom, young_person_id, about FROM telephone_messages
+         WHERE answered_on IS NULL AND in_error_at IS NULL ORDER BY received_on, id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(TelephoneMessage {
+            id: r.get(0)?,
+            received_on: get_date(r, 1)?.unwrap_or_default(),
+            from_whom: r.get(2)?,
+            young_person_id: r.get(3)?,
+            about: r.get(4)?,
+            answered_on: None,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

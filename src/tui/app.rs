@@ -407,6 +407,7 @@ impl App {
         let form_open = self.find::<FormScreen>().is_some();
         match route {
             Route::Board(_)
+            | Route::Mentoring
             | Route::Intake(_)
             | Route::Export
             | Route::Conflicts
@@ -430,7 +431,8 @@ impl App {
         match screens::open(route.clone(), &mut env, case, &under) {
             Ok(screen) => {
                 let keep = match route {
-                    Route::Board(_) => 0,
+                    // The mentoring board is a board too: it replaces what is open.
+                    Route::Board(_) | Route::Mentoring => 0,
                     Route::Case(_) => self
                         .stack
                         .iter()

@@ -997,6 +997,7 @@ impl super::component::Component for CaseView {
             Action::AddContact => super::contact_form::open(&self.model, env),
             Action::RecordFollowUp => super::follow_up_form::open(&self.model, env),
             Action::CloseClock => super::follow_up_form::open_close(&self.model, env),
+            Action::AddMentorSession => super::mentoring::matching::open_session(&self.model, env),
             Action::RaiseFlag => Step::Msg(Msg::Open(Route::FlagForm(FlagAction::Raise {
                 young_person_id: self.model.person.id.clone(),
             }))),

@@ -92,10 +92,22 @@ pub enum Action {
     // After-exit work (S §20.5): follow-ups and closing a clock (src/tui/follow_up_form.rs).
     RecordFollowUp,
     CloseClock,
+    // The mentoring project (L §5–7): the coordinator's board and its forms (src/tui/mentoring/).
+    MentoringBoard,
+    NewMentor,
+    EditMentor,
+    AddMentoringEvent,
+    AddDrive,
+    MatchMentor,
+    EndMatch,
+    AddComplaint,
+    AddPhoneMessage,
+    AnswerPhoneMessage,
+    AddMentorSession,
 }
 
 impl Action {
-    pub const ALL: [Action; 73] = [
+    pub const ALL: [Action; 84] = [
         Action::Quit,
         Action::Lock,
         Action::Conflicts,
@@ -169,6 +181,17 @@ impl Action {
         Action::ExportReturn,
         Action::RecordFollowUp,
         Action::CloseClock,
+        Action::MentoringBoard,
+        Action::NewMentor,
+        Action::EditMentor,
+        Action::AddMentoringEvent,
+        Action::AddDrive,
+        Action::MatchMentor,
+        Action::EndMatch,
+        Action::AddComplaint,
+        Action::AddPhoneMessage,
+        Action::AnswerPhoneMessage,
+        Action::AddMentorSession,
     ];
 
     /// The name used in `keymap.toml`.
@@ -247,6 +270,17 @@ impl Action {
             Action::ExportReturn => "export_return",
             Action::RecordFollowUp => "record_follow_up",
             Action::CloseClock => "close_clock",
+            Action::MentoringBoard => "mentoring_board",
+            Action::NewMentor => "new_mentor",
+            Action::EditMentor => "edit_mentor",
+            Action::AddMentoringEvent => "add_mentoring_event",
+            Action::AddDrive => "add_recruitment_drive",
+            Action::MatchMentor => "match_mentor",
+            Action::EndMatch => "end_match",
+            Action::AddComplaint => "add_complaint",
+            Action::AddPhoneMessage => "add_telephone_message",
+            Action::AnswerPhoneMessage => "answer_telephone_message",
+            Action::AddMentorSession => "add_mentor_session",
         }
     }
 
@@ -326,6 +360,29 @@ impl Action {
             Action::ExportReturn => "Export a quarterly return (xlsx, csv, json)",
             Action::RecordFollowUp => "Record a follow-up after the exit (3 or 6 months)",
             Action::CloseClock => "Close an after-exit clock (exit TOP, follow-up) with a reason",
+            Action::MentoringBoard => {
+                "Go to: mentoring — coordinator's board (mentors, checks, matches)"
+            }
+            Action::NewMentor => "Mentoring board: add a volunteer mentor",
+            Action::EditMentor => {
+                "Mentoring board: edit the selected mentor (checks, training, status)"
+            }
+            Action::AddMentoringEvent => {
+                "Mentoring board: record a training or support session, group or workshop"
+            }
+            Action::AddDrive => "Mentoring board: record a recruitment drive",
+            Action::MatchMentor => {
+                "Mentoring board: match a young person with a mentor (suggestions shown)"
+            }
+            Action::EndMatch => "Mentoring board: end one of the selected mentor's matches",
+            Action::AddComplaint => "Mentoring board: record a complaint",
+            Action::AddPhoneMessage => "Mentoring board: record a telephone message",
+            Action::AnswerPhoneMessage => {
+                "Mentoring board: record that a telephone message was answered"
+            }
+            Action::AddMentorSession => {
+                "Record a mentor session with the young person (their open match)"
+            }
         }
     }
 
@@ -369,6 +426,8 @@ pub enum Context {
     Conflicts,
     /// Young people registered twice, waiting for a person to merge or keep apart.
     Duplicates,
+    /// The mentoring coordinator's board.
+    Mentoring,
 }
 
 impl Context {
@@ -395,6 +454,7 @@ impl Context {
             Context::Locked => "locked",
             Context::Conflicts => "sync conflicts",
             Context::Duplicates => "possible duplicates",
+            Context::Mentoring => "mentoring board",
         }
     }
 
@@ -1289,6 +1349,7 @@ impl Default for KeyMap {
         bindings.extend(super::kpis::bindings());
         bindings.extend(super::conflicts::bindings());
         bindings.extend(super::duplicates::bindings());
+        bindings.extend(super::mentoring::bindings());
         KeyMap { bindings }
     }
 }

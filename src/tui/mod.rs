@@ -31,6 +31,7 @@ pub mod intake;
 pub mod keymap;
 pub mod kpis;
 pub mod lock;
+pub mod mentoring;
 pub mod msg;
 pub mod palette;
 pub mod screens;

@@ -86,6 +86,8 @@ pub enum Route {
     Palette,
     Conflicts,
     Duplicates,
+    /// The mentoring coordinator's board (`tui::mentoring`).
+    Mentoring,
 }
 
 /// Which board to open.
