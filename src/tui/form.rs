@@ -98,6 +98,25 @@ impl ChoiceList {
         self.cursor = self.cursor.min(self.shown.len().saturating_sub(1));
     }
 
+    /// After a key changed the filter: highlight the best match, so Enter picks what was
+    /// typed. An option whose label is the filter comes first, then one that starts with it,
+    /// then the first shown ("clear" picks "Clear", not "Clear with a disclosure").
+    fn refilter_typed(&mut self) {
+        self.refilter();
+        let typed = fold_name(self.filter.value());
+        let typed = typed.trim();
+        if typed.is_empty() {
+            return;
+        }
+        let label = |i: usize| fold_name(&self.options[i].label);
+        self.cursor = self
+            .shown
+            .iter()
+            .position(|&i| label(i) == typed)
+            .or_else(|| self.shown.iter().position(|&i| label(i).starts_with(typed)))
+            .unwrap_or(0);
+    }
+
     fn open(&mut self) {
         self.filter.reset();
         self.refilter();
@@ -522,7 +541,7 @@ impl Field {
                         return Some(FieldResult::Consumed);
                     }
                     list.filter.handle(req);
-                    list.refilter();
+                    list.refilter_typed();
                     Some(FieldResult::Consumed)
                 }
             },
@@ -616,7 +635,7 @@ impl Field {
                 for c in text.chars().filter(|c| !c.is_control()).take(room) {
                     list.filter.handle(InputRequest::InsertChar(c));
                 }
-                list.refilter();
+                list.refilter_typed();
                 FieldResult::Consumed
             }
             FieldKind::Scale { .. } | FieldKind::YesNo(_) => FieldResult::Consumed,
@@ -1437,6 +1456,39 @@ mod tests {
         );
         assert_eq!(f.choice("type").as_deref(), Some("c1"));
         assert_eq!(f.focus_index(), 2, "picking moves on");
+    }
+
+    #[test]
+    fn typing_highlights_the_option_named_before_one_that_only_contains_it() {
+        let choice = |code: &str, label: &str| Choice {
+            code: code.into(),
+            label: label.into(),
+        };
+        let mut list = ChoiceList::new(
+            vec![
+                choice("clear_disclosure", "Clear with a disclosure"),
+                choice("clear", "Clear"),
+                choice("pending", "Pending"),
+            ],
+            false,
+        );
+        for c in "clear".chars() {
+            list.filter.handle(InputRequest::InsertChar(c));
+            list.refilter_typed();
+        }
+        assert_eq!(list.shown.len(), 2, "both labels contain the filter");
+        assert_eq!(list.highlighted(), Some(1), "the exact label wins");
+        for c in " with".chars() {
+            list.filter.handle(InputRequest::InsertChar(c));
+            list.refilter_typed();
+        }
+        assert_eq!(list.highlighted(), Some(0), "a label starting with the filter");
+        list.filter.reset();
+        for c in "pend".chars() {
+            list.filter.handle(InputRequest::InsertChar(c));
+            list.refilter_typed();
+        }
+        assert_eq!(list.highlighted(), Some(2));
     }
 
     #[test]
