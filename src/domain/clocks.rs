@@ -175,7 +175,7 @@ impl DueKind {
             DueKind::MentorSupport => "L §7.5",
             DueKind::TelephoneMessage => "L §6.2",
             DueKind::MentorCommitmentReview => "L §7.3",
-            DueKind::MentorCheckRenewal => "service setting CASEBOOK_CHECK_RENEWAL_MONTHS",
+            DueKind::MentorCheckRenewal => "L §7.1 b; renewal period set by the service",
         }
     }
 
@@ -1631,6 +1631,19 @@ mod tests {
         let mut all = list;
         sort_by_urgency(&mut all);
         assert!(all.last().unwrap().is_met());
+    }
+
+    #[test]
+    fn a_commitment_review_falls_28_days_before_the_end_and_a_renewal_clamps_to_the_month() {
+        let r = mentor_commitment_review_item(d(2026, 2, 2), 28, d(2026, 1, 6));
+        assert_eq!(r.kind, DueKind::MentorCommitmentReview);
+        assert_eq!(r.due, d(2026, 1, 5));
+        assert_eq!(r.status, DueStatus::Overdue);
+        // Checked 31 Jan 2025, renewed every 13 months: 28 Feb 2026 (no 31st).
+        let c = mentor_check_renewal_item(d(2025, 1, 31), 13, d(2026, 2, 28));
+        assert_eq!(c.due, d(2026, 2, 28));
+        assert_eq!(c.status, DueStatus::Due);
+        assert!(!c.counts_working_days);
     }
 
     #[test]

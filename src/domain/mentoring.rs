@@ -846,7 +846,7 @@ impl ClockKind {
             ClockKind::Support => "L §7.5",
             ClockKind::Message => "L §6.2",
             ClockKind::CommitmentReview => "L §7.3",
-            ClockKind::CheckRenewal => "service setting",
+            ClockKind::CheckRenewal => "L §7.1 b; renewal period set by the service",
         }
     }
 }
