@@ -668,7 +668,7 @@ fn section_c_is_written_as_xlsx_csv_or_json_with_a_manifest_naming_the_year_and_
     let rows: Vec<&[Data]> = range.rows().collect();
     let header = rows
         .iter()
-        .position(|r| r.first().is_some_and(|c| c.to_string() == "figure"))
+        .position(|r| r.first() == Some(&Data::String("figure".into())))
         .unwrap();
     let body = &rows[header + 1..];
     assert_eq!(body.len(), n);
