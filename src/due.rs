@@ -179,7 +179,19 @@ pub fn due_list(
     // Mentoring (L §6.2, §7.3–7.5): a match's weekly contact belongs to the young person's key
     // worker as well as the team; a mentor's clocks and a message about no one on the record
     // belong to the coordinator, shown in the whole team's list only.
-    for m in mentoring_due_inputs(store, cal, today, filter.check_renewal_months)? {
+    let mentoring_kinds = [
+        DueKind::MentorContact,
+        DueKind::MentorSupport,
+        DueKind::TelephoneMessage,
+        DueKind::MentorCommitmentReview,
+        DueKind::MentorCheckRenewal,
+    ];
+    let mentoring = if filter.kind.is_none_or(|k| mentoring_kinds.contains(&k)) {
+        mentoring_due_inputs(store, cal, today, filter.check_renewal_months)?
+    } else {
+        Vec::new()
+    };
+    for m in mentoring {
         let in_view = match (&filter.worker_id, &m.young_person) {
             (None, _) => true,
             (Some(w), Some(yp)) => yp.key_worker_id.as_deref() == Some(w.as_str()),
