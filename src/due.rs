@@ -12,7 +12,7 @@ use crate::domain::clocks::{
     Explanation, ExtraFacts, StartedBy, Stopped,
 };
 use crate::domain::codes::CodeLists;
-use crate::domain::record::{Episode, EpisodeFacts, RiskLevel};
+use crate::domain::record::{Episode, EpisodeFacts, RiskLevel, Role};
 use crate::domain::urgency::{urgency, urgency_without_risk, DueGroup};
 use crate::store::caseload::{episode_events, EpisodeEvents};
 use crate::store::due::{dnas_of, load, DueScope};
@@ -176,9 +176,14 @@ pub fn due_list(
             DueSubject::Contact(c.contact_id.clone()),
         );
     }
-    // Mentoring (L §6.2, §7.3–7.5): a match's weekly contact belongs to the young person's key
-    // worker as well as the team; a mentor's clocks and a message about no one on the record
-    // belong to the coordinator, shown in the whole team's list only.
+    // Mentoring (L §6.2, §7.3–7.5): a match's weekly contact (and a message about a young
+    // person) belongs to the young person's key worker as well as the team; a mentor's clocks
+    // and a message about no one on the record belong to the coordinator: in the whole team's
+    // list, and in the list of any worker who holds the mentoring coordinator's role.
+    let coordinators = match &filter.worker_id {
+        None => true,
+        Some(w) => people::worker(store, w)?.is_some_and(|w| w.has(Role::Coordinator)),
+    };
     let mentoring_kinds = [
         DueKind::MentorContact,
         DueKind::MentorSupport,
@@ -195,7 +200,7 @@ pub fn due_list(
         let in_view = match (&filter.worker_id, &m.young_person) {
             (None, _) => true,
             (Some(w), Some(yp)) => yp.key_worker_id.as_deref() == Some(w.as_str()),
-            (Some(_), None) => false,
+            (Some(_), None) => coordinators,
         };
         if in_view {
             if let Some(entry) = mentoring_entry(&m, &inputs.highest_risk, cal, today) {

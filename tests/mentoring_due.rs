@@ -348,8 +348,9 @@ fn a_message_left_on_the_friday_before_the_bank_holiday_is_due_wednesday_until_a
     assert_eq!(thu.group, DueGroup::Overdue);
     assert_eq!(thu.days_left, -1);
     assert_eq!(thu.why, "1 working day overdue; message from Social worker");
-    // The coordinator's: in the team's list, not in a key worker's.
+    // The coordinator's: in the team's list and Cara's, not in a key worker's.
     assert!(!mine(&fx, "2025-08-28", &fx.kim).contains(&DueKind::TelephoneMessage));
+    assert!(mine(&fx, "2025-08-28", &fx.cara).contains(&DueKind::TelephoneMessage));
 
     let now = Clock::fixed(d("2025-08-27")).now();
     fx.store
@@ -426,8 +427,9 @@ fn support_is_due_42_days_after_training_then_after_the_last_support_session() {
         "mentor support session (L §7.5): 6 weeks (42 days) after the last support session of \
          2025-03-10, due 2025-04-21; stops when the mentor leaves"
     );
-    // A mentor's item is the coordinator's: not on a key worker's list.
+    // A mentor's item is the coordinator's: on Cara's list, not on a key worker's.
     assert!(!mine(&fx, "2025-03-20", &fx.kim).contains(&DueKind::MentorSupport));
+    assert!(mine(&fx, "2025-03-20", &fx.cara).contains(&DueKind::MentorSupport));
 }
 
 #[test]
@@ -522,13 +524,12 @@ fn the_dashboard_counts_a_contact_on_the_key_workers_line_and_the_rest_on_mentor
     assert_eq!(m.open_cases, 0);
 }
 
-fn app(fx: Fx) -> App {
-    let kim = fx.kim.clone();
+fn app(fx: Fx, worker: Worker) -> App {
     App::new(
         fx.store,
         TuiContext {
             clock: Clock::fixed(d("2025-08-27")),
-            worker: kim,
+            worker,
             config_dir: None,
             db_path: None,
         },
@@ -542,7 +543,8 @@ fn the_due_list_screen_shows_mentoring_rows_and_enter_opens_the_case_or_says_whe
     let mut fx = fixture();
     matched_with_a_session(&mut fx);
     message(&mut fx, "2025-08-22", "Social worker", false);
-    let mut app = app(fx);
+    let kim = fx.kim.clone();
+    let mut app = app(fx, kim);
     let mut t = terminal(100, 30);
     // The due-list, the whole team's.
     app.run_loop(&mut t, keys("Dt")).unwrap();
@@ -649,4 +651,30 @@ fn casebook_due_kind_mentor_contact_as_json() {
         .failure()
         .stderr(predicates::str::contains("mentor_support"))
         .stderr(predicates::str::contains("mentor_check_renewal"));
+}
+
+#[test]
+fn the_coordinators_own_due_list_holds_the_mentors_items_and_messages() {
+    let mut fx = fixture();
+    matched_with_a_session(&mut fx);
+    message(&mut fx, "2025-08-22", "Social worker", false);
+    let cara = fx.cara.clone();
+    let mut app = app(fx, cara);
+    let mut t = terminal(100, 30);
+    app.run_loop(&mut t, keys("D")).unwrap();
+    let kinds: Vec<DueKind> = match app.board() {
+        Some(Board::Due(s)) => {
+            assert_eq!(s.whose(), &casebook::tui::due_list::Whose::Mine);
+            s.shown().map(|e| e.kind).collect()
+        }
+        _ => panic!("the due-list is not open"),
+    };
+    // Asha's support and commitment review and the message; Priya's contact is Kim's.
+    assert!(kinds.contains(&DueKind::MentorSupport), "{kinds:?}");
+    assert!(kinds.contains(&DueKind::TelephoneMessage), "{kinds:?}");
+    assert!(
+        kinds.contains(&DueKind::MentorCommitmentReview),
+        "{kinds:?}"
+    );
+    assert!(!kinds.contains(&DueKind::MentorContact), "{kinds:?}");
 }

@@ -345,6 +345,10 @@ pub struct DueListScreen {
     whose: Whose,
     kind: Option<DueKind>,
     my_name: String,
+    /// The names of the workers holding the mentoring coordinator's role: their lists also
+    /// hold the mentors' items and messages about no one on the record (as `casebook due
+    /// --worker`).
+    coordinators: Vec<String>,
     /// The real today, and the date the list is worked out for when the worker moved it.
     today: NaiveDate,
     as_of: Option<NaiveDate>,
@@ -375,6 +379,7 @@ impl DueListScreen {
             whose: Whose::Mine,
             kind: None,
             my_name,
+            coordinators: Vec::new(),
             today: env.today,
             as_of: None,
             prompt: None,
@@ -392,6 +397,11 @@ impl DueListScreen {
 
     pub fn reload(&mut self, env: &BoardEnv) -> Result<()> {
         self.today = env.today;
+        self.coordinators = crate::store::people::workers(env.store)?
+            .into_iter()
+            .filter(|w| w.has(crate::domain::record::Role::Coordinator))
+            .map(|w| w.name)
+            .collect();
         let keep = self.selected_entry().map(|e| (e.subject.clone(), e.kind));
         self.entries = due_list(
             env.store,
@@ -486,10 +496,15 @@ impl DueListScreen {
     }
 
     fn matches(&self, e: &DueEntry) -> bool {
+        let of = |name: &str| {
+            e.key_worker.as_deref() == Some(name)
+                || (e.subject.is_coordinators(&e.young_person_id)
+                    && self.coordinators.iter().any(|c| c == name))
+        };
         let whose = match &self.whose {
             Whose::Team => true,
-            Whose::Mine => e.key_worker.as_deref() == Some(self.my_name.as_str()),
-            Whose::Worker(w) => e.key_worker.as_deref() == Some(w.as_str()),
+            Whose::Mine => of(&self.my_name),
+            Whose::Worker(w) => of(w),
         };
         whose && self.kind.is_none_or(|k| k == e.kind)
     }
