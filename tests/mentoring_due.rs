@@ -644,6 +644,38 @@ fn casebook_due_kind_mentor_contact_as_json() {
         .stdout(predicates::str::contains("message"))
         .stdout(predicates::str::contains("Social worker"))
         .stdout(predicates::str::contains("answer telephone message"));
+    // The renewal clock runs only when the service sets a period, and a bad one is refused
+    // by name.
+    let renewal = |months: Option<&str>| {
+        let mut c = casebook(&db);
+        c.args([
+            "--as-of",
+            "2025-08-27",
+            "due",
+            "--kind",
+            "mentor_check_renewal",
+            "--all",
+        ])
+        .args(["--format", "json"]);
+        match months {
+            Some(m) => c.env("CASEBOOK_CHECK_RENEWAL_MONTHS", m),
+            None => c.env_remove("CASEBOOK_CHECK_RENEWAL_MONTHS"),
+        };
+        c.assert()
+    };
+    let none: Vec<serde_json::Value> =
+        serde_json::from_slice(&renewal(None).success().get_output().stdout).unwrap();
+    assert!(none.is_empty(), "{none:?}");
+    let set: Vec<serde_json::Value> =
+        serde_json::from_slice(&renewal(Some("36")).success().get_output().stdout).unwrap();
+    assert_eq!(set.len(), 1);
+    assert_eq!(set[0]["due"], "2028-01-20");
+    assert_eq!(set[0]["reference"], "mentor");
+    renewal(Some("3 years"))
+        .failure()
+        .stderr(predicates::str::contains(
+            "CASEBOOK_CHECK_RENEWAL_MONTHS: expected a whole number of months from 1 to 120",
+        ));
     // A kind that is not one names the mentoring kinds among those expected.
     casebook(&db)
         .args(["due", "--kind", "mentoring"])
