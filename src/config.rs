@@ -66,3 +66,53 @@ pub fn load_codes(dir: Option<&Path>) -> Result<crate::domain::codes::CodeLists>
     CodeLists::with_overrides(|name| texts.get(name).cloned())
         .map_err(|e| anyhow::anyhow!("code lists in the configuration folder: {e}"))
 }
+
+/// The environment variable a service sets for how often mentors' police/DBS checks are
+/// renewed, in months. The specification sets no period (L §7.3), so by default there is none
+/// and no renewal clock runs.
+pub const CHECK_RENEWAL_ENV: &str = "CASEBOOK_CHECK_RENEWAL_MONTHS";
+
+/// The police/DBS check renewal period: `CASEBOOK_CHECK_RENEWAL_MONTHS` when set (1 to 120
+/// months), else none. A value that is set but not a period is an error, not a silent default:
+/// a service that meant to track renewals must not find out from a lapsed check.
+pub fn check_renewal_months() -> Result<Option<u32>> {
+    parse_check_renewal_months(std::env::var(CHECK_RENEWAL_ENV).ok().as_deref())
+}
+
+/// [`check_renewal_months`] for a value as read (`None`: not set).
+pub fn parse_check_renewal_months(value: Option<&str>) -> Result<Option<u32>> {
+    let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if v.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    match v.parse::<u32>() {
+        Ok(m) if (1..=120).contains(&m) => Ok(Some(m)),
+        _ => anyhow::bail!(
+            "{CHECK_RENEWAL_ENV}: expected a whole number of months from 1 to 120 (or \"none\"), \
+             got \"{v}\""
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_check_renewal_months as parse;
+
+    #[test]
+    fn the_check_renewal_period_is_none_unless_set_and_a_bad_one_is_refused_by_name() {
+        assert_eq!(parse(None).unwrap(), None);
+        assert_eq!(parse(Some("  ")).unwrap(), None);
+        assert_eq!(parse(Some("none")).unwrap(), None);
+        assert_eq!(parse(Some(" 36 ")).unwrap(), Some(36));
+        for bad in ["0", "121", "3 years", "-6"] {
+            let e = parse(Some(bad)).unwrap_err().to_string();
+            assert!(
+                e.starts_with("CASEBOOK_CHECK_RENEWAL_MONTHS: expected a whole number of months"),
+                "{bad}: {e}"
+            );
+            assert!(e.contains(&format!("got \"{bad}\"")), "{e}");
+        }
+    }
+}

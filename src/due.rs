@@ -12,10 +12,11 @@ use crate::domain::clocks::{
     Explanation, ExtraFacts, StartedBy, Stopped,
 };
 use crate::domain::codes::CodeLists;
-use crate::domain::record::{Episode, EpisodeFacts, RiskLevel};
-use crate::domain::urgency::{urgency, DueGroup};
+use crate::domain::record::{Episode, EpisodeFacts, RiskLevel, Role};
+use crate::domain::urgency::{urgency, urgency_without_risk, DueGroup};
 use crate::store::caseload::{episode_events, EpisodeEvents};
 use crate::store::due::{dnas_of, load, DueScope};
+use crate::store::mentoring_due::{due_inputs as mentoring_due_inputs, MentoringDueInput};
 use crate::store::{people, records, Store};
 
 /// What the item is about, so `Enter` can open the right form.
@@ -25,9 +26,26 @@ pub enum DueSubject {
     Episode(String),
     RiskFlag(String),
     Contact(String),
+    /// A mentoring match (its weekly contact): about the young person, who is on the row.
+    Match(String),
+    /// A volunteer mentor (support, commitment review, check renewal): no young person.
+    Mentor(String),
+    /// A telephone message; about a young person only when the message names one.
+    Message(String),
 }
 
-/// One row of the due-list.
+impl DueSubject {
+    /// Whether the item belongs to the mentoring coordinator rather than a young person's
+    /// case (a mentor's clocks, a message about no one on the record).
+    pub fn is_coordinators(&self, young_person_id: &str) -> bool {
+        matches!(self, DueSubject::Mentor(_))
+            || (matches!(self, DueSubject::Message(_)) && young_person_id.is_empty())
+    }
+}
+
+/// One row of the due-list. A mentor's item (and a telephone message about no one on the
+/// record) has no young person: `young_person_id` is empty, `reference` is `mentor` or
+/// `message`, and `name` is the mentor's name or who left the message.
 #[derive(Debug, Clone, Serialize)]
 pub struct DueEntry {
     pub young_person_id: String,
@@ -69,6 +87,10 @@ pub struct DueFilter {
     pub kind: Option<DueKind>,
     /// Items due later than this many days ahead are left out (`None`: everything).
     pub horizon_days: Option<u64>,
+    /// The service's police/DBS check renewal period in months (`None`: no renewal clock).
+    /// A setting rather than a filter (`config::check_renewal_months`), carried here so
+    /// every caller of [`due_list`] passes it the same way.
+    pub check_renewal_months: Option<u32>,
 }
 
 /// The due-list as of `today`, most urgent first.
@@ -154,8 +176,169 @@ pub fn due_list(
             DueSubject::Contact(c.contact_id.clone()),
         );
     }
+    // Mentoring (L §6.2, §7.3–7.5): a match's weekly contact (and a message about a young
+    // person) belongs to the young person's key worker as well as the team; a mentor's clocks
+    // and a message about no one on the record belong to the coordinator: in the whole team's
+    // list, and in the list of any worker who holds the mentoring coordinator's role.
+    let coordinators = match &filter.worker_id {
+        None => true,
+        Some(w) => people::worker(store, w)?.is_some_and(|w| w.has(Role::Coordinator)),
+    };
+    let mentoring_kinds = [
+        DueKind::MentorContact,
+        DueKind::MentorSupport,
+        DueKind::TelephoneMessage,
+        DueKind::MentorCommitmentReview,
+        DueKind::MentorCheckRenewal,
+    ];
+    let mentoring = if filter.kind.is_none_or(|k| mentoring_kinds.contains(&k)) {
+        mentoring_due_inputs(store, cal, today, filter.check_renewal_months)?
+    } else {
+        Vec::new()
+    };
+    for m in mentoring {
+        let in_view = match (&filter.worker_id, &m.young_person) {
+            (None, _) => true,
+            (Some(w), Some(yp)) => yp.key_worker_id.as_deref() == Some(w.as_str()),
+            (Some(_), None) => coordinators,
+        };
+        if in_view {
+            if let Some(entry) = mentoring_entry(&m, &inputs.highest_risk, cal, today) {
+                if filter.kind.is_none_or(|k| k == entry.kind)
+                    && horizon.is_none_or(|h| entry.due <= h)
+                {
+                    out.push(entry);
+                }
+            }
+        }
+    }
     sort(&mut out);
     Ok(out)
+}
+
+/// Whose a mentoring item is, in words: "mentor Amrit Kaur", "message from Social worker".
+fn mentoring_note(m: &MentoringDueInput) -> String {
+    match (&m.clock.message_id, &m.message_from, &m.mentor_name) {
+        (Some(_), Some(from), _) => format!("message from {from}"),
+        (Some(_), None, _) => "telephone message".to_string(),
+        (None, _, Some(mentor)) => format!("mentor {mentor}"),
+        (None, _, None) => "mentor".to_string(),
+    }
+}
+
+/// One mentoring clock as a due-list row; `None` when it is met (never, today: the clocks
+/// come from the store open).
+fn mentoring_entry(
+    m: &MentoringDueInput,
+    highest_risk: &std::collections::HashMap<String, RiskLevel>,
+    cal: &Calendar,
+    today: NaiveDate,
+) -> Option<DueEntry> {
+    let item = m.clock.clock.item.clone()?;
+    if item.is_met() {
+        return None;
+    }
+    let days = item.days_left(cal, today);
+    let note = mentoring_note(m);
+    let subject = if let Some(id) = &m.clock.message_id {
+        DueSubject::Message(id.clone())
+    } else if let Some(id) = &m.clock.match_id {
+        DueSubject::Match(id.clone())
+    } else {
+        DueSubject::Mentor(m.clock.mentor_id.clone().unwrap_or_default())
+    };
+    let (young_person_id, reference, name, key_worker, risk, u) = match &m.young_person {
+        Some(yp) => {
+            let risk = highest_risk.get(&yp.young_person_id).copied();
+            let mut u = urgency(&item, days.value, item.counts_working_days, risk, today);
+            u.why = format!("{}; {note}", u.why);
+            (
+                yp.young_person_id.clone(),
+                yp.reference.clone(),
+                yp.name.clone(),
+                yp.key_worker.clone(),
+                risk,
+                u,
+            )
+        }
+        None => {
+            let u = urgency_without_risk(&item, days.value, item.counts_working_days, &note, today);
+            let (reference, name) = match &m.clock.message_id {
+                Some(_) => ("message", m.message_from.clone().unwrap_or_default()),
+                None => ("mentor", m.mentor_name.clone().unwrap_or_default()),
+            };
+            (String::new(), reference.to_string(), name, None, None, u)
+        }
+    };
+    Some(DueEntry {
+        young_person_id,
+        reference,
+        name,
+        key_worker,
+        subject,
+        kind: item.kind,
+        due: item.due,
+        days_left: days.value,
+        working_days: item.counts_working_days,
+        estimated: item.estimated || days.projected,
+        risk,
+        group: u.group,
+        score: u.score,
+        why: u.why,
+        after_exit: false,
+    })
+}
+
+/// The explanation of a mentoring item on the due-list (the why-line of a row without an
+/// episode): the rule, its source, the start event and date, the due date, the stop rule.
+pub fn explain_mentoring(
+    store: &Store,
+    cal: &Calendar,
+    today: NaiveDate,
+    check_renewal_months: Option<u32>,
+    subject: &DueSubject,
+    kind: DueKind,
+) -> Result<Option<Explanation>> {
+    let hit = |m: &MentoringDueInput| match subject {
+        DueSubject::Match(id) => m.clock.match_id.as_deref() == Some(id.as_str()),
+        DueSubject::Mentor(id) => {
+            m.clock.message_id.is_none()
+                && m.clock.match_id.is_none()
+                && m.clock.mentor_id.as_deref() == Some(id.as_str())
+        }
+        DueSubject::Message(id) => m.clock.message_id.as_deref() == Some(id.as_str()),
+        _ => false,
+    };
+    Ok(
+        mentoring_due_inputs(store, cal, today, check_renewal_months)?
+            .iter()
+            .filter(|m| hit(m))
+            .filter_map(|m| Some((m.clock.clock.item.clone()?, m.clock.started_by)))
+            .find(|(item, _)| item.kind == kind)
+            .map(|(item, started)| Explanation::new(&item, started, None)),
+    )
+}
+
+/// The open mentoring items about one young person: their matches' weekly contact and
+/// telephone messages about them, with what started each (`due --explain REF`, and the
+/// caseload's "next due" after a write).
+pub fn mentoring_items_of(
+    store: &Store,
+    cal: &Calendar,
+    today: NaiveDate,
+    young_person_id: &str,
+) -> Result<Vec<(DueItem, StartedBy)>> {
+    // The renewal period does not matter here: a check renewal is a mentor's, not a young
+    // person's.
+    Ok(mentoring_due_inputs(store, cal, today, None)?
+        .into_iter()
+        .filter(|m| {
+            m.young_person
+                .as_ref()
+                .is_some_and(|yp| yp.young_person_id == young_person_id)
+        })
+        .filter_map(|m| Some((m.clock.clock.item?, m.clock.started_by)))
+        .collect())
 }
 
 /// Groups in order; overdue by score (days overdue plus risk weight), the rest by due date
@@ -228,7 +411,8 @@ pub struct PersonExplanation {
     pub episodes: Vec<EpisodeExplanation>,
     /// Episodes entered in error: they have no clocks.
     pub episodes_in_error: usize,
-    /// Risk flag reviews and missed-appointment follow-ups.
+    /// Risk flag reviews, missed-appointment follow-ups, and the mentoring items about them
+    /// (a match's weekly contact, telephone messages).
     pub others: Vec<Explanation>,
 }
 
@@ -297,6 +481,9 @@ pub fn explain_young_person(
         let stopped = dna.episode_exit.map(Stopped::Exit);
         others.push(Explanation::new(&item, started, stopped.as_ref()));
     }
+    for (item, started) in mentoring_items_of(store, cal, today, young_person_id)? {
+        others.push(Explanation::new(&item, started, None));
+    }
     Ok(Some(PersonExplanation {
         young_person_id: person.id.clone(),
         reference: person.reference.clone(),
@@ -309,8 +496,9 @@ pub fn explain_young_person(
     }))
 }
 
-/// What the manager's dashboard counts: the live set only (items of open episodes, and the
-/// after-exit clocks of exited ones until met or closed), and says so.
+/// What the manager's dashboard counts: the live set only (items of open episodes, the
+/// after-exit clocks of exited ones until met or closed, and the open mentoring clocks), and
+/// says so.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct LiveCounts {
     pub overdue: usize,
@@ -322,7 +510,8 @@ pub struct LiveCounts {
 
 impl LiveCounts {
     /// The label the dashboard shows beside the counts.
-    pub const LABEL: &'static str = "live work: open episodes, and after-exit follow-ups";
+    pub const LABEL: &'static str =
+        "live work: open episodes, after-exit follow-ups, and mentoring";
 
     /// Counts `entries` (a due-list, which holds only live items).
     pub fn of<'a>(entries: impl IntoIterator<Item = &'a DueEntry>) -> LiveCounts {

@@ -545,6 +545,42 @@ fn export_year_writes_section_c_and_explains_a_figure() {
     assert_eq!(json["year"], "2025-26");
     assert_eq!(json["figures"][0]["id"], "leic.c.outcome_a");
     assert_eq!(json["figures"][0]["target_percent"], 100);
+    // Without --format a .json file stays JSON, now with its manifest beside it.
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("c.manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(m["period"]["year"], "2025-26");
+    assert_eq!(m["format"], "json");
+    // As XLSX into a folder, as the quarterly returns are written.
+    let folder = dir.path().join("annual");
+    std::fs::create_dir_all(&folder).unwrap();
+    casebook(&db)
+        .args(["--as-of", "2026-01-15", "export", "--return", "leicester"])
+        .args(["--year", "2025-26", "--format", "xlsx", "--out"])
+        .arg(&folder)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("leicester-C-2025-26.xlsx"))
+        .stdout(predicate::str::contains(
+            "leicester-C-2025-26.manifest.json (manifest)",
+        ));
+    assert!(folder.join("leicester-C-2025-26.xlsx").is_file());
+    // CSV needs a folder to go to.
+    casebook(&db)
+        .args([
+            "export",
+            "--return",
+            "leicester",
+            "--year",
+            "2025-26",
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "--out: say where to write section C as csv",
+        ));
     casebook(&db)
         .args([
             "--as-of",

@@ -454,6 +454,12 @@ fn nothing_exported_carries_a_name_reference_or_date_of_birth() {
             let w = run_export(&fx, &request(kind), format, &out);
             let mut files = w.files.clone();
             files.push(w.manifest.clone());
+            if kind == ReturnKind::Leicester {
+                // And the annual section C, in the same format.
+                let c = annual_export(&fx, format, &root.join(format!("c-{}", format.code())));
+                files.extend(c.files.clone());
+                files.push(c.manifest.clone());
+            }
             for f in files {
                 let bytes = std::fs::read(&f).unwrap();
                 let label = f.display().to_string();
@@ -466,7 +472,7 @@ fn nothing_exported_carries_a_name_reference_or_date_of_birth() {
             }
         }
     }
-    assert!(texts.len() >= 2 * (1 + 1 + 1) + 5 + 3);
+    assert!(texts.len() >= 2 * (1 + 1 + 1) + 5 + 3 + 6);
     for (file, text) in &texts {
         for secret in fx
             .names
@@ -594,4 +600,104 @@ fn an_export_into_a_folder_names_its_file_and_reports_progress() {
         "{e}"
     );
     assert!(!wrong.exists());
+}
+
+/// Section C for 2025-26 written as `format` into the folder `dir`, as of 20 April 2026.
+fn annual_export(fx: &Fixture, format: Format, dir: &Path) -> returns::Written {
+    let annual = returns::leicester_annual::compute(&fx.store, 2025).unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    returns::write::write_annual(&annual, d("2026-04-20"), format, dir).unwrap()
+}
+
+#[test]
+fn section_c_is_written_as_xlsx_csv_or_json_with_a_manifest_naming_the_year_and_file_hashes() {
+    let fx = fixture::build();
+    let annual = returns::leicester_annual::compute(&fx.store, 2025).unwrap();
+    let n = annual.figures.len();
+    assert!(n >= 12, "{n} figures");
+
+    // JSON into a folder: the file is named by the year, the manifest beside it.
+    let dir = fx.dir.path().join("c-json");
+    let w = annual_export(&fx, Format::Json, &dir);
+    assert_eq!(w.files, vec![dir.join("leicester-C-2025-26.json")]);
+    assert_eq!(w.manifest, dir.join("leicester-C-2025-26.manifest.json"));
+    let json_bytes = std::fs::read(&w.files[0]).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&json_bytes).unwrap();
+    assert_eq!(json["year"], "2025-26");
+    assert_eq!(json["figures"].as_array().unwrap().len(), n);
+    let m = manifest(&w.manifest);
+    assert_eq!(m["return"], "leicester");
+    assert_eq!(m["section"], "C (annual)");
+    assert_eq!(m["period"]["year"], "2025-26");
+    assert_eq!(m["period"]["start"], "2025-04-01");
+    assert_eq!(m["period"]["end"], "2026-03-31");
+    assert_eq!(m["report_date"], "2026-04-20");
+    assert_eq!(m["format"], "json");
+    assert_eq!(m["files"], serde_json::json!(["leicester-C-2025-26.json"]));
+    assert_eq!(
+        m["file_sha256"]["leicester-C-2025-26.json"],
+        sha256_hex(&json_bytes)
+    );
+    assert_eq!(m["figures"], n);
+    assert_eq!(m["figures_sha256"], sha256_hex(&json_bytes));
+
+    // XLSX: a cover with the notes, and one row per figure matching the JSON.
+    let dir = fx.dir.path().join("c-xlsx");
+    let w = annual_export(&fx, Format::Xlsx, &dir);
+    let file = dir.join("leicester-C-2025-26.xlsx");
+    assert_eq!(w.files, vec![file.clone()]);
+    let m = manifest(&w.manifest);
+    assert_eq!(
+        m["file_sha256"]["leicester-C-2025-26.xlsx"],
+        sha256_hex(&std::fs::read(&file).unwrap())
+    );
+    // The figures' hash is the JSON's whatever the format, so formats can be compared.
+    assert_eq!(m["figures_sha256"], sha256_hex(&json_bytes));
+    let mut wb: Xlsx<_> = open_workbook(&file).unwrap();
+    assert_eq!(wb.sheet_names(), vec!["Cover", "Section C"]);
+    let cover: Vec<String> = wb
+        .worksheet_range("Cover")
+        .unwrap()
+        .rows()
+        .flat_map(|r| r.iter().map(|c| c.to_string()).collect::<Vec<_>>())
+        .collect();
+    assert!(
+        cover.iter().any(|c| c.contains("satisfaction audit")),
+        "{cover:?}"
+    );
+    let range = wb.worksheet_range("Section C").unwrap();
+    let rows: Vec<&[Data]> = range.rows().collect();
+    let header = rows
+        .iter()
+        .position(|r| r.first() == Some(&Data::String("figure".into())))
+        .unwrap();
+    let body = &rows[header + 1..];
+    assert_eq!(body.len(), n);
+    for (r, f) in body.iter().zip(&annual.figures) {
+        assert_eq!(r[0].to_string(), f.id);
+        assert_eq!(r[2], Data::Float(f.numerator as f64), "{}", f.id);
+        assert_eq!(r[3], Data::Float(f.denominator as f64), "{}", f.id);
+    }
+
+    // CSV: a folder with section_c.csv and manifest.json.
+    let dir = fx.dir.path().join("c-csv");
+    let w = annual_export(&fx, Format::Csv, &dir);
+    assert_eq!(w.files, vec![dir.join("section_c.csv")]);
+    assert_eq!(w.manifest, dir.join("manifest.json"));
+    let bytes = std::fs::read(&w.files[0]).unwrap();
+    assert_eq!(&bytes[..3], &[0xEF, 0xBB, 0xBF]);
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), n + 1);
+    assert!(lines[0].starts_with("figure,label,numerator,denominator,percentage,target_percent"));
+    let a = &annual.figures[0];
+    assert!(lines[1].starts_with(&format!("{},", a.id)), "{}", lines[1]);
+    assert_eq!(
+        manifest(&w.manifest)["file_sha256"]["section_c.csv"],
+        sha256_hex(&bytes)
+    );
+    // A CSV asked for on a file is refused at --out.
+    let e = returns::write::write_annual(&annual, d("2026-04-20"), Format::Csv, &w.files[0])
+        .unwrap_err();
+    assert!(e.to_string().starts_with("--out"), "{e}");
 }

@@ -58,6 +58,7 @@ pub fn run(
         worker_id,
         kind,
         horizon_days: (!all).then_some(DEFAULT_HORIZON_DAYS),
+        check_renewal_months: crate::config::check_renewal_months()?,
     };
     let mut out = std::io::stdout().lock();
     let entries = due_list(&session.store, &cal, &codes, today, &filter)?;
@@ -81,7 +82,13 @@ pub fn run(
                     writeln!(
                         out,
                         "  {:<14} {:<24} {:<30} {:<10} {:>6} {:<18} {:<6} why",
-                        "reference", "young person", "item", "due", "days", "key worker", "risk"
+                        "reference",
+                        "young person / mentor",
+                        "item",
+                        "due",
+                        "days",
+                        "key worker",
+                        "risk"
                     )?;
                 }
                 let days = if e.working_days {
@@ -92,6 +99,7 @@ pub fn run(
                 writeln!(
                     out,
                     "  {:<14} {:<24} {:<30} {:<10} {:>6} {:<18} {:<6} {}{}",
+                    // A mentor's or a message's row has a word here, not a reference.
                     e.reference,
                     clip(&e.name, 24),
                     clip(e.kind.label(), 30),

@@ -17,7 +17,9 @@ pub struct ExportArgs<'a> {
     /// A financial year: the annual section C instead of a quarter.
     pub year: Option<&'a str>,
     pub kind: &'a str,
-    pub format: &'a str,
+    /// `None` when not given: xlsx for a quarter; for `--year`, the `--out` file's
+    /// extension (json or xlsx), else xlsx.
+    pub format: Option<&'a str>,
     pub out: Option<&'a Path>,
     pub suppress_below: Option<u32>,
     pub explain: Option<&'a str>,
@@ -125,12 +127,7 @@ pub fn run(session: &Session, args: &ExportArgs) -> Result<()> {
         return Ok(());
     }
 
-    let format = match args.format.to_ascii_lowercase().as_str() {
-        "xlsx" => Format::Xlsx,
-        "csv" => Format::Csv,
-        "json" => Format::Json,
-        other => bail!("--format: '{other}' is not a format; expected xlsx, csv or json"),
-    };
+    let format = parse_format(args.format.unwrap_or("xlsx"))?;
     let Some(out_path) = args.out else {
         bail!("--out: say where to write the return (a file for xlsx and json, a folder for csv)");
     };
@@ -163,7 +160,7 @@ pub fn run(session: &Session, args: &ExportArgs) -> Result<()> {
         &session.worker.id,
         session.clock.now(),
         &format!("{} {}", kind.code(), quarter.label()),
-        &format!("export {}", args.format.to_ascii_lowercase()),
+        &format!("export {}", format.code()),
     )?;
     writeln!(
         out,
@@ -179,8 +176,19 @@ pub fn run(session: &Session, args: &ExportArgs) -> Result<()> {
     Ok(())
 }
 
-/// `--year`: the Leicester return's annual section C, as JSON to `--out` (or the screen), or
-/// with `--explain` the young people behind one figure (names: inside the building only).
+fn parse_format(text: &str) -> Result<Format> {
+    Format::from_code(text).with_context(|| {
+        format!(
+            "--format: '{}' is not a format; expected xlsx, csv or json",
+            text.trim()
+        )
+    })
+}
+
+/// `--year`: the Leicester return's annual section C, written as the quarterly returns are
+/// (XLSX, CSV or JSON and a manifest with the files' SHA-256) to `--out`, as JSON on the
+/// screen without `--out`, or with `--explain` the young people behind one figure (names:
+/// inside the building only).
 fn annual(session: &Session, args: &ExportArgs, year: &str) -> Result<()> {
     use crate::returns::leicester_annual;
     if ReturnKind::from_code(args.kind) != Some(ReturnKind::Leicester) {
@@ -231,28 +239,54 @@ fn annual(session: &Session, args: &ExportArgs, year: &str) -> Result<()> {
         }
         return Ok(());
     }
-    if !matches!(args.format.to_ascii_lowercase().as_str(), "json" | "xlsx") {
-        bail!("--format: section C is written as JSON (--format json)");
-    }
-    let json = annual.to_json()?;
-    session.store.record_export(
-        &session.worker.id,
-        session.clock.now(),
-        &format!("leicester section C {}", annual.year),
-        "export json",
-    )?;
+    // Without --format, a file named .json is JSON (as section C was first written).
+    let inferred = args.out.and_then(|p| {
+        p.extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .filter(|e| e == "json" || e == "xlsx")
+    });
+    let format = parse_format(args.format.or(inferred.as_deref()).unwrap_or("xlsx"))?;
+    session
+        .store
+        .require(crate::domain::roles::Permission::ExportReturn)?;
+    let report_date = session.clock.today();
     match args.out {
         Some(path) => {
-            std::fs::write(path, format!("{json}\n"))
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            let written = crate::returns::write::write_annual(&annual, report_date, format, path)?;
+            session.store.record_export(
+                &session.worker.id,
+                session.clock.now(),
+                &format!("leicester section C {}", annual.year),
+                &format!("export {}", format.code()),
+            )?;
             writeln!(
                 out,
-                "leicester section C for {} written: {}",
-                annual.year,
-                path.display()
+                "leicester section C for {} written (as of {report_date}):",
+                annual.year
             )?;
+            for f in &written.files {
+                writeln!(out, "  {}", f.display())?;
+            }
+            writeln!(out, "  {} (manifest)", written.manifest.display())?;
+            writeln!(out, "figures sha256 {}", written.figures_sha256)?;
         }
-        None => writeln!(out, "{json}")?,
+        None => {
+            if args.format.is_some() && format != Format::Json {
+                bail!(
+                    "--out: say where to write section C as {} (a file for xlsx, a folder for \
+                     csv); without --out it is shown as JSON",
+                    format.code()
+                );
+            }
+            let json = annual.to_json()?;
+            session.store.record_export(
+                &session.worker.id,
+                session.clock.now(),
+                &format!("leicester section C {}", annual.year),
+                "export json",
+            )?;
+            writeln!(out, "{json}")?;
+        }
     }
     Ok(())
 }

@@ -90,15 +90,16 @@ pub enum Command {
         /// The financial-year quarter, e.g. "2025-26 Q2" (Q1 is April to June).
         #[arg(long, required_unless_present = "year")]
         quarter: Option<String>,
-        /// A financial year, e.g. 2025-26: the Leicester return's annual section C (JSON).
+        /// A financial year, e.g. 2025-26: the Leicester return's annual section C (written
+        /// as --format with a manifest to --out; JSON on the screen without --out).
         #[arg(long, conflicts_with = "quarter")]
         year: Option<String>,
         /// Which return: southampton or leicester.
         #[arg(long = "return", default_value = "southampton", value_name = "RETURN")]
         kind: String,
-        /// xlsx, csv or json.
-        #[arg(long, default_value = "xlsx")]
-        format: String,
+        /// xlsx, csv or json (default xlsx; with --year, a --out file ending .json is json).
+        #[arg(long)]
+        format: Option<String>,
         /// Where to write: a file for xlsx and json, a folder for csv.
         #[arg(long, value_name = "PATH")]
         out: Option<PathBuf>,
@@ -475,7 +476,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 quarter: quarter.as_deref().unwrap_or_default(),
                 year: year.as_deref(),
                 kind,
-                format,
+                format: format.as_deref(),
                 out: out.as_deref(),
                 suppress_below: *suppress_below,
                 explain: explain.as_deref(),

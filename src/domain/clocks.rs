@@ -74,10 +74,12 @@ pub enum DueKind {
     MentorContact,
     MentorSupport,
     TelephoneMessage,
+    MentorCommitmentReview,
+    MentorCheckRenewal,
 }
 
 impl DueKind {
-    pub const ALL: [DueKind; 17] = [
+    pub const ALL: [DueKind; 19] = [
         DueKind::Triage,
         DueKind::Assessment,
         DueKind::FirstIntervention,
@@ -95,6 +97,8 @@ impl DueKind {
         DueKind::MentorContact,
         DueKind::MentorSupport,
         DueKind::TelephoneMessage,
+        DueKind::MentorCommitmentReview,
+        DueKind::MentorCheckRenewal,
     ];
 
     pub fn code(self) -> &'static str {
@@ -116,6 +120,8 @@ impl DueKind {
             DueKind::MentorContact => "mentor_contact",
             DueKind::MentorSupport => "mentor_support",
             DueKind::TelephoneMessage => "telephone_message",
+            DueKind::MentorCommitmentReview => "mentor_commitment_review",
+            DueKind::MentorCheckRenewal => "mentor_check_renewal",
         }
     }
 
@@ -144,6 +150,8 @@ impl DueKind {
             DueKind::MentorContact => "mentor contact with mentee",
             DueKind::MentorSupport => "mentor support session",
             DueKind::TelephoneMessage => "answer telephone message",
+            DueKind::MentorCommitmentReview => "review before the 12-month commitment ends",
+            DueKind::MentorCheckRenewal => "renew police/DBS check",
         }
     }
 
@@ -166,6 +174,8 @@ impl DueKind {
             DueKind::MentorContact => "L §7.3 a",
             DueKind::MentorSupport => "L §7.5",
             DueKind::TelephoneMessage => "L §6.2",
+            DueKind::MentorCommitmentReview => "L §7.3",
+            DueKind::MentorCheckRenewal => "L §7.1 b; renewal period set by the service",
         }
     }
 
@@ -188,8 +198,17 @@ impl DueKind {
                  the episode is entered in error"
             }
             DueKind::RiskFlagReview => "stops when the flag is resolved",
-            DueKind::MentorContact | DueKind::MentorSupport => "stops when mentoring ends",
+            DueKind::MentorContact => {
+                "stops when the match ends, or the episode exits or is entered in error"
+            }
+            DueKind::MentorSupport => "stops when the mentor leaves",
             DueKind::TelephoneMessage => "stops when the message is answered",
+            DueKind::MentorCommitmentReview => {
+                "stops when the mentor leaves or a new commitment start is recorded"
+            }
+            DueKind::MentorCheckRenewal => {
+                "stops when a new check date is recorded or the mentor leaves"
+            }
         }
     }
 
@@ -213,6 +232,8 @@ impl DueKind {
             DueKind::MentorContact => "7 days after",
             DueKind::MentorSupport => "6 weeks (42 days) after",
             DueKind::TelephoneMessage => "2 working days after",
+            DueKind::MentorCommitmentReview => "28 days before the 12 months end, from",
+            DueKind::MentorCheckRenewal => "the service's renewal period after",
         }
     }
 
@@ -257,6 +278,8 @@ impl DueKind {
             DueKind::FollowUp3Months => 14,
             DueKind::FollowUp6Months => 15,
             DueKind::Transition => 16,
+            DueKind::MentorCommitmentReview => 17,
+            DueKind::MentorCheckRenewal => 18,
         }
     }
 }
@@ -810,6 +833,38 @@ pub fn telephone_message_item(
 ) -> DueItem {
     let due = cal.add_working_days_estimated(message_date, TELEPHONE_WORKING_DAYS);
     settle(DueKind::TelephoneMessage, due, answered_on, today)
+}
+
+/// The review with the coordinator before a mentor's 12-month commitment ends (L §7.3): due
+/// `notice_days` before its last day. Always unmet: recording a new commitment start moves it.
+pub fn mentor_commitment_review_item(
+    commitment_end: NaiveDate,
+    notice_days: u64,
+    today: NaiveDate,
+) -> DueItem {
+    let due = Reckoned {
+        value: commitment_end
+            .checked_sub_days(Days::new(notice_days))
+            .unwrap_or(commitment_end),
+        projected: false,
+    };
+    settle(DueKind::MentorCommitmentReview, due, None, today)
+}
+
+/// A mentor's police/DBS check renewal, `period_months` after the last check (a service
+/// setting; the specification sets none). Always unmet: a new check date moves it.
+pub fn mentor_check_renewal_item(
+    check_date: NaiveDate,
+    period_months: u32,
+    today: NaiveDate,
+) -> DueItem {
+    let due = Reckoned {
+        value: check_date
+            .checked_add_months(Months::new(period_months))
+            .unwrap_or(NaiveDate::MAX),
+        projected: false,
+    };
+    settle(DueKind::MentorCheckRenewal, due, None, today)
 }
 
 /// Orders for a due list: unmet items first, Overdue before Due, then by due date (so the
@@ -1601,6 +1656,19 @@ mod tests {
         let mut all = list;
         sort_by_urgency(&mut all);
         assert!(all.last().unwrap().is_met());
+    }
+
+    #[test]
+    fn a_commitment_review_falls_28_days_before_the_end_and_a_renewal_clamps_to_the_month() {
+        let r = mentor_commitment_review_item(d(2026, 2, 2), 28, d(2026, 1, 6));
+        assert_eq!(r.kind, DueKind::MentorCommitmentReview);
+        assert_eq!(r.due, d(2026, 1, 5));
+        assert_eq!(r.status, DueStatus::Overdue);
+        // Checked 31 Jan 2025, renewed every 13 months: 28 Feb 2026 (no 31st).
+        let c = mentor_check_renewal_item(d(2025, 1, 31), 13, d(2026, 2, 28));
+        assert_eq!(c.due, d(2026, 2, 28));
+        assert_eq!(c.status, DueStatus::Due);
+        assert!(!c.counts_working_days);
     }
 
     #[test]

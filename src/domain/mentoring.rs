@@ -13,7 +13,10 @@
 use chrono::{Days, Months, NaiveDate};
 
 use super::calendar::Calendar;
-use super::clocks::{mentor_contact_item, mentor_support_item, telephone_message_item, DueItem};
+use super::clocks::{
+    mentor_check_renewal_item, mentor_commitment_review_item, mentor_contact_item,
+    mentor_support_item, telephone_message_item, DueItem, DueKind,
+};
 use super::codes::{CodeLists, ListName};
 use super::validate::Problems;
 
@@ -808,6 +811,17 @@ pub enum ClockKind {
 }
 
 impl ClockKind {
+    /// The due-list's kind for this clock (the due-list, the dashboard and `casebook due`).
+    pub fn due_kind(self) -> DueKind {
+        match self {
+            ClockKind::Contact => DueKind::MentorContact,
+            ClockKind::Support => DueKind::MentorSupport,
+            ClockKind::Message => DueKind::TelephoneMessage,
+            ClockKind::CommitmentReview => DueKind::MentorCommitmentReview,
+            ClockKind::CheckRenewal => DueKind::MentorCheckRenewal,
+        }
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             ClockKind::Contact => "mentor_contact",
@@ -832,14 +846,13 @@ impl ClockKind {
             ClockKind::Support => "L §7.5",
             ClockKind::Message => "L §6.2",
             ClockKind::CommitmentReview => "L §7.3",
-            ClockKind::CheckRenewal => "service setting",
+            ClockKind::CheckRenewal => "L §7.1 b; renewal period set by the service",
         }
     }
 }
 
-/// One open mentoring deadline. `item` is the clocks' own [`DueItem`] where the clocks have a
-/// kind for it; the two that have none yet (commitment review, check renewal) carry the due
-/// date alone, so the due-list can adopt them when it gains those kinds.
+/// One open mentoring deadline. `item` is the clocks' own [`DueItem`]; every mentoring clock
+/// now has one (the `Option` stays for callers written before the last two had kinds).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MentoringClock {
     pub kind: ClockKind,
@@ -854,15 +867,6 @@ fn clock_from(kind: ClockKind, item: DueItem) -> MentoringClock {
         due: item.due,
         overdue: item.status == super::clocks::DueStatus::Overdue,
         item: Some(item),
-    }
-}
-
-fn plain(kind: ClockKind, due: NaiveDate, today: NaiveDate) -> MentoringClock {
-    MentoringClock {
-        kind,
-        due,
-        overdue: today > due,
-        item: None,
     }
 }
 
@@ -909,8 +913,10 @@ pub fn commitment_clock(mentor: &Mentor, today: NaiveDate) -> Option<MentoringCl
         return None;
     }
     let end = mentor.commitment_end()?;
-    let due = end.checked_sub_days(Days::new(COMMITMENT_REVIEW_NOTICE_DAYS))?;
-    Some(plain(ClockKind::CommitmentReview, due, today))
+    Some(clock_from(
+        ClockKind::CommitmentReview,
+        mentor_commitment_review_item(end, COMMITMENT_REVIEW_NOTICE_DAYS, today),
+    ))
 }
 
 /// Check renewal `period_months` after the last check, when the service sets a period.
@@ -922,10 +928,11 @@ pub fn check_renewal_clock(
     if mentor.status() == MentorStatus::Left {
         return None;
     }
-    let due = mentor
-        .check_date?
-        .checked_add_months(Months::new(period_months.filter(|m| *m > 0)?))?;
-    Some(plain(ClockKind::CheckRenewal, due, today))
+    let months = period_months.filter(|m| *m > 0)?;
+    Some(clock_from(
+        ClockKind::CheckRenewal,
+        mentor_check_renewal_item(mentor.check_date?, months, today),
+    ))
 }
 
 /// An unanswered message's clock (answered ones are met and not open).

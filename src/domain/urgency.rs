@@ -78,14 +78,44 @@ pub fn urgency(
     risk: Option<RiskLevel>,
     today: NaiveDate,
 ) -> Urgency {
-    let group = DueGroup::of(item, today);
-    let unit = if working_days { "working day" } else { "day" };
-    let plural = |n: i64| if n == 1 { "" } else { "s" };
-    let weight = risk_weight(risk);
     let risk_text = match risk {
         Some(level) => format!("{} risk", level.code()),
         None => "no active risk flag".to_string(),
     };
+    reckon(
+        item,
+        days_left,
+        working_days,
+        risk_weight(risk),
+        risk_text,
+        today,
+    )
+}
+
+/// As [`urgency`], for an item about no young person (a mentor's support session, a telephone
+/// message about someone not on the record): no risk weight, and `note` (whose item it is)
+/// where the risk would be said.
+pub fn urgency_without_risk(
+    item: &DueItem,
+    days_left: i64,
+    working_days: bool,
+    note: &str,
+    today: NaiveDate,
+) -> Urgency {
+    reckon(item, days_left, working_days, 0, note.to_string(), today)
+}
+
+fn reckon(
+    item: &DueItem,
+    days_left: i64,
+    working_days: bool,
+    weight: i64,
+    risk_text: String,
+    today: NaiveDate,
+) -> Urgency {
+    let group = DueGroup::of(item, today);
+    let unit = if working_days { "working day" } else { "day" };
+    let plural = |n: i64| if n == 1 { "" } else { "s" };
     match group {
         DueGroup::Overdue if item.kind == crate::domain::clocks::DueKind::Transition => {
             // Past 25 and still open: the age of the miss says nothing, the move does (issue 11).

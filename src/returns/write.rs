@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format as XlsxFormat, Workbook, Worksheet};
 use serde_json::json;
+use sha2::Digest;
 
 use super::measures::{FieldKind, Table};
 use super::{compute, Calendar, CodeLists, Request, Return, Value};
@@ -406,6 +407,238 @@ fn xlsx_bytes(ret: &Return) -> Result<Vec<u8>> {
                     Value::Missing => {}
                 }
                 widths.see(FIXED_COLUMNS.len() + j, &v.to_text());
+            }
+        }
+        ws.set_freeze_panes(header_row + 1, 0)?;
+        widths.apply(ws, 60)?;
+    }
+    Ok(wb.save_to_buffer()?)
+}
+
+// ---- the Leicester return's annual section C ----------------------------------------------
+
+/// Writes section C for a year as `format` to `out`, as [`write_return`] writes a quarter: a
+/// file for XLSX and JSON (`leicester-C-2025-26.xlsx` inside `out` when it is a folder), a
+/// folder holding `section_c.csv` for CSV, and the manifest beside it naming the year and
+/// the SHA-256 of each file written. Figures, labels and notes only: the drill-down's
+/// episodes (with names) are never written.
+pub fn write_annual(
+    annual: &super::leicester_annual::Annual,
+    report_date: chrono::NaiveDate,
+    format: Format,
+    out: &Path,
+) -> Result<Written> {
+    let json = format!("{}\n", annual.to_json()?);
+    let stem = format!("leicester-C-{}", annual.year);
+    let (files, manifest) = match format {
+        Format::Csv => {
+            if out.is_file() {
+                bail!(
+                    "--out {}: CSV writes a folder (section_c.csv and manifest.json), so give a \
+                     folder, not a file",
+                    out.display()
+                );
+            }
+            fs::create_dir_all(out)
+                .with_context(|| format!("cannot create the folder {}", out.display()))?;
+            let path = out.join("section_c.csv");
+            write_bytes(&path, &annual_csv(annual)?)?;
+            (vec![path], out.join("manifest.json"))
+        }
+        Format::Xlsx | Format::Json => {
+            let path = if out.is_dir() {
+                out.join(format!("{stem}.{}", format.code()))
+            } else {
+                out.to_path_buf()
+            };
+            if let Some(ext) = path.extension().map(|e| e.to_string_lossy().to_lowercase()) {
+                if ext != format.code() {
+                    bail!(
+                        "--out {}: the {} format writes a .{} file; give a name ending .{}",
+                        out.display(),
+                        format.code(),
+                        format.code(),
+                        format.code()
+                    );
+                }
+            }
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                fs::create_dir_all(parent)
+                    .with_context(|| format!("cannot create the folder {}", parent.display()))?;
+            }
+            let bytes = match format {
+                Format::Json => json.clone().into_bytes(),
+                _ => annual_xlsx(annual, report_date)?,
+            };
+            write_bytes(&path, &bytes)?;
+            let manifest = path.with_extension("manifest.json");
+            (vec![path], manifest)
+        }
+    };
+    let figures_sha256 = super::hex(&sha2::Sha256::digest(json.as_bytes()));
+    let mut hashes = serde_json::Map::new();
+    for f in &files {
+        let bytes = fs::read(f).with_context(|| format!("cannot read back {}", f.display()))?;
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        hashes.insert(name, json!(super::hex(&sha2::Sha256::digest(&bytes))));
+    }
+    let names: Vec<&String> = hashes.keys().collect();
+    let m = json!({
+        "return": "leicester",
+        "section": "C (annual)",
+        "period": {
+            "year": annual.year,
+            "start": annual.start.to_string(),
+            "end": annual.end.to_string(),
+        },
+        "report_date": report_date.to_string(),
+        "casebook_version": env!("CARGO_PKG_VERSION"),
+        "format": format.code(),
+        "files": names,
+        "file_sha256": hashes,
+        "figures": annual.figures.len(),
+        "figures_sha256": figures_sha256,
+    });
+    let mut text = serde_json::to_string_pretty(&m).unwrap_or_default();
+    text.push('\n');
+    write_bytes(&manifest, text.as_bytes())?;
+    Ok(Written {
+        files,
+        manifest,
+        figures_sha256,
+    })
+}
+
+const ANNUAL_COLUMNS: [&str; 8] = [
+    "figure",
+    "label",
+    "numerator",
+    "denominator",
+    "percentage",
+    "target_percent",
+    "meets_target",
+    "definition",
+];
+
+fn annual_row(f: &super::leicester_annual::AnnualFigure) -> [String; 8] {
+    [
+        f.id.clone(),
+        f.label.clone(),
+        f.numerator.to_string(),
+        f.denominator.to_string(),
+        f.percentage.to_text(),
+        f.target_percent.map(|t| t.to_string()).unwrap_or_default(),
+        match f.meets_target {
+            Some(true) => "yes".into(),
+            Some(false) => "no".into(),
+            None => String::new(),
+        },
+        f.definition.clone(),
+    ]
+}
+
+fn annual_csv(annual: &super::leicester_annual::Annual) -> Result<Vec<u8>> {
+    let mut bytes = vec![0xEF, 0xBB, 0xBF];
+    {
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(&mut bytes);
+        w.write_record(ANNUAL_COLUMNS)?;
+        for f in &annual.figures {
+            w.write_record(annual_row(f))?;
+        }
+        w.flush()?;
+    }
+    Ok(bytes)
+}
+
+fn annual_xlsx(
+    annual: &super::leicester_annual::Annual,
+    report_date: chrono::NaiveDate,
+) -> Result<Vec<u8>> {
+    let title_text = format!(
+        "Leicester mentoring project: section C (annual), {}",
+        annual.year
+    );
+    let mut wb = Workbook::new();
+    // The report date as the creation date, so the same year gives the same file.
+    let created = ExcelDateTime::parse_from_str(&format!("{report_date}T12:00:00"))?;
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title(&title_text)
+            .set_creation_datetime(&created),
+    );
+    let bold = XlsxFormat::new().set_bold();
+    let title = XlsxFormat::new().set_bold().set_font_size(14);
+    let wrap = XlsxFormat::new().set_text_wrap();
+    let pct = XlsxFormat::new().set_num_format("0.0%");
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name("Cover")?;
+        ws.write_string_with_format(0, 0, &title_text, &title)?;
+        let facts: [(&str, String); 4] = [
+            (
+                "Period",
+                format!(
+                    "{} ({} to {})",
+                    annual.year,
+                    annual.start.format("%-d %B %Y"),
+                    annual.end.format("%-d %B %Y")
+                ),
+            ),
+            (
+                "Date produced (report date)",
+                report_date.format("%-d %B %Y").to_string(),
+            ),
+            ("casebook version", env!("CARGO_PKG_VERSION").to_string()),
+            ("Figures", annual.figures.len().to_string()),
+        ];
+        let mut row = 2u32;
+        for (k, v) in &facts {
+            ws.write_string_with_format(row, 0, *k, &bold)?;
+            ws.write_string(row, 1, v)?;
+            row += 1;
+        }
+        row += 1;
+        ws.write_string_with_format(row, 0, "Notes", &bold)?;
+        row += 1;
+        for n in &annual.notes {
+            ws.write_string_with_format(row, 1, n, &wrap)?;
+            row += 1;
+        }
+        ws.set_column_width(0, 28)?;
+        ws.set_column_width(1, 110)?;
+    }
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name("Section C")?;
+        ws.write_string_with_format(0, 0, &title_text, &title)?;
+        let header_row = 2u32;
+        let mut widths = Widths(Vec::new());
+        for (c, h) in ANNUAL_COLUMNS.iter().enumerate() {
+            ws.write_string_with_format(header_row, c as u16, *h, &bold)?;
+            widths.see(c, h);
+        }
+        for (i, f) in annual.figures.iter().enumerate() {
+            let row = header_row + 1 + i as u32;
+            let texts = annual_row(f);
+            ws.write_string(row, 0, &texts[0])?;
+            ws.write_string(row, 1, &texts[1])?;
+            ws.write_number(row, 2, f.numerator as f64)?;
+            ws.write_number(row, 3, f.denominator as f64)?;
+            if let Value::Tenths(t) = f.percentage {
+                ws.write_number_with_format(row, 4, t as f64 / 1000.0, &pct)?;
+            }
+            if let Some(t) = f.target_percent {
+                ws.write_number_with_format(row, 5, f64::from(t) / 100.0, &pct)?;
+            }
+            ws.write_string(row, 6, &texts[6])?;
+            ws.write_string_with_format(row, 7, &texts[7], &wrap)?;
+            for (c, t) in texts.iter().enumerate() {
+                widths.see(c, t);
             }
         }
         ws.set_freeze_panes(header_row + 1, 0)?;

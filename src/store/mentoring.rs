@@ -12,6 +12,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use super::values::*;
 use super::{Store, Tx};
 use crate::domain::calendar::Calendar;
+use crate::domain::clocks::StartedBy;
 use crate::domain::codes::CodeLists;
 use crate::domain::ids::new_id;
 use crate::domain::mentoring::{
@@ -776,7 +777,11 @@ pub fn board(store: &Store, today: NaiveDate) -> Result<Vec<BoardRow>> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenClock {
     pub clock: MentoringClock,
+    /// The event the clock counts from and its date (for the why-line and `due --explain`).
+    pub started_by: StartedBy,
     pub mentor_id: Option<String>,
+    /// The match, for the weekly contact clock.
+    pub match_id: Option<String>,
     pub episode_id: Option<String>,
     pub message_id: Option<String>,
 }
@@ -794,24 +799,53 @@ pub fn open_clocks(
     let conn = store.conn();
     let mut out = Vec::new();
     for (mentor_id, m) in open_matches(conn)? {
+        // The same choice as `contact_clock`: the later of the match start and the last session.
+        let started_by = match m.last_session {
+            Some(s) if s >= m.since => StartedBy {
+                event: "last mentor session",
+                date: s,
+            },
+            _ => StartedBy {
+                event: "match start",
+                date: m.since,
+            },
+        };
         out.push(OpenClock {
             clock: contact_clock(m.since, m.last_session, today),
+            started_by,
             mentor_id: Some(mentor_id),
+            match_id: Some(m.match_id),
             episode_id: Some(m.episode_id),
             message_id: None,
         });
     }
     for m in mentors(store)? {
         let last = last_support(conn, &m.id, today)?;
+        // The same choice as `support_clock`: the later of the last support and the training.
+        let support_from = match (last, m.trained_on()) {
+            (Some(s), Some(t)) if t > s => ("initial training completed", t),
+            (Some(s), _) => ("last support session", s),
+            (None, Some(t)) => ("initial training completed", t),
+            (None, None) => ("", today),
+        };
         let per_mentor = [
-            support_clock(&m, last, today),
-            commitment_clock(&m, today),
-            check_renewal_clock(&m, check_renewal_months, today),
+            (support_clock(&m, last, today), support_from),
+            (
+                commitment_clock(&m, today),
+                ("commitment start", m.commitment_start.unwrap_or(today)),
+            ),
+            (
+                check_renewal_clock(&m, check_renewal_months, today),
+                ("police/DBS check", m.check_date.unwrap_or(today)),
+            ),
         ];
-        for c in per_mentor.into_iter().flatten() {
+        for (c, (event, date)) in per_mentor {
+            let Some(c) = c else { continue };
             out.push(OpenClock {
                 clock: c,
+                started_by: StartedBy { event, date },
                 mentor_id: Some(m.id.clone()),
+                match_id: None,
                 episode_id: None,
                 message_id: None,
             });
@@ -827,7 +861,12 @@ pub fn open_clocks(
         if let Some(received) = received {
             out.push(OpenClock {
                 clock: message_clock(received, cal, today),
+                started_by: StartedBy {
+                    event: "message received",
+                    date: received,
+                },
                 mentor_id: None,
+                match_id: None,
                 episode_id: None,
                 message_id: Some(id),
             });
@@ -842,13 +881,11 @@ pub fn open_clocks(
     Ok(out)
 }
 
-/// Whether the kind is one of the clocks the due-list already knows (so it can be wired in
-/// through [`MentoringClock::item`]).
-pub fn has_due_kind(kind: ClockKind) -> bool {
-    matches!(
-        kind,
-        ClockKind::Contact | ClockKind::Support | ClockKind::Message
-    )
+/// Whether the kind is one of the clocks the due-list knows: all of them, since the
+/// commitment review and the check renewal gained kinds ([`ClockKind::due_kind`]). Kept for
+/// callers written before.
+pub fn has_due_kind(_kind: ClockKind) -> bool {
+    true
 }
 
 // ---- what the Leicester return counts (L §10.3 A v, viii; B) ------------------------------

@@ -15,6 +15,7 @@ pub mod import;
 pub mod intake;
 pub mod keys;
 pub mod mentoring;
+pub mod mentoring_due;
 pub mod people;
 pub mod records;
 pub mod returns;

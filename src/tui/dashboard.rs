@@ -38,6 +38,11 @@ pub struct WorkerLoad {
 /// The label of the unallocated line.
 pub const NO_KEY_WORKER: &str = "(no key worker)";
 
+/// The label of the mentoring coordinator's line: mentors' support sessions, commitment
+/// reviews and check renewals, and telephone messages about no one on the record (a match's
+/// weekly contact counts on the mentee's key worker's line).
+pub const MENTORING: &str = "(mentoring)";
+
 /// Works out each worker's load as of `today`, by worker name.
 pub fn worker_loads(env: &BoardEnv, today: NaiveDate) -> Result<Vec<WorkerLoad>> {
     let mut by: BTreeMap<String, WorkerLoad> = BTreeMap::new();
@@ -57,9 +62,17 @@ pub fn worker_loads(env: &BoardEnv, today: NaiveDate) -> Result<Vec<WorkerLoad>>
         env.calendar,
         env.codes,
         today,
-        &DueFilter::default(),
+        &DueFilter {
+            check_renewal_months: super::due_list::renewal_months(),
+            ..DueFilter::default()
+        },
     )? {
-        let name = e.key_worker.as_deref().unwrap_or(NO_KEY_WORKER).to_string();
+        let name = if e.subject.is_coordinators(&e.young_person_id) {
+            MENTORING
+        } else {
+            e.key_worker.as_deref().unwrap_or(NO_KEY_WORKER)
+        }
+        .to_string();
         let l = by.entry(name.clone()).or_insert_with(|| WorkerLoad {
             worker: name,
             ..Default::default()
@@ -174,7 +187,9 @@ impl DashboardScreen {
             Action::Bottom | Action::PageDown => self.selected = n.saturating_sub(1),
             Action::Open => {
                 if let Some(l) = self.loads.get(self.selected) {
-                    if l.worker != NO_KEY_WORKER {
+                    // Neither line is a worker's due-list; the mentoring items are in the
+                    // whole team's list (the due-list's team view).
+                    if l.worker != NO_KEY_WORKER && l.worker != MENTORING {
                         return Step::Msg(Msg::OpenDueListOf(l.worker.clone()));
                     }
                 }
@@ -209,7 +224,7 @@ impl DashboardScreen {
             area.x + 1,
             area.y,
             &Line::styled(
-                "Open episodes and after-exit follow-ups · K: KPIs · E: export a return",
+                "Open episodes, after-exit work, mentoring · K: KPIs · E: export a return",
                 theme.dim(),
             ),
             area.width.saturating_sub(1),

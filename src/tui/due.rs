@@ -63,6 +63,8 @@ pub fn short_label(kind: DueKind) -> &'static str {
         DueKind::MentorContact => "mentor contact",
         DueKind::MentorSupport => "mentor support",
         DueKind::TelephoneMessage => "phone message",
+        DueKind::MentorCommitmentReview => "mentor 12m review",
+        DueKind::MentorCheckRenewal => "DBS renewal",
     }
 }
 
@@ -78,6 +80,8 @@ pub fn tiny_label(kind: DueKind) -> &'static str {
         DueKind::MentorContact => "mentoring",
         DueKind::MentorSupport => "support",
         DueKind::TelephoneMessage => "phone msg",
+        DueKind::MentorCommitmentReview => "12m review",
+        DueKind::MentorCheckRenewal => "DBS renew",
         other => short_label(other),
     }
 }
@@ -91,6 +95,10 @@ pub fn next_due_by_person(
 ) -> Result<HashMap<String, NextDue>> {
     let mut out: HashMap<String, NextDue> = HashMap::new();
     for e in due_list(store, cal, codes, today, &DueFilter::default())? {
+        // A mentor's item (or a message about no one on the record) is no young person's.
+        if e.young_person_id.is_empty() {
+            continue;
+        }
         let nd = NextDue {
             date: e.due,
             kind: e.kind,
@@ -139,6 +147,10 @@ pub fn person_next_due(
     }
     for d in open_dna_dates(store, young_person_id)? {
         let item = dna_follow_up_item(d, None, cal, today);
+        next = NextDue::earlier(next, NextDue::of(&item));
+    }
+    // As the due-list: a match's weekly contact, a telephone message about them.
+    for (item, _) in crate::due::mentoring_items_of(store, cal, today, young_person_id)? {
         next = NextDue::earlier(next, NextDue::of(&item));
     }
     Ok(next)

@@ -33,8 +33,16 @@ use crate::domain::codes::CodeLists;
 use crate::domain::dates::{parse_relative_date, DATE_FORMS};
 use crate::domain::record::RiskLevel;
 use crate::domain::urgency::DueGroup;
-use crate::due::{due_list, explain_young_person, DueEntry, DueFilter, DueSubject};
+use crate::due::{
+    due_list, explain_mentoring, explain_young_person, DueEntry, DueFilter, DueSubject,
+};
 use crate::store::Store;
+
+/// The service's police/DBS check renewal period for the boards' due-lists. A value that is
+/// not a period stops the terminal UI at start (`tui::run`), so here it is read or none.
+pub fn renewal_months() -> Option<u32> {
+    crate::config::check_renewal_months().unwrap_or(None)
+}
 
 /// The contexts of the three boards.
 const BOARDS: &[Context] = &[Context::DueList, Context::Flags, Context::Dashboard];
@@ -337,6 +345,10 @@ pub struct DueListScreen {
     whose: Whose,
     kind: Option<DueKind>,
     my_name: String,
+    /// The names of the workers holding the mentoring coordinator's role: their lists also
+    /// hold the mentors' items and messages about no one on the record (as `casebook due
+    /// --worker`).
+    coordinators: Vec<String>,
     /// The real today, and the date the list is worked out for when the worker moved it.
     today: NaiveDate,
     as_of: Option<NaiveDate>,
@@ -367,6 +379,7 @@ impl DueListScreen {
             whose: Whose::Mine,
             kind: None,
             my_name,
+            coordinators: Vec::new(),
             today: env.today,
             as_of: None,
             prompt: None,
@@ -384,13 +397,21 @@ impl DueListScreen {
 
     pub fn reload(&mut self, env: &BoardEnv) -> Result<()> {
         self.today = env.today;
+        self.coordinators = crate::store::people::workers(env.store)?
+            .into_iter()
+            .filter(|w| w.has(crate::domain::record::Role::Coordinator))
+            .map(|w| w.name)
+            .collect();
         let keep = self.selected_entry().map(|e| (e.subject.clone(), e.kind));
         self.entries = due_list(
             env.store,
             env.calendar,
             env.codes,
             self.as_of(),
-            &DueFilter::default(),
+            &DueFilter {
+                check_renewal_months: renewal_months(),
+                ..DueFilter::default()
+            },
         )?;
         self.refresh();
         if let Some((subject, kind)) = keep {
@@ -426,6 +447,25 @@ impl DueListScreen {
         if self.explained.as_ref().is_some_and(|(k, _)| *k == key) {
             return;
         }
+        if matches!(
+            e.subject,
+            DueSubject::Match(_) | DueSubject::Mentor(_) | DueSubject::Message(_)
+        ) {
+            let line = match explain_mentoring(
+                env.store,
+                env.calendar,
+                self.as_of(),
+                renewal_months(),
+                &e.subject,
+                e.kind,
+            ) {
+                Ok(Some(x)) => x.why_line(),
+                Ok(None) => format!("{} ({})", e.kind.label(), e.kind.source()),
+                Err(err) => format!("Cannot explain the item: {err}"),
+            };
+            self.explained = Some((key, line));
+            return;
+        }
         let line = match explain_young_person(
             env.store,
             env.calendar,
@@ -456,10 +496,15 @@ impl DueListScreen {
     }
 
     fn matches(&self, e: &DueEntry) -> bool {
+        let of = |name: &str| {
+            e.key_worker.as_deref() == Some(name)
+                || (e.subject.is_coordinators(&e.young_person_id)
+                    && self.coordinators.iter().any(|c| c == name))
+        };
         let whose = match &self.whose {
             Whose::Team => true,
-            Whose::Mine => e.key_worker.as_deref() == Some(self.my_name.as_str()),
-            Whose::Worker(w) => e.key_worker.as_deref() == Some(w.as_str()),
+            Whose::Mine => of(&self.my_name),
+            Whose::Worker(w) => of(w),
         };
         whose && self.kind.is_none_or(|k| k == e.kind)
     }
@@ -705,6 +750,24 @@ impl DueListScreen {
                     })),
                     DueSubject::Contact(_) => {
                         Msg::OpenCaseThen(e.young_person_id.clone(), Action::AddContact)
+                    }
+                    // A mentee's weekly contact, or a message about a young person: their
+                    // case, where mentor sessions and contacts are recorded.
+                    DueSubject::Match(_) | DueSubject::Message(_)
+                        if !e.young_person_id.is_empty() =>
+                    {
+                        Msg::Open(Route::Case(e.young_person_id.clone()))
+                    }
+                    // A mentor's item, or a message about no one on the record, has no case:
+                    // it is dealt with on the coordinator's board.
+                    DueSubject::Match(_) | DueSubject::Mentor(_) | DueSubject::Message(_) => {
+                        Msg::Status(
+                            StatusKind::Info,
+                            format!(
+                                "{}: a mentoring item, recorded from the coordinator's board",
+                                e.kind.label()
+                            ),
+                        )
                     }
                     // An episode item opens its own form over the case where it has one;
                     // the rest (first intervention, transition) are dealt with

@@ -1482,7 +1482,11 @@ mod tests {
             list.filter.handle(InputRequest::InsertChar(c));
             list.refilter_typed();
         }
-        assert_eq!(list.highlighted(), Some(0), "a label starting with the filter");
+        assert_eq!(
+            list.highlighted(),
+            Some(0),
+            "a label starting with the filter"
+        );
         list.filter.reset();
         for c in "pend".chars() {
             list.filter.handle(InputRequest::InsertChar(c));

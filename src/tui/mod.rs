@@ -119,6 +119,9 @@ pub fn settings(
 /// Runs the terminal UI on the real terminal until the worker quits. The terminal is restored
 /// on every way out, a panic included.
 pub fn run(store: Store, ctx: TuiContext, sync: Option<SyncNow>) -> anyhow::Result<()> {
+    // A renewal period that is set but not a period stops here, with its name, rather than
+    // the due-list quietly running without the renewal clock.
+    crate::config::check_renewal_months()?;
     let mut app = App::new(store, ctx)?.with_idle_lock_minutes(idle_lock_minutes()?);
     if let Some(s) = sync {
         app = app.with_sync(s);
