@@ -115,6 +115,8 @@ pub struct CaseloadScreen {
     view: Vec<u32>,
     /// Whether the next due items have been worked out yet.
     dues_known: bool,
+    /// Only the first page is held; the whole list is being read in the background.
+    partial: bool,
     selected: usize,
     offset: usize,
     page: usize,
@@ -165,6 +167,7 @@ impl CaseloadScreen {
             other_orders: Vec::new(),
             view: Vec::new(),
             dues_known: false,
+            partial: false,
             selected: 0,
             offset: 0,
             page: 10,
@@ -219,6 +222,16 @@ impl CaseloadScreen {
         self.refresh();
         self.selected = 0;
         self.offset = 0;
+    }
+
+    /// Says the rows are only the first page while the rest is read (the title says so).
+    pub fn set_partial(&mut self, partial: bool) {
+        self.partial = partial;
+    }
+
+    /// The rows given last carry what is due (even when nothing is).
+    pub fn mark_dues_known(&mut self) {
+        self.dues_known = true;
     }
 
     /// Replaces (or adds) one young person's row after a write.
@@ -563,7 +576,11 @@ impl CaseloadScreen {
         } else {
             self.view.len().to_string()
         };
-        format!("{which} ({count}) · {order}")
+        if self.partial {
+            format!("{which} ({count}…) · {order} · reading the whole list")
+        } else {
+            format!("{which} ({count}) · {order}")
+        }
     }
 
     pub fn draw(&mut self, frame: &mut Frame, area: Rect, theme: Theme, keys: &KeyMap) {
