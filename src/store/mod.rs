@@ -18,6 +18,7 @@ pub mod mentoring;
 pub mod people;
 pub mod records;
 pub mod returns;
+pub mod scale;
 pub mod sign_in;
 pub mod sync;
 pub mod values;
