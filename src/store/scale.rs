@@ -12,24 +12,28 @@ use rusqlite::{params, Connection};
 use super::Store;
 
 /// The due-list's question as one SQL statement over the same file: the unmet items of open
-/// episodes (triage, assessment, first intervention, care plan, next review), the after-exit
-/// follow-ups of planned exits still open, active flag reviews and open did-not-attends, for
+/// episodes (triage, assessment, first intervention, structured treatment, care plan, start
+/// TOP, next review), the exit TOP and follow-ups of planned exits (`?4`: the planned exit
+/// codes as `,a,b,`) still open, active flag reviews and open did-not-attends, for
 /// one key worker's young people (`?2`) or everyone's (`?2` NULL), due up to `?1` + the
 /// horizon (`?3` days, NULL for all). Calendar days stand in for working days, so it is the
 /// same reads and about the same items, not the same arithmetic: the bench compares its time,
 /// and prints both counts.
 const DUE_SQL: &str = "
 WITH scope AS (
-  SELECT e.id, e.young_person_id, e.referral_date, e.triage_date, e.triage_outcome,
-         e.assessment_date, e.treatment_start, e.care_plan_date, e.exit_date, e.key_worker_id
+  SELECT e.id, e.young_person_id, e.referral_date, e.first_contact_date, e.triage_date,
+         e.triage_outcome, e.assessment_date, e.treatment_start, e.care_plan_date, e.exit_date,
+         e.key_worker_id
     FROM episodes e
    WHERE e.exit_date IS NULL AND e.in_error_at IS NULL
      AND (?2 IS NULL OR e.key_worker_id = ?2)
   UNION ALL
-  SELECT e.id, e.young_person_id, e.referral_date, e.triage_date, e.triage_outcome,
-         e.assessment_date, e.treatment_start, e.care_plan_date, e.exit_date, e.key_worker_id
+  SELECT e.id, e.young_person_id, e.referral_date, e.first_contact_date, e.triage_date,
+         e.triage_outcome, e.assessment_date, e.treatment_start, e.care_plan_date, e.exit_date,
+         e.key_worker_id
     FROM after_exit_open a JOIN episodes e ON e.id = a.episode_id
-   WHERE (?2 IS NULL OR e.key_worker_id = ?2)
+   WHERE instr(?4, ',' || a.exit_reason || ',') > 0
+     AND (?2 IS NULL OR e.key_worker_id = ?2)
 ),
 items AS (
   SELECT id, 'triage' AS kind, date(referral_date, '+2 days') AS due FROM scope
@@ -43,6 +47,23 @@ items AS (
    WHERE treatment_start IS NULL AND exit_date IS NULL
      AND (triage_outcome = 'comprehensive_assessment' OR assessment_date IS NOT NULL)
   UNION ALL
+  SELECT id, 'structured_treatment', date(coalesce(first_contact_date, triage_date), '+20 days')
+    FROM scope
+   WHERE treatment_start IS NULL AND exit_date IS NULL
+     AND coalesce(first_contact_date, triage_date) IS NOT NULL
+     AND (triage_outcome = 'comprehensive_assessment' OR assessment_date IS NOT NULL)
+  UNION ALL
+  SELECT s.id, 'top_start', date(s.treatment_start, '+14 days') FROM scope s
+   WHERE s.treatment_start IS NOT NULL AND s.exit_date IS NULL
+     AND NOT EXISTS (SELECT 1 FROM outcome_profiles t WHERE t.episode_id = s.id
+                        AND t.in_error_at IS NULL
+                        AND t.date >= date(s.treatment_start, '-14 days'))
+  UNION ALL
+  SELECT s.id, 'top_exit', date(s.exit_date, '+14 days') FROM scope s
+   WHERE s.exit_date IS NOT NULL
+     AND NOT EXISTS (SELECT 1 FROM outcome_profiles t WHERE t.episode_id = s.id
+                        AND t.in_error_at IS NULL AND t.date >= date(s.exit_date, '-14 days'))
+  UNION ALL
   SELECT id, 'care_plan', date(treatment_start, '+14 days') FROM scope
    WHERE treatment_start IS NOT NULL AND care_plan_date IS NULL AND exit_date IS NULL
   UNION ALL
@@ -54,10 +75,13 @@ items AS (
     FROM scope s
    WHERE coalesce(s.assessment_date, s.treatment_start) IS NOT NULL AND s.exit_date IS NULL
   UNION ALL
-  SELECT s.id, 'follow_up', date(s.exit_date, '+3 months') FROM scope s
-   WHERE s.exit_date IS NOT NULL
-     AND (SELECT count(DISTINCT f.date) FROM follow_ups f WHERE f.episode_id = s.id
-             AND f.in_error_at IS NULL AND f.date > s.exit_date) < 2
+  SELECT n.id, m.kind, date(n.exit_date, m.after)
+    FROM (SELECT s.id, s.exit_date, (SELECT count(DISTINCT f.date) FROM follow_ups f
+                          WHERE f.episode_id = s.id AND f.in_error_at IS NULL
+                            AND f.date > s.exit_date) AS done
+            FROM scope s WHERE s.exit_date IS NOT NULL) n
+    JOIN (SELECT 'follow_up_3m' AS kind, '+3 months' AS after, 1 AS needs
+          UNION ALL SELECT 'follow_up_6m', '+6 months', 2) m ON n.done < m.needs
   UNION ALL
   SELECT f.id, 'risk_flag_review', f.review_date
     FROM risk_flags f
@@ -77,27 +101,30 @@ SELECT kind, due FROM items
  WHERE ?3 IS NULL OR due <= date(?1, '+' || ?3 || ' days')
  ORDER BY due";
 
-/// How many items the one-query due-list finds (see [`DUE_SQL`]), reading every row.
+/// The items the one-query due-list finds (see [`DUE_SQL`]), counted by kind, reading every
+/// row as a caller would.
 pub fn due_items_one_query(
     store: &Store,
     today: NaiveDate,
     key_worker_id: Option<&str>,
     horizon_days: Option<u64>,
-) -> Result<usize> {
+    planned_exit_codes: &[String],
+) -> Result<Vec<(String, usize)>> {
+    let planned = format!(",{},", planned_exit_codes.join(","));
     let mut stmt = store.conn().prepare_cached(DUE_SQL)?;
     let mut rows = stmt.query(params![
         today.to_string(),
         key_worker_id,
-        horizon_days.map(|d| d as i64)
+        horizon_days.map(|d| d as i64),
+        planned
     ])?;
-    let mut n = 0;
+    let mut by_kind: std::collections::BTreeMap<String, usize> = Default::default();
     while let Some(r) = rows.next()? {
-        // Read the values, as a caller would.
-        let _kind: String = r.get(0)?;
+        let kind: String = r.get(0)?;
         let _due: Option<String> = r.get(1)?;
-        n += 1;
+        *by_kind.entry(kind).or_default() += 1;
     }
-    Ok(n)
+    Ok(by_kind.into_iter().collect())
 }
 
 /// Tables that are not casework records: the audit, sync bookkeeping, drafts, what is worked
