@@ -14,10 +14,10 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 
 use super::case_view::CaseView;
-use super::caseload::{CaseloadScreen, Scope};
+use super::caseload::{CaseloadScreen, PreparedRows, Scope};
 use super::chrome;
 use super::component::{Component, Env, Layer, Step};
-use super::due::{next_due_by_person, NextDue};
+use super::due::next_due_by_person;
 use super::due_list::Board;
 use super::form::Form;
 use super::form_screen::FormScreen;
@@ -43,8 +43,9 @@ const FORM_OPEN: &str = "Close the form first (Esc); its draft is kept";
 /// terminal shows.
 pub const FIRST_PAGE_ROWS: usize = 200;
 
-/// The whole caseload and every young person's next due item, read on a second connection.
-type Loaded = Result<(Vec<CaseloadRow>, HashMap<String, NextDue>)>;
+/// The whole caseload with every young person's next due item, read on a second connection
+/// and prepared for the screen there.
+type Loaded = Result<PreparedRows>;
 
 /// The caseload being read in the background (see [`App::with_background_load`]).
 struct Loading {
@@ -128,7 +129,7 @@ impl App {
             .spawn(move || {
                 let result = caseload::caseload(&reader).and_then(|rows| {
                     let dues = next_due_by_person(&reader, &calendar, &codes, today)?;
-                    Ok((rows, dues))
+                    Ok(CaseloadScreen::prepare(rows, &dues, today))
                 });
                 // The app may have quit already; nothing is waiting then.
                 let _ = tx.send(result);
@@ -167,8 +168,8 @@ impl App {
         let written = self.loading.take().map(|l| l.written).unwrap_or_default();
         self.home.set_partial(false);
         match result {
-            Ok((rows, dues)) => {
-                self.home.replace_rows(rows, &dues);
+            Ok(prepared) => {
+                self.home.install(prepared);
                 self.home.mark_dues_known();
                 for w in &written {
                     let env = env!(self);
