@@ -291,6 +291,14 @@ impl Store {
         })
     }
 
+    /// Caps the page cache of this connection at `mib` MiB (64 by default: right for the
+    /// command line's long reads, more than a terminal UI that must stay small can hold).
+    pub fn limit_page_cache(&self, mib: u32) -> Result<()> {
+        self.conn
+            .execute_batch(&format!("PRAGMA cache_size = -{}", u64::from(mib) * 1024))?;
+        Ok(())
+    }
+
     /// Writes everything to the main file (out of the WAL) and returns its first 16 bytes,
     /// SQLCipher's salt, which the key file records to know its database.
     pub(crate) fn flush_header(&self, path: &Path) -> Result<[u8; 16]> {

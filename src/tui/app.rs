@@ -43,6 +43,11 @@ const FORM_OPEN: &str = "Close the form first (Esc); its draft is kept";
 /// terminal shows.
 pub const FIRST_PAGE_ROWS: usize = 200;
 
+/// The terminal UI's page cache per connection, MiB: the screens read by index, and the OS
+/// keeps the file's pages anyway; the store's default 64 MiB would be most of the memory
+/// the UI may use (issue 13: 100 MB in all).
+const TUI_PAGE_CACHE_MIB: u32 = 8;
+
 /// The whole caseload with every young person's next due item, read on a second connection
 /// and prepared for the screen there.
 type Loaded = Result<PreparedRows>;
@@ -107,6 +112,7 @@ impl App {
     /// An app on `store` for the worker in `ctx`: reads the keymap file (reporting bad entries
     /// in the status bar), the workers, and the caseload index.
     pub fn new(store: Store, ctx: TuiContext) -> Result<App> {
+        store.limit_page_cache(TUI_PAGE_CACHE_MIB)?;
         let rows = caseload::caseload(&store)?;
         Self::with_rows(store, ctx, rows)
     }
@@ -116,6 +122,8 @@ impl App {
     /// the same file) in a background thread, and replace the first page when they arrive
     /// (polled on every event; the loop ticks quickly until then). No frame waits for them.
     pub fn with_background_load(store: Store, ctx: TuiContext, reader: Store) -> Result<App> {
+        store.limit_page_cache(TUI_PAGE_CACHE_MIB)?;
+        reader.limit_page_cache(TUI_PAGE_CACHE_MIB)?;
         let rows = caseload::caseload_first_page(&store, &ctx.worker.id, FIRST_PAGE_ROWS)?;
         let mut app = Self::with_rows(store, ctx, rows)?;
         // What is due arrives with the rest.
