@@ -351,6 +351,14 @@ impl App {
                     );
                 }
             }
+            Msg::OpenThen(route, action) => {
+                if self.open(route) {
+                    self.offer_key(
+                        &KeyEvent::new(KeyCode::Null, KeyModifiers::NONE),
+                        Some(action),
+                    );
+                }
+            }
             Msg::OpenDueListOf(name) => {
                 if self.open(Route::Board(BoardKind::Due)) {
                     if let Some(Board::Due(d)) = self.find_mut::<Board>() {
@@ -407,7 +415,7 @@ impl App {
         let form_open = self.find::<FormScreen>().is_some();
         match route {
             Route::Board(_)
-            | Route::Mentoring
+            | Route::Mentoring(_)
             | Route::Intake(_)
             | Route::Export
             | Route::Conflicts
@@ -432,7 +440,7 @@ impl App {
             Ok(screen) => {
                 let keep = match route {
                     // The mentoring board is a board too: it replaces what is open.
-                    Route::Board(_) | Route::Mentoring => 0,
+                    Route::Board(_) | Route::Mentoring(_) => 0,
                     Route::Case(_) => self
                         .stack
                         .iter()

@@ -506,8 +506,9 @@ impl FormPurpose for MessagePurpose {
     }
 }
 
-/// Opens the form that records a waiting message as answered.
-pub fn open_answer(env: &Env) -> Step {
+/// Opens the form that records a waiting message as answered, with `chosen` (a message's ID)
+/// chosen when it is still waiting, or the only one waiting.
+pub fn open_answer(chosen: Option<&str>, env: &Env) -> Step {
     let waiting = match mentoring::unanswered_messages(env.store) {
         Ok(w) => w,
         Err(e) => return Step::status(StatusKind::Error, format!("Cannot read the messages: {e}")),
@@ -518,7 +519,10 @@ pub fn open_answer(env: &Env) -> Step {
             "No telephone message is waiting for an answer",
         );
     }
-    let only = (waiting.len() == 1).then(|| waiting[0].id.clone());
+    let only = chosen
+        .filter(|c| waiting.iter().any(|m| m.id == *c))
+        .map(str::to_string)
+        .or_else(|| (waiting.len() == 1).then(|| waiting[0].id.clone()));
     let options = waiting
         .iter()
         .map(|m| {
