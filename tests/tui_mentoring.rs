@@ -891,3 +891,78 @@ fn enter_on_the_dashboards_mentoring_line_opens_the_board() {
         status_text(&fx.app)
     );
 }
+
+#[test]
+fn a_group_programme_session_takes_the_young_people_attending_by_reference() {
+    let mut fx = fixture();
+    let zoe = fx.zoe_reference.clone();
+    let callum = row(fx.app.store(), "Callum");
+    run(
+        &mut fx.app,
+        &mut fx.t,
+        &format!(
+            "Bt<Tab>group<Enter>Anger management<Tab>Cleo Okafor<Tab><Tab>{zoe}, {}<C-s>",
+            callum.reference
+        ),
+    );
+    assert!(
+        fx.app.form().is_none(),
+        "{}\n{}",
+        status_text(&fx.app),
+        screen(&fx.t)
+    );
+    assert!(
+        status_text(&fx.app).contains("0 mentors and 2 young people attending"),
+        "{}",
+        status_text(&fx.app)
+    );
+    let zoe_id = row(fx.app.store(), "Zoë").young_person_id;
+    for id in [&zoe_id, &callum.young_person_id] {
+        let attended = mentoring::events_attended_by(fx.app.store(), id).unwrap();
+        assert_eq!(attended.len(), 1);
+        assert_eq!(attended[0].kind, "group_programme");
+        assert_eq!(attended[0].title, "Anger management");
+        assert_eq!(attended[0].date, d(TODAY));
+    }
+}
+
+#[test]
+fn an_unknown_reference_among_the_young_people_attending_is_refused_by_name() {
+    let mut fx = fixture();
+    let zoe = fx.zoe_reference.clone();
+    run(
+        &mut fx.app,
+        &mut fx.t,
+        &format!("Bt<Tab>workshop<Enter>Cooking<Tab><Tab><Tab>{zoe} YP-0000-0000<C-s>"),
+    );
+    let form = fx.app.form().expect("the form stays open");
+    let error = form.field("young_people").unwrap().error.clone().unwrap();
+    assert!(error.contains("YP-0000-0000"), "{error}");
+    assert!(error.starts_with("Young people:"), "{error}");
+    let zoe_id = row(fx.app.store(), "Zoë").young_person_id;
+    assert!(
+        mentoring::events_attended_by(fx.app.store(), &zoe_id)
+            .unwrap()
+            .is_empty(),
+        "nothing written"
+    );
+}
+
+#[test]
+fn young_people_are_refused_on_a_mentor_support_session() {
+    let mut fx = fixture();
+    let zoe = fx.zoe_reference.clone();
+    run(
+        &mut fx.app,
+        &mut fx.t,
+        &format!("Bt<Tab>support<Enter>Support<Tab><Tab>grace<Space><Tab>{zoe}<C-s>"),
+    );
+    let form = fx.app.form().expect("the form stays open");
+    let error = form.field("young_people").unwrap().error.clone().unwrap();
+    assert!(
+        error.contains("only a group programme session or a workshop"),
+        "{error}"
+    );
+    let grace = &mentoring::board(fx.app.store(), d(TODAY)).unwrap()[1];
+    assert_eq!(grace.last_support, Some(d("2025-04-10")), "nothing written");
+}
