@@ -786,4 +786,29 @@ fn casebook_due_explain_a_mentor_lists_their_clocks() {
         .stderr(predicates::str::contains(
             "--explain: no mentor is called 'Nobody Here'",
         ));
+    // Entered in error from the command line: the kind of record is checked by name.
+    casebook(&db)
+        .args(["mentors", "in-error", "--record", "meeting", "--id", "x"])
+        .args(["--reason", "typed twice"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(
+            "'meeting' is not a mentoring record",
+        ));
+    casebook(&db)
+        .args([
+            "mentors", "in-error", "--record", "mentor", "--id", &mentor_id,
+        ])
+        .args(["--reason", "added twice"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(mentor_id.as_str()));
+    casebook(&db)
+        .args([
+            "mentors", "in-error", "--record", "mentor", "--id", &mentor_id,
+        ])
+        .args(["--reason", "added twice"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("already marked in error"));
 }

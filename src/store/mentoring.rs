@@ -1314,3 +1314,31 @@ pub fn events_attended_by(store: &Store, young_person_id: &str) -> Result<Vec<Me
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// The mentoring records that may be marked entered in error, as `casebook mentors in-error
+/// --record` names them, with their tables.
+pub const IN_ERROR_RECORDS: [(&str, &str); 7] = [
+    ("session", "mentor_sessions"),
+    ("match", "mentor_matches"),
+    ("event", "mentoring_events"),
+    ("complaint", "complaints"),
+    ("message", "telephone_messages"),
+    ("drive", "recruitment_drives"),
+    ("mentor", "mentors"),
+];
+
+/// Marks a mentoring record entered in error with the reason (it stays in the file, audited);
+/// it no longer counts in the Leicester return or starts or stops a clock.
+pub fn mark_in_error(tx: &Tx, record: &str, id: &str, reason: &str) -> Result<()> {
+    let Some((_, table)) = IN_ERROR_RECORDS.iter().find(|(r, _)| *r == record.trim()) else {
+        let known: Vec<&str> = IN_ERROR_RECORDS.iter().map(|(r, _)| *r).collect();
+        return Err(refuse(
+            "record",
+            &format!(
+                "'{record}' is not a mentoring record: expected one of {}",
+                known.join(", ")
+            ),
+        ));
+    };
+    tx.mark_in_error(table, id, reason)
+}
