@@ -1334,7 +1334,7 @@ pub fn mark_in_error(tx: &Tx, record: &str, id: &str, reason: &str) -> Result<()
         let known: Vec<&str> = IN_ERROR_RECORDS.iter().map(|(r, _)| *r).collect();
         return Err(refuse(
             "record",
-            &format!(
+            format!(
                 "'{record}' is not a mentoring record: expected one of {}",
                 known.join(", ")
             ),
