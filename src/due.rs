@@ -319,6 +319,30 @@ pub fn explain_mentoring(
     )
 }
 
+/// A volunteer mentor's open clocks (`due --explain mentor:NAME`): support every 6 weeks, the
+/// commitment review, the check renewal, and each open match's weekly contact (by the
+/// mentee's reference), soonest due first.
+pub fn explain_mentor(
+    store: &Store,
+    cal: &Calendar,
+    today: NaiveDate,
+    check_renewal_months: Option<u32>,
+    mentor_id: &str,
+) -> Result<Vec<(Explanation, Option<String>)>> {
+    let mut out: Vec<(Explanation, Option<String>)> =
+        mentoring_due_inputs(store, cal, today, check_renewal_months)?
+            .into_iter()
+            .filter(|m| m.clock.mentor_id.as_deref() == Some(mentor_id))
+            .filter_map(|m| {
+                let mentee = m.young_person.map(|yp| yp.reference);
+                let item = m.clock.clock.item?;
+                Some((Explanation::new(&item, m.clock.started_by, None), mentee))
+            })
+            .collect();
+    out.sort_by(|a, b| a.0.due.cmp(&b.0.due).then(a.0.kind.cmp(b.0.kind)));
+    Ok(out)
+}
+
 /// The open mentoring items about one young person: their matches' weekly contact and
 /// telephone messages about them, with what started each (`due --explain REF`, and the
 /// caseload's "next due" after a write).

@@ -710,3 +710,105 @@ fn the_coordinators_own_due_list_holds_the_mentors_items_and_messages() {
     );
     assert!(!kinds.contains(&DueKind::MentorContact), "{kinds:?}");
 }
+
+/// `casebook due --explain mentor:NAME` through the binary: Asha's clocks with their rules, the
+/// mentee's weekly contact among them; an unknown mentor refused by name.
+#[test]
+fn casebook_due_explain_a_mentor_lists_their_clocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("casebook.db");
+    casebook(&db).arg("init").assert().success();
+    let key = String::from_utf8(
+        casebook(&db)
+            .args(["admin", "recovery-key"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone(),
+    )
+    .unwrap();
+    let mentor_id = {
+        let store = Store::open(
+            &db,
+            &casebook::store::DataKey::from_hex(key.trim()).unwrap(),
+        )
+        .unwrap();
+        let mut fx = fill(store);
+        matched_with_a_session(&mut fx);
+        fx.mentor.clone()
+    };
+    let out = casebook(&db)
+        .args(["--as-of", "2025-08-27", "due", "--explain"])
+        .arg("mentor:asha volunteer")
+        .args(["--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(doc["mentor"], "Asha Volunteer");
+    assert_eq!(doc["mentor_id"], mentor_id.as_str());
+    let due = doc["due"].as_array().unwrap();
+    let of = |kind: &str| due.iter().find(|x| x["kind"] == kind).cloned();
+    let support = of("mentor_support").expect("the support clock");
+    assert_eq!(support["start_date"], "2025-02-01");
+    assert_eq!(support["due"], "2025-03-15");
+    assert_eq!(support["state"], "overdue");
+    assert_eq!(support["source"], "L §7.5");
+    let contact = of("mentor_contact").expect("the weekly contact");
+    assert_eq!(contact["due"], "2025-08-29");
+    assert_eq!(contact["mentee"], "YP-PPPP-0001");
+    // Soonest due first.
+    let dues: Vec<&str> = due.iter().map(|x| x["due"].as_str().unwrap()).collect();
+    let mut sorted = dues.clone();
+    sorted.sort();
+    assert_eq!(dues, sorted);
+    // The table, by ID, names the rule, the start and the stop rule.
+    casebook(&db)
+        .args(["--as-of", "2025-08-27", "due", "--explain"])
+        .arg(format!("mentor:{mentor_id}"))
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "Mentor Asha Volunteer as of 2025-08-27",
+        ))
+        .stdout(predicates::str::contains("with mentee YP-PPPP-0001:"))
+        .stdout(predicates::str::contains(
+            "start:  initial training completed on 2025-02-01",
+        ))
+        .stdout(predicates::str::contains("stop rule:"));
+    casebook(&db)
+        .args(["due", "--explain", "mentor:Nobody Here"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(
+            "--explain: no mentor is called 'Nobody Here'",
+        ));
+    // Entered in error from the command line: the kind of record is checked by name.
+    casebook(&db)
+        .args(["mentors", "in-error", "--record", "meeting", "--id", "x"])
+        .args(["--reason", "typed twice"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(
+            "'meeting' is not a mentoring record",
+        ));
+    casebook(&db)
+        .args([
+            "mentors", "in-error", "--record", "mentor", "--id", &mentor_id,
+        ])
+        .args(["--reason", "added twice"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(mentor_id.as_str()));
+    casebook(&db)
+        .args([
+            "mentors", "in-error", "--record", "mentor", "--id", &mentor_id,
+        ])
+        .args(["--reason", "added twice"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("already marked in error"));
+}

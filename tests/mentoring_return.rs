@@ -537,3 +537,116 @@ fn section_c_matches_the_hand_worked_figures() {
     assert!(!json.contains("Asha") && !json.contains("YP-"));
     assert!(c.notes.iter().any(|n| n.contains("satisfaction audit")));
 }
+
+/// A complaint and a training session entered in error (`casebook mentors in-error`) no longer
+/// count in A (viii) and A (v); a telephone message in error no longer waits for an answer
+/// (its clock stops); an unknown kind of record is refused by name and nothing is written.
+#[test]
+fn mentoring_records_entered_in_error_no_longer_count() {
+    let mut store = build();
+    let now = Clock::fixed(d("2025-10-01")).now();
+    let today = d("2025-10-01");
+    let codes = CodeLists::embedded();
+    let w = people::ensure_worker(&mut store, "Cara Coordinator", Role::Coordinator, now)
+        .unwrap()
+        .id;
+    let count = |store: &Store, m: &str| {
+        let ret = returns::compute(
+            store,
+            &Calendar::embedded(),
+            &CodeLists::embedded(),
+            &Request::new(ReturnKind::Leicester, q2(), today),
+            &mut |_, _, _| {},
+        )
+        .unwrap();
+        ret.value(m, "total", "all").unwrap()
+    };
+    let mentor = mentoring::mentors(&store).unwrap()[0].id.clone();
+    let (complaint, training, message) = store
+        .write(&w, now, |tx| {
+            let c = mentoring::add_complaint(
+                tx,
+                &codes,
+                &Complaint {
+                    received_on: d("2025-08-11"),
+                    about: "Typed twice".into(),
+                    ..Complaint::default()
+                },
+                today,
+            )?;
+            let t = mentoring::add_event(
+                tx,
+                &MentoringEvent {
+                    kind: "training_session".into(),
+                    date: d("2025-08-12"),
+                    title: "Wrong date".into(),
+                    ..Default::default()
+                },
+                std::slice::from_ref(&mentor),
+                &[],
+                today,
+            )?;
+            let m = mentoring::add_message(
+                tx,
+                &casebook::domain::mentoring::TelephoneMessage {
+                    received_on: d("2025-09-30"),
+                    from_whom: "A parent".into(),
+                    ..Default::default()
+                },
+                today,
+            )?;
+            Ok((c, t, m))
+        })
+        .unwrap();
+    assert_eq!(
+        count(&store, "leic.a8"),
+        Value::Int(3),
+        "C1, C2 and the new one"
+    );
+    assert_eq!(
+        count(&store, "leic.a5"),
+        Value::Int(4),
+        "three and the new one"
+    );
+    let messages = |store: &Store| {
+        mentoring::open_clocks(store, &Calendar::embedded(), today, None)
+            .unwrap()
+            .iter()
+            .filter(|c| c.message_id.as_deref() == Some(message.as_str()))
+            .count()
+    };
+    assert_eq!(messages(&store), 1);
+
+    let refused = store.write(&w, now, |tx| {
+        mentoring::mark_in_error(tx, "complaint", &complaint, "typed twice")?;
+        mentoring::mark_in_error(tx, "meeting", &training, "wrong")
+    });
+    let e = format!("{:#}", refused.unwrap_err());
+    assert!(e.contains("'meeting' is not a mentoring record"), "{e}");
+    assert!(
+        e.contains("session, match, event, complaint, message"),
+        "{e}"
+    );
+    assert_eq!(count(&store, "leic.a8"), Value::Int(3), "nothing written");
+
+    store
+        .write(&w, now, |tx| {
+            mentoring::mark_in_error(tx, "complaint", &complaint, "typed twice")?;
+            mentoring::mark_in_error(tx, "event", &training, "wrong date")?;
+            mentoring::mark_in_error(tx, "message", &message, "a wrong number")
+        })
+        .unwrap();
+    assert_eq!(count(&store, "leic.a8"), Value::Int(2));
+    assert_eq!(count(&store, "leic.a5"), Value::Int(3));
+    assert_eq!(messages(&store), 0);
+    assert!(mentoring::unanswered_messages(&store).unwrap().is_empty());
+    // Twice is refused: it is in error already.
+    assert!(store
+        .write(&w, now, |tx| mentoring::mark_in_error(
+            tx,
+            "complaint",
+            &complaint,
+            "again"
+        ))
+        .is_err());
+}

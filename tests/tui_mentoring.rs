@@ -26,6 +26,8 @@ struct Fx {
     /// Callum's match with Grace Obi, from 1 April 2025.
     callum_match: String,
     ama: Worker,
+    /// The telephone messages `fixture_with` left, by ID, in order.
+    messages: Vec<String>,
 }
 
 fn row(store: &Store, given: &str) -> caseload::CaseloadRow {
@@ -50,6 +52,11 @@ fn open_episode(store: &Store, yp: &str) -> String {
 /// 1 April with one session, her support session overdue (last one 10 April: due 22 May);
 /// Dan Reid, in training with his check pending, no references and only Tier 1.
 fn fixture_for(role: Role) -> Fx {
+    fixture_with(role, &[])
+}
+
+/// As `fixture_for`, with telephone messages waiting: (received, from whom, about Zoë).
+fn fixture_with(role: Role, messages: &[(&str, &str, bool)]) -> Fx {
     let mut store = Store::open_in_memory().unwrap();
     let f = fill(&mut store);
     let now = clock().now();
@@ -166,6 +173,25 @@ fn fixture_for(role: Role) -> Fx {
             Ok(m)
         })
         .unwrap();
+    let zoe_id = zoe.young_person_id.clone();
+    let messages = store
+        .write(&cleo.id, now, |tx| {
+            let mut ids = Vec::new();
+            for (received, from, about_zoe) in messages {
+                ids.push(mentoring::add_message(
+                    tx,
+                    &casebook::domain::mentoring::TelephoneMessage {
+                        received_on: d(received),
+                        from_whom: from.to_string(),
+                        young_person_id: about_zoe.then(|| zoe_id.clone()),
+                        ..Default::default()
+                    },
+                    today,
+                )?);
+            }
+            Ok(ids)
+        })
+        .unwrap();
     let user = match role {
         Role::Coordinator => cleo,
         _ => f.ama.clone(),
@@ -177,6 +203,7 @@ fn fixture_for(role: Role) -> Fx {
         zoe_reference: zoe.reference,
         callum_match,
         ama: f.ama,
+        messages,
     }
 }
 
@@ -722,4 +749,220 @@ fn the_young_persons_preferences_rank_the_suggestions_and_are_kept_with_the_matc
     run(&mut fx.app, &mut fx.t, &format!("m{r}<Tab>"));
     let form = fx.app.form().unwrap();
     assert_eq!(form.text("language").as_deref(), Some("Punjabi"));
+}
+
+/// The due-list's item of `kind` for `subject`, selected with `g` and `j`, then Enter.
+fn enter_on_due_item(fx: &mut Fx, hit: impl Fn(&casebook::due::DueEntry) -> bool) {
+    let n = match fx.app.board() {
+        Some(casebook::tui::due_list::Board::Due(s)) => s.shown().position(hit),
+        _ => panic!("the due-list is not open"),
+    }
+    .expect("the item is on the due-list");
+    run(
+        &mut fx.app,
+        &mut fx.t,
+        &format!("g{}<Enter>", "j".repeat(n)),
+    );
+}
+
+fn mentor_id(fx: &Fx, given: &str) -> String {
+    mentoring::mentors(fx.app.store())
+        .unwrap()
+        .into_iter()
+        .find(|m| m.given_name == given)
+        .unwrap()
+        .id
+}
+
+#[test]
+fn enter_on_a_mentors_support_item_opens_the_board_with_that_mentor_selected() {
+    let mut fx = fixture();
+    let grace = mentor_id(&fx, "Grace");
+    run(&mut fx.app, &mut fx.t, "D");
+    enter_on_due_item(&mut fx, |e| {
+        e.kind == casebook::domain::clocks::DueKind::MentorSupport
+            && e.subject == casebook::due::DueSubject::Mentor(grace.clone())
+    });
+    let board = fx.app.find::<MentoringBoard>().expect("the board is open");
+    assert_eq!(board.selected_row().unwrap().mentor.id, grace);
+    assert!(fx.app.board().is_none(), "the board replaced the due-list");
+    assert!(
+        screen(&fx.t).contains("Grace Obi — active"),
+        "{}",
+        screen(&fx.t)
+    );
+}
+
+#[test]
+fn enter_on_a_telephone_message_opens_its_answer_form_on_the_board() {
+    let mut fx = fixture_with(
+        Role::Coordinator,
+        &[
+            ("2025-05-28", "A teacher", false),
+            ("2025-05-30", "The youth club", false),
+        ],
+    );
+    let later = fx.messages[1].clone();
+    run(&mut fx.app, &mut fx.t, "D");
+    enter_on_due_item(&mut fx, |e| {
+        e.subject == casebook::due::DueSubject::Message(later.clone())
+    });
+    assert!(
+        fx.app.find::<MentoringBoard>().is_some(),
+        "{}",
+        screen(&fx.t)
+    );
+    let form = fx.app.form().expect("the answer form is open");
+    // Of the two waiting, the one Enter was pressed on is chosen.
+    assert_eq!(form.choice("message").as_deref(), Some(later.as_str()));
+    run(&mut fx.app, &mut fx.t, "<C-s>");
+    let waiting: Vec<String> = mentoring::unanswered_messages(fx.app.store())
+        .unwrap()
+        .into_iter()
+        .map(|m| m.from_whom)
+        .collect();
+    assert_eq!(waiting, ["A teacher"], "{}", status_text(&fx.app));
+}
+
+#[test]
+fn a_worker_without_the_board_is_refused_on_a_mentors_item_and_has_the_case_for_a_message() {
+    let mut fx = fixture_with(Role::Duty, &[("2025-05-30", "Zoë's mum", true)]);
+    let msg = fx.messages[0].clone();
+    // The whole team's list holds the mentors' items.
+    run(&mut fx.app, &mut fx.t, "Dt");
+    enter_on_due_item(&mut fx, |e| {
+        matches!(e.subject, casebook::due::DueSubject::Mentor(_))
+    });
+    assert!(fx.app.find::<MentoringBoard>().is_none());
+    let status = status_text(&fx.app);
+    assert!(
+        status.contains("The mentoring board is not open to you: only a mentoring coordinator"),
+        "{status}"
+    );
+    enter_on_due_item(&mut fx, |e| {
+        e.subject == casebook::due::DueSubject::Message(msg.clone())
+    });
+    assert!(fx.app.find::<MentoringBoard>().is_none());
+    assert_eq!(fx.app.case().unwrap().model.person.given_name, "Zoë");
+}
+
+#[test]
+fn enter_on_the_dashboards_mentoring_line_opens_the_board() {
+    let mut fx = fixture();
+    run(&mut fx.app, &mut fx.t, "M");
+    let n = match fx.app.board() {
+        Some(casebook::tui::due_list::Board::Dashboard(s)) => s
+            .loads()
+            .iter()
+            .position(|l| l.worker == casebook::tui::dashboard::MENTORING),
+        _ => panic!("the dashboard is not open"),
+    }
+    .expect("a mentoring line");
+    run(
+        &mut fx.app,
+        &mut fx.t,
+        &format!("g{}<Enter>", "j".repeat(n)),
+    );
+    assert!(
+        fx.app.find::<MentoringBoard>().is_some(),
+        "{}",
+        screen(&fx.t)
+    );
+
+    let mut fx = fixture_for(Role::Duty);
+    run(&mut fx.app, &mut fx.t, "M");
+    let n = match fx.app.board() {
+        Some(casebook::tui::due_list::Board::Dashboard(s)) => s
+            .loads()
+            .iter()
+            .position(|l| l.worker == casebook::tui::dashboard::MENTORING),
+        _ => panic!("the dashboard is not open"),
+    }
+    .expect("a mentoring line");
+    run(
+        &mut fx.app,
+        &mut fx.t,
+        &format!("g{}<Enter>", "j".repeat(n)),
+    );
+    assert!(fx.app.find::<MentoringBoard>().is_none());
+    assert!(
+        status_text(&fx.app).contains("not open to you"),
+        "{}",
+        status_text(&fx.app)
+    );
+}
+
+#[test]
+fn a_group_programme_session_takes_the_young_people_attending_by_reference() {
+    let mut fx = fixture();
+    let zoe = fx.zoe_reference.clone();
+    let callum = row(fx.app.store(), "Callum");
+    run(
+        &mut fx.app,
+        &mut fx.t,
+        &format!(
+            "Bt<Tab>group<Enter>Anger management<Tab>Cleo Okafor<Tab><Tab>{zoe}, {}<C-s>",
+            callum.reference
+        ),
+    );
+    assert!(
+        fx.app.form().is_none(),
+        "{}\n{}",
+        status_text(&fx.app),
+        screen(&fx.t)
+    );
+    assert!(
+        status_text(&fx.app).contains("0 mentors and 2 young people attending"),
+        "{}",
+        status_text(&fx.app)
+    );
+    let zoe_id = row(fx.app.store(), "Zoë").young_person_id;
+    for id in [&zoe_id, &callum.young_person_id] {
+        let attended = mentoring::events_attended_by(fx.app.store(), id).unwrap();
+        assert_eq!(attended.len(), 1);
+        assert_eq!(attended[0].kind, "group_programme");
+        assert_eq!(attended[0].title, "Anger management");
+        assert_eq!(attended[0].date, d(TODAY));
+    }
+}
+
+#[test]
+fn an_unknown_reference_among_the_young_people_attending_is_refused_by_name() {
+    let mut fx = fixture();
+    let zoe = fx.zoe_reference.clone();
+    run(
+        &mut fx.app,
+        &mut fx.t,
+        &format!("Bt<Tab>workshop<Enter>Cooking<Tab><Tab><Tab>{zoe} YP-0000-0000<C-s>"),
+    );
+    let form = fx.app.form().expect("the form stays open");
+    let error = form.field("young_people").unwrap().error.clone().unwrap();
+    assert!(error.contains("YP-0000-0000"), "{error}");
+    assert!(error.starts_with("Young people:"), "{error}");
+    let zoe_id = row(fx.app.store(), "Zoë").young_person_id;
+    assert!(
+        mentoring::events_attended_by(fx.app.store(), &zoe_id)
+            .unwrap()
+            .is_empty(),
+        "nothing written"
+    );
+}
+
+#[test]
+fn young_people_are_refused_on_a_mentor_support_session() {
+    let mut fx = fixture();
+    let zoe = fx.zoe_reference.clone();
+    run(
+        &mut fx.app,
+        &mut fx.t,
+        &format!("Bt<Tab>support<Enter>Support<Tab><Tab>grace<Space><Tab>{zoe}<C-s>"),
+    );
+    let form = fx.app.form().expect("the form stays open");
+    let error = form.field("young_people").unwrap().error.clone().unwrap();
+    assert!(
+        error.contains("only a group programme session or a workshop"),
+        "{error}"
+    );
+    let grace = &mentoring::board(fx.app.store(), d(TODAY)).unwrap()[1];
+    assert_eq!(grace.last_support, Some(d("2025-04-10")), "nothing written");
 }

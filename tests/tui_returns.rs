@@ -334,3 +334,59 @@ fn export_is_reachable_from_the_dashboard_and_esc_closes_it() {
     run(&mut a, &mut t, "<Esc>");
     assert!(screen(&t).contains("Dashboard · per worker"));
 }
+
+/// Opens the export screen, picks the Leicester return's section C (the quarter field's year,
+/// 2025-26 by default), JSON and `folder`.
+fn section_c_script(folder: &str) -> String {
+    format!(
+        "E<Enter>section<Enter><Esc>j<Enter>json<Enter><Tab>{}{folder}",
+        "<BS>".repeat(400)
+    )
+}
+
+#[test]
+fn export_screen_writes_section_c_as_the_command_does() {
+    let (store, kim) = fixture();
+    let mut a = app(store, &kim, Theme::coloured());
+    let mut t = terminal(80, 24);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("returns");
+    run(
+        &mut a,
+        &mut t,
+        &format!("{}<C-s>", section_c_script(out.to_str().unwrap())),
+    );
+    let file = out.join("leicester-C-2025-26.json");
+    let text = std::fs::read_to_string(&file)
+        .unwrap_or_else(|e| panic!("section C is written ({e}):\n{}", screen(&t)));
+    // The same document `casebook export --return leicester --year 2025-26 --format json`
+    // writes: section C counted for the year from 1 April 2025.
+    let annual = casebook::returns::leicester_annual::compute(a.store(), 2025).unwrap();
+    assert_eq!(text, format!("{}\n", annual.to_json().unwrap()));
+    assert!(text.contains("2025-26"), "{text}");
+    assert!(out.join("leicester-C-2025-26.manifest.json").exists());
+    let s = screen(&t);
+    assert!(s.contains("✓ Written:"), "{s}");
+    assert!(unwrapped(&s).contains(file.to_str().unwrap()), "{s}");
+}
+
+#[test]
+fn section_c_for_a_year_not_started_is_refused_at_the_field() {
+    let (store, kim) = fixture();
+    let mut a = app(store, &kim, Theme::coloured());
+    let mut t = terminal(80, 24);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("returns");
+    run(
+        &mut a,
+        &mut t,
+        &format!(
+            "E<Enter>section<Enter>{}2026-27<Esc><C-s>",
+            "<BS>".repeat(20)
+        ),
+    );
+    let s = screen(&t);
+    assert!(s.contains("2026-27 has not started yet"), "{s}");
+    assert!(!s.contains("Written"), "nothing written: {s}");
+    assert!(!out.exists());
+}

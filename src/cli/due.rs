@@ -7,7 +7,8 @@ use anyhow::{bail, Result};
 use super::{clip, Format, Session};
 use crate::domain::clocks::DueKind;
 use crate::domain::clocks::Explanation;
-use crate::due::{due_list, explain_young_person, DueFilter};
+use crate::due::{due_list, explain_mentor, explain_young_person, DueFilter};
+use crate::store::mentoring;
 use crate::store::people;
 
 /// Without `--all`, items due more than this many days ahead are left out.
@@ -119,6 +120,9 @@ pub fn run(
 /// `casebook due --explain REF`: every item of one young person, each with its rule, source,
 /// start event and date, due date and stop condition; met and stopped clocks briefly after.
 pub fn explain(session: &mut Session, reference: &str, format: Format) -> Result<()> {
+    if let Some(who) = reference.strip_prefix("mentor:") {
+        return explain_of_mentor(session, who.trim(), format);
+    }
     let reference = crate::domain::ids::parse_reference(reference)
         .map_err(|e| anyhow::anyhow!("--explain: {e}"))?;
     let Some(yp) = people::young_person_by_reference(&session.store, &reference)? else {
@@ -223,4 +227,71 @@ fn brief(e: &Explanation) -> String {
         "{} ({}): {} {}, due {}; {how}",
         e.rule, e.source, e.start_event, e.start_date, e.due
     )
+}
+
+/// `casebook due --explain mentor:NAME` (or `mentor:ID`): one volunteer mentor's open clocks,
+/// each with its rule, source, start event and date, due date and stop rule.
+fn explain_of_mentor(session: &mut Session, who: &str, format: Format) -> Result<()> {
+    if who.is_empty() {
+        bail!("--explain: give the mentor after mentor:, by name or ID (mentor:\"Dan Okoro\")");
+    }
+    let mentors = mentoring::mentors(&session.store)?;
+    let named: Vec<_> = mentors
+        .iter()
+        .filter(|m| m.id == who || m.display_name().eq_ignore_ascii_case(who))
+        .collect();
+    let mentor = match named.as_slice() {
+        [m] => *m,
+        [] => bail!("--explain: no mentor is called '{who}' (casebook mentors lists them)"),
+        many => bail!(
+            "--explain: {} mentors are called '{who}'; give one by ID: {}",
+            many.len(),
+            many.iter()
+                .map(|m| m.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let cal = crate::config::load_calendar(session.config_dir.as_deref())?;
+    let today = session.clock.today();
+    let clocks = explain_mentor(
+        &session.store,
+        &cal,
+        today,
+        crate::config::check_renewal_months()?,
+        &mentor.id,
+    )?;
+    let mut out = std::io::stdout().lock();
+    if format == Format::Json {
+        let items: Vec<serde_json::Value> = clocks
+            .iter()
+            .map(|(x, mentee)| {
+                let mut v = serde_json::to_value(x).unwrap_or_default();
+                if let (Some(r), Some(o)) = (mentee, v.as_object_mut()) {
+                    o.insert("mentee".into(), serde_json::json!(r));
+                }
+                v
+            })
+            .collect();
+        let doc = serde_json::json!({
+            "mentor_id": mentor.id,
+            "mentor": mentor.display_name(),
+            "as_of": today.to_string(),
+            "due": items,
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+        return Ok(());
+    }
+    writeln!(out, "Mentor {} as of {today}", mentor.display_name())?;
+    writeln!(out, "\nDUE ({})", clocks.len())?;
+    if clocks.is_empty() {
+        writeln!(out, "  nothing is due")?;
+    }
+    for (x, mentee) in &clocks {
+        if let Some(r) = mentee {
+            writeln!(out, "  with mentee {r}:")?;
+        }
+        write_full(&mut out, x)?;
+    }
+    Ok(())
 }

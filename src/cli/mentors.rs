@@ -68,6 +68,19 @@ pub enum MentorsAction {
         #[arg(long, value_parser = parse_cli_date)]
         start: NaiveDate,
     },
+    /// Mark a mentoring record entered in error: it stays in the file (audited) and no
+    /// longer counts in the Leicester return or the clocks; prints its ID.
+    InError {
+        /// session, match, event, complaint, message, drive or mentor.
+        #[arg(long)]
+        record: String,
+        /// The record's ID (as printed when it was added, or from --format json).
+        #[arg(long)]
+        id: String,
+        /// Why it was entered in error.
+        #[arg(long)]
+        reason: String,
+    },
     /// Record a mentor session with the young person; prints the session ID.
     Session {
         /// The match ID.
@@ -174,6 +187,12 @@ pub fn run(session: &mut Session, args: &MentorsArgs) -> Result<()> {
             session.store.write(&actor.id, now, |tx| {
                 mentoring::add_match(tx, &codes, &m, today)
             })?
+        }
+        MentorsAction::InError { record, id, reason } => {
+            session.store.write(&actor.id, now, |tx| {
+                mentoring::mark_in_error(tx, record, id, reason)
+            })?;
+            id.clone()
         }
         MentorsAction::Session {
             match_id,

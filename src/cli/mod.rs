@@ -79,9 +79,10 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
-        /// Instead of the list, explain one young person's items (by reference): each rule,
-        /// its source, the start event and date, the due date and when it stops.
-        #[arg(long, value_name = "REF", conflicts_with_all = ["worker", "kind", "all"])]
+        /// Instead of the list, explain one young person's items (by reference), or a
+        /// volunteer mentor's with mentor:NAME or mentor:ID (e.g. mentor:"Dan Okoro"): each
+        /// rule, its source, the start event and date, the due date and when it stops.
+        #[arg(long, value_name = "REF|mentor:NAME", conflicts_with_all = ["worker", "kind", "all"])]
         explain: Option<String>,
     },
     /// Write a quarterly return (no names, references or dates of birth), or with --explain list

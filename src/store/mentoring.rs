@@ -1294,3 +1294,51 @@ pub fn unanswered_messages(store: &Store) -> Result<Vec<TelephoneMessage>> {
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// The group programme sessions and workshops a young person attended (L §7.2), by date.
+pub fn events_attended_by(store: &Store, young_person_id: &str) -> Result<Vec<MentoringEvent>> {
+    let mut stmt = store.conn().prepare(
+        "SELECT ev.id, ev.kind, ev.date, ev.title, ev.facilitator
+         FROM mentoring_event_attendance a JOIN mentoring_events ev ON ev.id = a.event_id
+         WHERE a.young_person_id = ?1 AND a.in_error_at IS NULL AND ev.in_error_at IS NULL
+         ORDER BY ev.date, ev.id",
+    )?;
+    let rows = stmt.query_map([young_person_id], |r| {
+        Ok(MentoringEvent {
+            id: r.get(0)?,
+            kind: r.get(1)?,
+            date: get_date(r, 2)?.unwrap_or_default(),
+            title: r.get(3)?,
+            facilitator: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The mentoring records that may be marked entered in error, as `casebook mentors in-error
+/// --record` names them, with their tables.
+pub const IN_ERROR_RECORDS: [(&str, &str); 7] = [
+    ("session", "mentor_sessions"),
+    ("match", "mentor_matches"),
+    ("event", "mentoring_events"),
+    ("complaint", "complaints"),
+    ("message", "telephone_messages"),
+    ("drive", "recruitment_drives"),
+    ("mentor", "mentors"),
+];
+
+/// Marks a mentoring record entered in error with the reason (it stays in the file, audited);
+/// it no longer counts in the Leicester return or starts or stops a clock.
+pub fn mark_in_error(tx: &Tx, record: &str, id: &str, reason: &str) -> Result<()> {
+    let Some((_, table)) = IN_ERROR_RECORDS.iter().find(|(r, _)| *r == record.trim()) else {
+        let known: Vec<&str> = IN_ERROR_RECORDS.iter().map(|(r, _)| *r).collect();
+        return Err(refuse(
+            "record",
+            format!(
+                "'{record}' is not a mentoring record: expected one of {}",
+                known.join(", ")
+            ),
+        ));
+    };
+    tx.mark_in_error(table, id, reason)
+}

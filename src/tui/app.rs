@@ -465,6 +465,14 @@ impl App {
                     );
                 }
             }
+            Msg::OpenThen(route, action) => {
+                if self.open(route) {
+                    self.offer_key(
+                        &KeyEvent::new(KeyCode::Null, KeyModifiers::NONE),
+                        Some(action),
+                    );
+                }
+            }
             Msg::OpenDueListOf(name) => {
                 if self.open(Route::Board(BoardKind::Due)) {
                     if let Some(Board::Due(d)) = self.find_mut::<Board>() {
@@ -521,7 +529,7 @@ impl App {
         let form_open = self.find::<FormScreen>().is_some();
         match route {
             Route::Board(_)
-            | Route::Mentoring
+            | Route::Mentoring(_)
             | Route::Intake(_)
             | Route::Export
             | Route::Conflicts
@@ -546,7 +554,7 @@ impl App {
             Ok(screen) => {
                 let keep = match route {
                     // The mentoring board is a board too: it replaces what is open.
-                    Route::Board(_) | Route::Mentoring => 0,
+                    Route::Board(_) | Route::Mentoring(_) => 0,
                     Route::Case(_) => self
                         .stack
                         .iter()

@@ -16,7 +16,7 @@ use super::due_list::{BoardEnv, Step};
 use super::form::truncate;
 use super::keymap::Action;
 use super::kpis::KpiPanel;
-use super::msg::{Msg, Route, StatusKind};
+use super::msg::{MentoringFocus, Msg, Route, StatusKind};
 use super::theme::Theme;
 use crate::domain::record::RiskLevel;
 use crate::domain::urgency::DueGroup;
@@ -187,9 +187,13 @@ impl DashboardScreen {
             Action::Bottom | Action::PageDown => self.selected = n.saturating_sub(1),
             Action::Open => {
                 if let Some(l) = self.loads.get(self.selected) {
-                    // Neither line is a worker's due-list; the mentoring items are in the
-                    // whole team's list (the due-list's team view).
-                    if l.worker != NO_KEY_WORKER && l.worker != MENTORING {
+                    // The mentoring items are the coordinator's board's (it refuses a worker
+                    // who may not open it, saying why).
+                    if l.worker == MENTORING {
+                        return Step::Msg(Msg::Open(Route::Mentoring(MentoringFocus::Board)));
+                    }
+                    // Not a worker's due-list; those items are in the whole team's list.
+                    if l.worker != NO_KEY_WORKER {
                         return Step::Msg(Msg::OpenDueListOf(l.worker.clone()));
                     }
                 }

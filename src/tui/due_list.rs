@@ -24,7 +24,7 @@ use super::flags::FlagsScreen;
 use super::form::truncate;
 use super::keymap::{Action, Binding, Context, Key, KeyMap};
 use super::msg::FlagAction;
-use super::msg::{Msg, Route, StatusKind};
+use super::msg::{MentoringFocus, Msg, Route, StatusKind};
 use super::text_line::{Edit, TextLine};
 use super::theme::Theme;
 use crate::domain::calendar::Calendar;
@@ -32,6 +32,7 @@ use crate::domain::clocks::DueKind;
 use crate::domain::codes::CodeLists;
 use crate::domain::dates::{parse_relative_date, DATE_FORMS};
 use crate::domain::record::RiskLevel;
+use crate::domain::roles::{may, Permission};
 use crate::domain::urgency::DueGroup;
 use crate::due::{
     due_list, explain_mentoring, explain_young_person, DueEntry, DueFilter, DueSubject,
@@ -121,7 +122,8 @@ pub fn bindings() -> Vec<Binding> {
             Action::Open,
             vec![k(K::Enter)],
             "open the item: a flag review's form, a missed appointment's contact form, a \
-             follow-up's form, otherwise the young person's case",
+             follow-up's form, a mentor's item or message on the mentoring board, otherwise \
+             the young person's case",
             "open",
             &[C::DueList],
         ),
@@ -349,6 +351,9 @@ pub struct DueListScreen {
     /// hold the mentors' items and messages about no one on the record (as `casebook due
     /// --worker`).
     coordinators: Vec<String>,
+    /// Whether the signed-in worker may open the mentoring board (Enter on a mentor's item or
+    /// a telephone message opens it).
+    may_coordinate: bool,
     /// The real today, and the date the list is worked out for when the worker moved it.
     today: NaiveDate,
     as_of: Option<NaiveDate>,
@@ -380,6 +385,7 @@ impl DueListScreen {
             kind: None,
             my_name,
             coordinators: Vec::new(),
+            may_coordinate: false,
             today: env.today,
             as_of: None,
             prompt: None,
@@ -397,7 +403,11 @@ impl DueListScreen {
 
     pub fn reload(&mut self, env: &BoardEnv) -> Result<()> {
         self.today = env.today;
-        self.coordinators = crate::store::people::workers(env.store)?
+        let workers = crate::store::people::workers(env.store)?;
+        self.may_coordinate = workers
+            .iter()
+            .any(|w| w.id == env.worker_id && may(&w.roles, Permission::CoordinateMentoring));
+        self.coordinators = workers
             .into_iter()
             .filter(|w| w.has(crate::domain::record::Role::Coordinator))
             .map(|w| w.name)
@@ -751,23 +761,27 @@ impl DueListScreen {
                     DueSubject::Contact(_) => {
                         Msg::OpenCaseThen(e.young_person_id.clone(), Action::AddContact)
                     }
-                    // A mentee's weekly contact, or a message about a young person: their
-                    // case, where mentor sessions and contacts are recorded.
-                    DueSubject::Match(_) | DueSubject::Message(_)
-                        if !e.young_person_id.is_empty() =>
-                    {
+                    // A mentee's weekly contact: their case, where mentor sessions are
+                    // recorded.
+                    DueSubject::Match(_) if !e.young_person_id.is_empty() => {
                         Msg::Open(Route::Case(e.young_person_id.clone()))
                     }
-                    // A mentor's item, or a message about no one on the record, has no case:
-                    // it is dealt with on the coordinator's board.
-                    DueSubject::Match(_) | DueSubject::Mentor(_) | DueSubject::Message(_) => {
-                        Msg::Status(
-                            StatusKind::Info,
-                            format!(
-                                "{}: a mentoring item, recorded from the coordinator's board",
-                                e.kind.label()
-                            ),
-                        )
+                    // A message is answered on the coordinator's board, its answer form open
+                    // on it; a key worker without the board has the young person's case.
+                    DueSubject::Message(id) if self.may_coordinate => Msg::OpenThen(
+                        Route::Mentoring(MentoringFocus::Message(id.clone())),
+                        Action::AnswerPhoneMessage,
+                    ),
+                    DueSubject::Message(_) if !e.young_person_id.is_empty() => {
+                        Msg::Open(Route::Case(e.young_person_id.clone()))
+                    }
+                    // A mentor's item is dealt with on the board, that mentor selected (the
+                    // board refuses a worker who may not open it, saying why).
+                    DueSubject::Mentor(id) => {
+                        Msg::Open(Route::Mentoring(MentoringFocus::Mentor(id.clone())))
+                    }
+                    DueSubject::Match(_) | DueSubject::Message(_) => {
+                        Msg::Open(Route::Mentoring(MentoringFocus::Board))
                     }
                     // An episode item opens its own form over the case where it has one;
                     // the rest (first intervention, transition) are dealt with

@@ -74,6 +74,9 @@ pub struct Job {
     pub format: Format,
     /// The folder chosen; XLSX and JSON write `<stem>.<ext>` in it, CSV a `<stem>` folder.
     pub folder: PathBuf,
+    /// The Leicester return's annual section C for the financial year starting in April of
+    /// this year, instead of the quarter (`casebook export --return leicester --year`).
+    pub annual_year: Option<i32>,
 }
 
 /// Where the screen is.
@@ -105,6 +108,9 @@ pub fn default_folder() -> PathBuf {
     base.join("casebook-returns")
 }
 
+/// The return choice for the Leicester return's annual section C.
+const ANNUAL: &str = "leicester_c";
+
 fn choice(code: &str, label: &str) -> Choice {
     Choice {
         code: code.into(),
@@ -132,6 +138,10 @@ impl ExportScreen {
                 vec![
                     choice("southampton", "Southampton (ESAP KPIs and MI)"),
                     choice("leicester", "Leicester (quarterly MI)"),
+                    choice(
+                        ANNUAL,
+                        "Leicester section C (annual: the quarter's financial year)",
+                    ),
                 ],
             )
             .required()
@@ -213,6 +223,9 @@ impl ExportScreen {
 
     /// Checks the choices; problems are shown at their fields.
     fn check(&mut self) -> Option<Job> {
+        if self.form.choice("return").as_deref() == Some(ANNUAL) {
+            return self.check_annual();
+        }
         let mut ok = self.form.check_fields();
         let kind = self
             .form
@@ -291,6 +304,74 @@ impl ExportScreen {
             },
             format,
             folder,
+            annual_year: None,
+        })
+    }
+
+    /// Section C: the financial year from the quarter field ("2025-26" or a quarter of it),
+    /// not one still to start; the format and folder as for a quarter.
+    fn check_annual(&mut self) -> Option<Job> {
+        let mut ok = self.form.check_fields();
+        let typed = self.form.text("quarter").unwrap_or_default();
+        let year_text = typed.split_whitespace().next().unwrap_or("");
+        let this_year = Quarter::containing(self.today);
+        let year = match crate::returns::leicester_annual::parse_year(year_text) {
+            Ok(y) => NaiveDate::from_ymd_opt(y, 4, 1).map(|start| (y, Quarter::containing(start))),
+            Err(e) => {
+                self.form.set_error(
+                    "quarter",
+                    format!("Section C is for a financial year (e.g. 2025-26): {e}"),
+                );
+                None
+            }
+        };
+        let year = match year {
+            Some((y, q)) if q > this_year => {
+                self.form.set_error(
+                    "quarter",
+                    format!(
+                        "{y}-{:02} has not started yet: choose an earlier year",
+                        (y + 1) % 100
+                    ),
+                );
+                None
+            }
+            y => y,
+        };
+        let format = self
+            .form
+            .choice("format")
+            .and_then(|c| Format::from_code(&c));
+        if format.is_none() {
+            self.form
+                .set_error("format", "Choose a format: xlsx, csv or json".into());
+            ok = false;
+        }
+        let folder = match self.form.text("out").map(|t| expand_home(&t)) {
+            Some(p) if p.is_file() => {
+                self.form.set_error(
+                    "out",
+                    "That is a file: give a folder; the return is written inside it".into(),
+                );
+                None
+            }
+            Some(p) => Some(p),
+            None => {
+                self.form
+                    .set_error("out", "Give the folder to write the return in".into());
+                None
+            }
+        };
+        let (true, Some((y, first)), Some(format), Some(folder)) = (ok, year, format, folder)
+        else {
+            self.form.focus_first_problem();
+            return None;
+        };
+        Some(Job {
+            request: Request::new(ReturnKind::Leicester, first, self.today),
+            format,
+            folder,
+            annual_year: Some(y),
         })
     }
 
@@ -316,6 +397,9 @@ impl ExportScreen {
             self.fail_at_folder(format!("Cannot create the folder: {e}"));
             return;
         }
+        if let Some(year) = job.annual_year {
+            return self.run_annual(store, &job, year, progress);
+        }
         let stages = &mut self.stages;
         let mut hear = |stage: &str, done: usize, total: usize| {
             match stages.iter_mut().find(|s| s.0 == stage) {
@@ -340,6 +424,41 @@ impl ExportScreen {
         match returns::write_return(&ret, job.format, &out) {
             Ok(w) => {
                 hear("writing", 1, 1);
+                self.state = State::Done(w);
+            }
+            Err(e) => self.fail_at_folder(format!("{e:#}")),
+        }
+    }
+
+    /// Section C, written as `casebook export --return leicester --year Y --out FOLDER` writes
+    /// it (CSV in a `leicester-C-Y` folder inside, as a quarter's CSV).
+    fn run_annual(
+        &mut self,
+        store: &Store,
+        job: &Job,
+        year: i32,
+        progress: &mut dyn FnMut(&str, usize, usize),
+    ) {
+        self.stages.push(("counting".into(), 0, 1));
+        progress("counting", 0, 1);
+        let annual = match returns::leicester_annual::compute(store, year) {
+            Ok(a) => a,
+            Err(e) => {
+                self.state = State::Failed(format!("Section C could not be counted: {e:#}"));
+                return;
+            }
+        };
+        self.stages = vec![("counting".into(), 1, 1), ("writing".into(), 0, 1)];
+        progress("writing", 0, 1);
+        let out = if job.format.writes_folder() {
+            job.folder.join(format!("leicester-C-{}", annual.year))
+        } else {
+            job.folder.clone()
+        };
+        match returns::write::write_annual(&annual, self.today, job.format, &out) {
+            Ok(w) => {
+                self.stages = vec![("counting".into(), 1, 1), ("writing".into(), 1, 1)];
+                progress("writing", 1, 1);
                 self.state = State::Done(w);
             }
             Err(e) => self.fail_at_folder(format!("{e:#}")),
@@ -392,11 +511,14 @@ impl ExportScreen {
         let (text, style) = match &self.state {
             State::Choosing => (String::new(), theme.dim()),
             State::Waiting(job) => (
-                format!(
-                    "Writing the {} return for {}…",
-                    job.request.kind.code(),
-                    job.request.quarter.label()
-                ),
+                match job.annual_year {
+                    Some(y) => format!("Writing Leicester section C for {y}-{:02}…", (y + 1) % 100),
+                    None => format!(
+                        "Writing the {} return for {}…",
+                        job.request.kind.code(),
+                        job.request.quarter.label()
+                    ),
+                },
                 theme.warning(),
             ),
             State::Done(w) => {

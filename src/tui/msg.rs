@@ -36,6 +36,9 @@ pub enum Msg {
     OpenCaseThen(String, Action),
     /// The due-list showing one worker's items (from the dashboard).
     OpenDueListOf(String),
+    /// A screen, then `Action` pressed in it (the answer form on the mentoring board, from
+    /// a telephone message on the due-list); nothing is pressed when the screen was refused.
+    OpenThen(Route, Action),
     /// A palette choice, run as if its key were pressed where the worker is.
     Command(Command),
     /// Lock the screen now (Ctrl-L).
@@ -86,8 +89,20 @@ pub enum Route {
     Palette,
     Conflicts,
     Duplicates,
-    /// The mentoring coordinator's board (`tui::mentoring`).
-    Mentoring,
+    /// The mentoring coordinator's board (`tui::mentoring`), with what it opens on.
+    Mentoring(MentoringFocus),
+}
+
+/// What the mentoring board opens on (from a due-list item or the dashboard).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum MentoringFocus {
+    /// The first mentor, as from `B`.
+    #[default]
+    Board,
+    /// This mentor (by ID) selected: their support, commitment review or check renewal.
+    Mentor(String),
+    /// This telephone message (by ID) chosen on the answer form when it is opened.
+    Message(String),
 }
 
 /// Which board to open.

@@ -13,7 +13,7 @@ use super::help::Help;
 use super::intake;
 use super::keymap::{Action, Context};
 use super::mentoring;
-use super::msg::{BoardKind, IntakeOpen, Msg, Route, StatusKind};
+use super::msg::{BoardKind, IntakeOpen, MentoringFocus, Msg, Route, StatusKind};
 use super::palette::Palette;
 
 /// Builds the screen `route` names. `case` is the case open below, if any (the intake forms
@@ -75,8 +75,8 @@ pub fn open(
         Route::Export => Box::new(ExportScreen::new(env.today)),
         Route::Help => Box::new(Help::new(under.to_vec())),
         Route::Palette => Box::new(Palette::new(env.keymap, case.is_some())),
-        Route::Mentoring => {
-            mentoring::open_board(env).map_err(|t| error(StatusKind::Warning, t))?
+        Route::Mentoring(focus) => {
+            mentoring::open_board(env, focus).map_err(|t| error(StatusKind::Warning, t))?
         }
         Route::Conflicts => match ConflictsScreen::load(env) {
             Ok(c) => Box::new(c),
@@ -117,7 +117,7 @@ pub fn global(action: Action) -> Option<Msg> {
         Action::ExportReturn => open(Route::Export),
         Action::Conflicts => open(Route::Conflicts),
         Action::Duplicates => open(Route::Duplicates),
-        Action::MentoringBoard => open(Route::Mentoring),
+        Action::MentoringBoard => open(Route::Mentoring(MentoringFocus::Board)),
         Action::SyncNow => Some(Msg::SyncNow),
         _ => None,
     }

@@ -20,7 +20,7 @@ use crate::tui::codes;
 use crate::tui::component::{Component, Env, Step};
 use crate::tui::form::truncate;
 use crate::tui::keymap::{Action, Context, KeyMap};
-use crate::tui::msg::{StatusKind, Written};
+use crate::tui::msg::{MentoringFocus, StatusKind, Written};
 use crate::tui::theme::Theme;
 
 /// Rows the details of the selected mentor take below the list.
@@ -36,6 +36,8 @@ pub struct MentoringBoard {
     selected: usize,
     today: chrono::NaiveDate,
     leaving_labels: HashMap<String, String>,
+    /// The telephone message the answer form chooses first (opened from the due-list).
+    focus_message: Option<String>,
 }
 
 impl MentoringBoard {
@@ -48,6 +50,7 @@ impl MentoringBoard {
             selected: 0,
             today: env.today,
             leaving_labels: HashMap::new(),
+            focus_message: None,
         };
         b.read(env)?;
         Ok(b)
@@ -80,6 +83,15 @@ impl MentoringBoard {
     pub fn select_mentor(&mut self, id: &str) {
         if let Some(i) = self.rows.iter().position(|r| r.mentor.id == id) {
             self.selected = i;
+        }
+    }
+
+    /// Opens on a due-list item: its mentor selected, or its message chosen on the answer form.
+    pub fn focus(&mut self, focus: MentoringFocus) {
+        match focus {
+            MentoringFocus::Board => {}
+            MentoringFocus::Mentor(id) => self.select_mentor(&id),
+            MentoringFocus::Message(id) => self.focus_message = Some(id),
         }
     }
 
@@ -311,7 +323,9 @@ impl Component for MentoringBoard {
             Action::AddDrive => return forms::open_drive(env),
             Action::AddComplaint => return forms::open_complaint(env),
             Action::AddPhoneMessage => return forms::open_message(env),
-            Action::AnswerPhoneMessage => return forms::open_answer(env),
+            Action::AnswerPhoneMessage => {
+                return forms::open_answer(self.focus_message.as_deref(), env)
+            }
             Action::MatchMentor => {
                 return matching::open_match(self.selected_row().map(|r| &r.mentor), env)
             }

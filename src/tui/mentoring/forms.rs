@@ -276,6 +276,8 @@ pub fn open_event(env: &Env) -> Step {
             Field::text("title", "What it was", 200).required(),
             Field::text("facilitator", "Facilitator", 200),
             Field::multi("attendees", "Mentors attending", attendees),
+            Field::text("young_people", "Young people", SHORT_MAX)
+                .hint("references, comma or space separated (group programme, workshop)"),
         ],
         env.today,
     );
@@ -284,9 +286,51 @@ pub fn open_event(env: &Env) -> Step {
 
 pub struct EventPurpose;
 
+/// The young people a typed list of references names (comma or space separated), each
+/// looked up; the first unknown one is refused at the field, by the reference typed. Only a
+/// group programme or workshop has young people attending (L §7.2).
+fn young_people_attending(form: &Form, env: &Env) -> Result<Vec<String>, String> {
+    let typed = form.text("young_people").unwrap_or_default();
+    let refs: Vec<&str> = typed
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|r| !r.is_empty())
+        .collect();
+    if refs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let kind = form
+        .choice("kind")
+        .as_deref()
+        .and_then(EventKind::from_code);
+    if !matches!(kind, Some(EventKind::GroupProgramme | EventKind::Workshop)) {
+        return Err("young people attend only a group programme session or a workshop".into());
+    }
+    let mut ids: Vec<String> = Vec::new();
+    for r in refs {
+        match young_person_by_typed_reference(env, Some(r)) {
+            Ok(Some(yp)) if !ids.contains(&yp.id) => ids.push(yp.id),
+            Ok(_) => {}
+            Err(why) => return Err(format!("“{r}”: {why}")),
+        }
+    }
+    Ok(ids)
+}
+
 impl FormPurpose for EventPurpose {
     fn save(&mut self, form: &mut Form, env: &mut Env) -> Saved {
-        if !form.check_fields() {
+        let fields_ok = form.check_fields();
+        let young_people = match young_people_attending(form, env) {
+            Ok(ids) => ids,
+            Err(why) => {
+                form.set_error("young_people", format!("Young people: {why}"));
+                Vec::new()
+            }
+        };
+        if !fields_ok
+            || form
+                .field("young_people")
+                .is_some_and(|f| f.error.is_some())
+        {
             return Saved::Refused(problems_status(form));
         }
         let event = MentoringEvent {
@@ -300,13 +344,18 @@ impl FormPurpose for EventPurpose {
         let worker = env.worker_id().to_string();
         let today = env.today;
         let result = env.store.write(&worker, env.now, |tx| {
-            mentoring::add_event(tx, &event, &attendees, &[], today)
+            mentoring::add_event(tx, &event, &attendees, &young_people, today)
         });
         match result {
             Ok(_) => {
                 let kind = EventKind::from_code(&event.kind).map_or("Session", event_kind_label);
+                let people = match young_people.len() {
+                    0 => String::new(),
+                    1 => " and 1 young person".to_string(),
+                    n => format!(" and {n} young people"),
+                };
                 let message = format!(
-                    "{kind} of {} recorded, {} mentor{} attending",
+                    "{kind} of {} recorded, {} mentor{}{people} attending",
                     ddmmyyyy(event.date),
                     attendees.len(),
                     if attendees.len() == 1 { "" } else { "s" }
@@ -506,8 +555,9 @@ impl FormPurpose for MessagePurpose {
     }
 }
 
-/// Opens the form that records a waiting message as answered.
-pub fn open_answer(env: &Env) -> Step {
+/// Opens the form that records a waiting message as answered, with `chosen` (a message's ID)
+/// chosen when it is still waiting, or the only one waiting.
+pub fn open_answer(chosen: Option<&str>, env: &Env) -> Step {
     let waiting = match mentoring::unanswered_messages(env.store) {
         Ok(w) => w,
         Err(e) => return Step::status(StatusKind::Error, format!("Cannot read the messages: {e}")),
@@ -518,7 +568,10 @@ pub fn open_answer(env: &Env) -> Step {
             "No telephone message is waiting for an answer",
         );
     }
-    let only = (waiting.len() == 1).then(|| waiting[0].id.clone());
+    let only = chosen
+        .filter(|c| waiting.iter().any(|m| m.id == *c))
+        .map(str::to_string)
+        .or_else(|| (waiting.len() == 1).then(|| waiting[0].id.clone()));
     let options = waiting
         .iter()
         .map(|m| {

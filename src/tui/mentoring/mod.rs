@@ -19,6 +19,7 @@ use crate::domain::ids::parse_reference;
 use crate::domain::record::YoungPerson;
 use crate::domain::roles::{require, Permission};
 use crate::store::people;
+use crate::tui::msg::MentoringFocus;
 
 pub use board::MentoringBoard;
 
@@ -160,8 +161,9 @@ pub fn bindings() -> Vec<Binding> {
     ]
 }
 
-/// Opens the board, for the mentoring coordinator and managers only; else the refusal.
-pub fn open_board(env: &Env) -> Result<Box<dyn Component>, String> {
+/// Opens the board on `focus`, for the mentoring coordinator and managers only; else the
+/// refusal.
+pub fn open_board(env: &Env, focus: MentoringFocus) -> Result<Box<dyn Component>, String> {
     require(
         &env.worker.name,
         &env.worker.roles,
@@ -169,7 +171,10 @@ pub fn open_board(env: &Env) -> Result<Box<dyn Component>, String> {
     )
     .map_err(|why| format!("The mentoring board is not open to you: {why}"))?;
     MentoringBoard::load(env)
-        .map(|b| Box::new(b) as Box<dyn Component>)
+        .map(|mut b| {
+            b.focus(focus);
+            Box::new(b) as Box<dyn Component>
+        })
         .map_err(|e| format!("Cannot read the mentors: {e}"))
 }
 
