@@ -446,7 +446,10 @@ pub fn run(cli: Cli) -> Result<()> {
                 db_path: Some(session.db_path.clone()),
             };
             let sync = sync::tui_sync(&session)?;
-            crate::tui::run(session.store, ctx, sync)
+            // A second connection reads the whole caseload behind the first frame; without
+            // one the caseload is read before it, as tests do.
+            let reader = Store::open(&session.db_path, session.keys.data_key()).ok();
+            crate::tui::run(session.store, ctx, sync, reader)
         }
         Some(Command::Demo { people, seed }) => demo::run(&mut session, *people, *seed),
         Some(Command::Due {

@@ -2,13 +2,12 @@
 //!
 //! Fills an empty database with two years of obviously invented casework (a team of workers,
 //! young people with their episodes, contacts, risk flags, reviews, outcome profiles,
-//! follow-ups, referrals out, and outreach tallies), all written through the store's own
-//! functions as one demo worker, a few hundred young people per transaction so memory stays
-//! flat from 10 to 100,000 young people.
-//!
-//! Not written yet, because the store has no function for them: triage answers (substances,
-//! routes), comprehensive assessment rows, care plan versions with goals, vulnerabilities.
+//! follow-ups, referrals out, outreach tallies, and the triage answers, comprehensive
+//! assessments and care plans behind each episode's milestones: `clinical`), all written
+//! through the store's own functions as one demo worker, a few hundred young people per
+//! transaction so memory stays flat from 10 to 100,000 young people.
 
+pub mod clinical;
 pub mod codes;
 pub mod mentoring;
 pub mod names;
@@ -19,6 +18,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use crate::domain::codes::CodeLists;
 use crate::domain::record::{Contact, Episode, OutreachTally, RiskFlag, Role};
 use crate::store::{people, records, Store, Tx};
 use plan::{FlagStep, PersonPlan, Team, Window};
@@ -58,6 +58,12 @@ pub struct DemoSummary {
     pub referrals_out: usize,
     pub follow_ups: usize,
     pub exits: usize,
+    /// Triage answers (with substances, sometimes a vulnerability).
+    pub triages: usize,
+    /// Comprehensive assessments (needs and the six risk domains).
+    pub assessments: usize,
+    /// Care plans (version 1, with goals).
+    pub care_plans: usize,
     /// The mentoring project's records.
     pub mentoring: mentoring::MentoringSummary,
 }
@@ -117,13 +123,22 @@ pub fn generate_with_progress(
     // People and tallies draw from separate streams, so the people stay the same whatever
     // the tallies do.
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
+    // The clinical records draw from a stream of their own (see `clinical`).
+    let mut clinical_rng = ChaCha8Rng::seed_from_u64(opts.seed);
+    clinical_rng.set_stream(3);
+    let codes = CodeLists::embedded();
     let mut done = 0;
     while done < opts.people {
         let batch = PEOPLE_PER_TRANSACTION.min(opts.people - done);
         store.write(&actor.id, now, |tx| {
             for _ in 0..batch {
                 let plan = plan::person(&mut rng, &window, &team);
-                write_person(tx, &plan, &workers, &mut summary)?;
+                let mut clinical = clinical::Clinical {
+                    rng: &mut clinical_rng,
+                    codes: &codes,
+                    today,
+                };
+                write_person(tx, &plan, &workers, &mut clinical, &mut summary)?;
             }
             Ok(())
         })?;
@@ -193,6 +208,7 @@ fn write_person(
     tx: &Tx,
     plan: &PersonPlan,
     workers: &[String],
+    clinical: &mut clinical::Clinical,
     summary: &mut DemoSummary,
 ) -> Result<()> {
     let (yp_id, _reference) = people::create_young_person(tx, &plan.person)?;
@@ -211,6 +227,7 @@ fn write_person(
         )?;
         summary.episodes += 1;
         summary.exits += usize::from(ep.episode.exit_date.is_some());
+        clinical::write_episode_records(tx, clinical, &yp_id, &episode_id, &ep.episode, summary)?;
 
         for c in &ep.contacts {
             let id = records::add_contact(

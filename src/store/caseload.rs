@@ -150,6 +150,38 @@ pub fn caseload_row(store: &Store, young_person_id: &str) -> Result<Option<Casel
     Ok(rows.next().transpose()?)
 }
 
+/// The first screenful of the caseload, for the first frame while the whole list is read in
+/// the background: the open episodes whose key worker is `worker_id`, or, when they have none,
+/// everyone's open episodes, by reference (the order the screen shows before what is due is
+/// known), at most `limit`. Reads the worker's episodes through `episodes_key_worker`, and the
+/// team's through the reference index, stopping at `limit`.
+pub fn caseload_first_page(
+    store: &Store,
+    worker_id: &str,
+    limit: usize,
+) -> Result<Vec<CaseloadRow>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mine = format!(
+        "{CASELOAD_SQL}
+           AND yp.id IN (SELECT m.young_person_id FROM episodes m
+                          WHERE m.key_worker_id = ?1 AND m.exit_date IS NULL
+                            AND m.in_error_at IS NULL)
+           AND e.exit_date IS NULL AND e.key_worker_id = ?1
+         ORDER BY yp.reference LIMIT ?2"
+    );
+    let mut stmt = store.conn().prepare(&mine)?;
+    let rows: Vec<CaseloadRow> = stmt
+        .query_map(params![worker_id, limit], row_from)?
+        .collect::<rusqlite::Result<_>>()?;
+    if !rows.is_empty() {
+        return Ok(rows);
+    }
+    let team = format!("{CASELOAD_SQL} AND e.exit_date IS NULL ORDER BY yp.reference LIMIT ?1");
+    let mut stmt = store.conn().prepare(&team)?;
+    let rows = stmt.query_map(params![limit], row_from)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// SQLite's plan for the caseload query, one line per step (for tests and `casebook check`).
 pub fn caseload_query_plan(store: &Store) -> Result<Vec<String>> {
     let mut stmt = store

@@ -19,6 +19,7 @@ pub mod mentoring_due;
 pub mod people;
 pub mod records;
 pub mod returns;
+pub mod scale;
 pub mod sign_in;
 pub mod sync;
 pub mod values;

@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
 
 use anyhow::Result;
 use chrono::NaiveDate;
@@ -12,7 +14,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 
 use super::case_view::CaseView;
-use super::caseload::{CaseloadScreen, Scope};
+use super::caseload::{CaseloadScreen, PreparedRows, Scope};
 use super::chrome;
 use super::component::{Component, Env, Layer, Step};
 use super::due::next_due_by_person;
@@ -27,6 +29,7 @@ use super::theme::Theme;
 use super::TuiContext;
 use crate::domain::calendar::Calendar;
 use crate::domain::codes::CodeLists;
+use crate::store::caseload::CaseloadRow;
 use crate::store::{caseload, people, Store};
 
 pub use super::chrome::{MIN_HEIGHT, MIN_WIDTH};
@@ -35,6 +38,22 @@ pub use super::chrome::{MIN_HEIGHT, MIN_WIDTH};
 mod run;
 
 const FORM_OPEN: &str = "Close the form first (Esc); its draft is kept";
+
+/// Rows read for the first frame when the rest is read in the background: more than any
+/// terminal shows.
+pub const FIRST_PAGE_ROWS: usize = 200;
+
+/// The whole caseload with every young person's next due item, read on a second connection
+/// and prepared for the screen there.
+type Loaded = Result<PreparedRows>;
+
+/// The caseload being read in the background (see [`App::with_background_load`]).
+struct Loading {
+    rx: mpsc::Receiver<Loaded>,
+    /// Writes made while it was being read: their rows are read again once it arrives, as
+    /// the background read may have been taken before them.
+    written: Vec<Written>,
+}
 
 /// The terminal UI's state.
 pub struct App {
@@ -58,6 +77,10 @@ pub struct App {
     idle_lock_minutes: i64,
     /// How to sync now (`Y`), when casebook was started with the team's folder.
     sync: Option<super::SyncNow>,
+    /// The whole caseload, while it is read in the background.
+    loading: Option<Loading>,
+    /// Set by the background read once it has sent its result (the loop polls faster until).
+    loaded: Arc<AtomicBool>,
     /// "synced 2h ago · 3 changes waiting" for a device in a sync team (the title bar shows
     /// it); read again after each write and on Ctrl-R.
     sync_line: Option<String>,
@@ -84,12 +107,93 @@ impl App {
     /// An app on `store` for the worker in `ctx`: reads the keymap file (reporting bad entries
     /// in the status bar), the workers, and the caseload index.
     pub fn new(store: Store, ctx: TuiContext) -> Result<App> {
+        let rows = caseload::caseload(&store)?;
+        Self::with_rows(store, ctx, rows)
+    }
+
+    /// As [`App::new`], but only the first screenful of the caseload is read before the first
+    /// frame; the whole caseload and what is due are read on `reader` (a second connection to
+    /// the same file) in a background thread, and replace the first page when they arrive
+    /// (polled on every event; the loop ticks quickly until then). No frame waits for them.
+    pub fn with_background_load(store: Store, ctx: TuiContext, reader: Store) -> Result<App> {
+        let rows = caseload::caseload_first_page(&store, &ctx.worker.id, FIRST_PAGE_ROWS)?;
+        let mut app = Self::with_rows(store, ctx, rows)?;
+        // What is due arrives with the rest.
+        app.dues_loaded = true;
+        app.home.set_partial(true);
+        let (calendar, codes, today) = (app.calendar.clone(), (*app.codes).clone(), app.today());
+        let (tx, rx) = mpsc::channel();
+        let loaded = Arc::clone(&app.loaded);
+        std::thread::Builder::new()
+            .name("caseload-loader".into())
+            .spawn(move || {
+                let result = caseload::caseload(&reader).and_then(|rows| {
+                    let dues = next_due_by_person(&reader, &calendar, &codes, today)?;
+                    Ok(CaseloadScreen::prepare(rows, &dues, today))
+                });
+                // The app may have quit already; nothing is waiting then.
+                let _ = tx.send(result);
+                loaded.store(true, Ordering::Release);
+            })?;
+        app.loading = Some(Loading {
+            rx,
+            written: Vec::new(),
+        });
+        Ok(app)
+    }
+
+    /// Whether the whole caseload is still being read in the background.
+    pub fn is_loading(&self) -> bool {
+        self.loading.is_some()
+    }
+
+    /// Set once the background read has sent what it read (shared with the loop's poll).
+    pub fn loaded_flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.loaded)
+    }
+
+    /// Takes the background read's result when it has arrived: the whole caseload with what
+    /// is due replaces the first page. Returns whether anything changed.
+    pub fn poll_loading(&mut self) -> bool {
+        let Some(loading) = &self.loading else {
+            return false;
+        };
+        let result = match loading.rx.try_recv() {
+            Ok(result) => result,
+            Err(mpsc::TryRecvError::Empty) => return false,
+            Err(mpsc::TryRecvError::Disconnected) => {
+                Err(anyhow::anyhow!("the background read stopped"))
+            }
+        };
+        let written = self.loading.take().map(|l| l.written).unwrap_or_default();
+        self.home.set_partial(false);
+        match result {
+            Ok(prepared) => {
+                self.home.install(prepared);
+                self.home.mark_dues_known();
+                for w in &written {
+                    let env = env!(self);
+                    if let Err(e) = self.home.written(w, &env) {
+                        self.set_status(StatusKind::Warning, format!("{e:#}"));
+                    }
+                }
+            }
+            Err(e) => {
+                self.set_status(
+                    StatusKind::Error,
+                    format!("Could not read the whole caseload: {e:#}"),
+                );
+            }
+        }
+        true
+    }
+
+    fn with_rows(store: Store, ctx: TuiContext, rows: Vec<CaseloadRow>) -> Result<App> {
         let (keymap, calendar, codes, problems) = super::settings(ctx.config_dir.as_deref());
         let worker_names = people::workers(&store)?
             .into_iter()
             .map(|w| (w.id, w.name))
             .collect();
-        let rows = caseload::caseload(&store)?;
         // What is due is worked out after the first frame (see `run_loop`): at the size of a
         // large service it takes a few seconds, and the list is worth seeing before then.
         let home = CaseloadScreen::new(rows, &HashMap::new(), &ctx.worker.id, ctx.clock.today());
@@ -113,6 +217,8 @@ impl App {
             sync_line: None,
             idle_lock_minutes: crate::domain::roles::IDLE_LOCK_MINUTES,
             sync: None,
+            loading: None,
+            loaded: Arc::new(AtomicBool::new(false)),
             ctx,
         }
         .with_sync_line())
@@ -454,6 +560,9 @@ impl App {
     /// After a write: every open screen reads again what the write touched.
     fn written(&mut self, w: &Written) {
         self.refresh_sync_line();
+        if let Some(loading) = &mut self.loading {
+            loading.written.push(w.clone());
+        }
         match self.on_every(|c, env| c.written(w, env)) {
             Some(e) => self.set_status(
                 StatusKind::Warning,

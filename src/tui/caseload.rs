@@ -91,6 +91,8 @@ pub struct CaseloadScreen {
     rows: Vec<CaseloadRow>,
     derived: Vec<Derived>,
     haystacks: Vec<Utf32String>,
+    /// The string columns' orders as integers, worked out once per set of rows.
+    ranks: Ranks,
     today: NaiveDate,
     worker_id: String,
     scope: Scope,
@@ -115,6 +117,8 @@ pub struct CaseloadScreen {
     view: Vec<u32>,
     /// Whether the next due items have been worked out yet.
     dues_known: bool,
+    /// Only the first page is held; the whole list is being read in the background.
+    partial: bool,
     selected: usize,
     offset: usize,
     page: usize,
@@ -125,6 +129,64 @@ struct Order {
     reverse: bool,
     sorted: Vec<u32>,
     rank: Vec<u32>,
+}
+
+/// Each row's place among the references, names and key workers (equal values, equal
+/// rank), so sorting by any column compares integers, never strings.
+#[derive(Debug, Clone, Default)]
+struct Ranks {
+    /// Row indices in reference order.
+    by_reference: Vec<u32>,
+    /// Each row's position in `by_reference` (the tie-break of every sort).
+    reference: Vec<u32>,
+    name: Vec<u32>,
+    worker: Vec<u32>,
+}
+
+impl Ranks {
+    fn of(rows: &[CaseloadRow]) -> Ranks {
+        let n = rows.len() as u32;
+        let mut by_reference: Vec<u32> = (0..n).collect();
+        by_reference
+            .sort_unstable_by(|&a, &b| rows[a as usize].reference.cmp(&rows[b as usize].reference));
+        let mut reference = vec![0u32; rows.len()];
+        for (pos, &i) in by_reference.iter().enumerate() {
+            reference[i as usize] = pos as u32;
+        }
+        Ranks {
+            by_reference,
+            reference,
+            name: dense_ranks(rows.len(), |a, b| name_order(&rows[a], &rows[b])),
+            worker: dense_ranks(rows.len(), |a, b| {
+                opt_order(&rows[a].key_worker_name, &rows[b].key_worker_name)
+            }),
+        }
+    }
+}
+
+/// Each item's rank in the order `cmp` gives, equal items sharing one.
+fn dense_ranks(n: usize, cmp: impl Fn(usize, usize) -> std::cmp::Ordering) -> Vec<u32> {
+    let mut idx: Vec<u32> = (0..n as u32).collect();
+    idx.sort_unstable_by(|&a, &b| cmp(a as usize, b as usize));
+    let mut rank = vec![0u32; n];
+    let mut r = 0u32;
+    for (p, &i) in idx.iter().enumerate() {
+        if p > 0 && cmp(idx[p - 1] as usize, i as usize) != std::cmp::Ordering::Equal {
+            r = p as u32;
+        }
+        rank[i as usize] = r;
+    }
+    rank
+}
+
+/// The rows and everything worked out from them, made off the loop's thread when the whole
+/// caseload is read in the background ([`CaseloadScreen::prepare`]).
+pub struct PreparedRows {
+    rows: Vec<CaseloadRow>,
+    derived: Vec<Derived>,
+    haystacks: Vec<Utf32String>,
+    ranks: Ranks,
+    dues_known: bool,
 }
 
 fn haystack(r: &CaseloadRow) -> Utf32String {
@@ -150,6 +212,7 @@ impl CaseloadScreen {
             rows: Vec::new(),
             derived: Vec::new(),
             haystacks: Vec::new(),
+            ranks: Ranks::default(),
             today,
             worker_id: worker_id.to_string(),
             scope: Scope::Mine,
@@ -165,6 +228,7 @@ impl CaseloadScreen {
             other_orders: Vec::new(),
             view: Vec::new(),
             dues_known: false,
+            partial: false,
             selected: 0,
             offset: 0,
             page: 10,
@@ -189,14 +253,38 @@ impl CaseloadScreen {
 
     /// Replaces every row (after a full reload), keeping the view settings.
     pub fn replace_rows(&mut self, rows: Vec<CaseloadRow>, dues: &HashMap<String, NextDue>) {
+        let prepared = Self::prepare(rows, dues, self.today);
+        self.install(prepared);
+    }
+
+    /// Works out what the screen needs from `rows` as of `today` (any thread): the slow part
+    /// of taking a whole caseload, so [`CaseloadScreen::install`] is quick.
+    pub fn prepare(
+        rows: Vec<CaseloadRow>,
+        dues: &HashMap<String, NextDue>,
+        today: NaiveDate,
+    ) -> PreparedRows {
+        PreparedRows {
+            derived: rows
+                .iter()
+                .map(|r| Self::derive(r, dues.get(&r.young_person_id).copied(), today))
+                .collect(),
+            haystacks: rows.iter().map(haystack).collect(),
+            ranks: Ranks::of(&rows),
+            rows,
+            dues_known: !dues.is_empty(),
+        }
+    }
+
+    /// Takes prepared rows in place of the ones shown, keeping the view settings and the
+    /// selected young person.
+    pub fn install(&mut self, p: PreparedRows) {
         let keep = self.selected_id().map(str::to_string);
-        self.dues_known |= !dues.is_empty();
-        self.derived = rows
-            .iter()
-            .map(|r| Self::derive(r, dues.get(&r.young_person_id).copied(), self.today))
-            .collect();
-        self.haystacks = rows.iter().map(haystack).collect();
-        self.rows = rows;
+        self.dues_known |= p.dues_known;
+        self.derived = p.derived;
+        self.haystacks = p.haystacks;
+        self.ranks = p.ranks;
+        self.rows = p.rows;
         self.history.clear();
         self.order = None;
         self.other_orders.clear();
@@ -221,26 +309,46 @@ impl CaseloadScreen {
         self.offset = 0;
     }
 
+    /// Says the rows are only the first page while the rest is read (the title says so).
+    pub fn set_partial(&mut self, partial: bool) {
+        self.partial = partial;
+    }
+
+    /// The rows given last carry what is due (even when nothing is).
+    pub fn mark_dues_known(&mut self) {
+        self.dues_known = true;
+    }
+
     /// Replaces (or adds) one young person's row after a write.
     pub fn upsert_row(&mut self, row: CaseloadRow, due: Option<NextDue>) {
         let keep = self.selected_id().map(str::to_string);
         let d = Self::derive(&row, due, self.today);
         let h = haystack(&row);
-        match self
+        let same_ranks = match self
             .rows
             .iter()
             .position(|r| r.young_person_id == row.young_person_id)
         {
             Some(i) => {
+                let old = &self.rows[i];
+                let same = old.reference == row.reference
+                    && name_order(old, &row) == std::cmp::Ordering::Equal
+                    && old.key_worker_name == row.key_worker_name;
                 self.rows[i] = row;
                 self.derived[i] = d;
                 self.haystacks[i] = h;
+                same
             }
             None => {
                 self.rows.push(row);
                 self.derived.push(d);
                 self.haystacks.push(h);
+                false
             }
+        };
+        // Most writes (a contact, a flag) leave the sorted strings as they were.
+        if !same_ranks {
+            self.ranks = Ranks::of(&self.rows);
         }
         self.history.clear();
         self.order = None;
@@ -352,14 +460,22 @@ impl CaseloadScreen {
             return;
         }
         let rows = &self.rows;
-        let derived = &self.derived;
         let (sort, reverse) = (self.sort, self.reverse);
-        let mut sorted: Vec<u32> = (0..rows.len() as u32).collect();
-        sorted.sort_unstable_by(|&a, &b| {
-            let o = compare(rows, derived, sort, a as usize, b as usize);
-            let o = if reverse { o.reverse() } else { o };
-            o.then_with(|| rows[a as usize].reference.cmp(&rows[b as usize].reference))
-        });
+        // One u64 per row: the column's key (reversed for a reversed sort, absent values as
+        // the largest) above the row's place by reference, which breaks ties.
+        let ranks = &self.ranks;
+        let mut keys: Vec<u64> = (0..rows.len())
+            .map(|i| {
+                let k = column_key(rows, &self.derived, ranks, sort, i);
+                let k = if reverse { u32::MAX - k } else { k };
+                (u64::from(k) << 32) | u64::from(ranks.reference[i])
+            })
+            .collect();
+        keys.sort_unstable();
+        let sorted: Vec<u32> = keys
+            .iter()
+            .map(|k| ranks.by_reference[(k & 0xffff_ffff) as usize])
+            .collect();
         let mut rank = vec![0u32; rows.len()];
         for (pos, &i) in sorted.iter().enumerate() {
             rank[i as usize] = pos as u32;
@@ -563,7 +679,11 @@ impl CaseloadScreen {
         } else {
             self.view.len().to_string()
         };
-        format!("{which} ({count}) · {order}")
+        if self.partial {
+            format!("{which} ({count}…) · {order} · reading the whole list")
+        } else {
+            format!("{which} ({count}) · {order}")
+        }
     }
 
     pub fn draw(&mut self, frame: &mut Frame, area: Rect, theme: Theme, keys: &KeyMap) {
@@ -789,47 +909,54 @@ impl CaseloadScreen {
     }
 }
 
-fn compare(
+/// The name column's order: the folded name, then the family name as written.
+fn name_order(a: &CaseloadRow, b: &CaseloadRow) -> std::cmp::Ordering {
+    a.name_key
+        .cmp(&b.name_key)
+        .then_with(|| a.family_name.cmp(&b.family_name))
+}
+
+/// Absent values after present ones.
+fn opt_order<T: Ord>(a: &Option<T>, b: &Option<T>) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    match (a, b) {
+        (Some(x), Some(y)) => x.cmp(y),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
+}
+
+/// Row `i`'s key for `col`, smaller first; an absent value is `u32::MAX` (last).
+fn column_key(
     rows: &[CaseloadRow],
     derived: &[Derived],
+    ranks: &Ranks,
     col: Column,
-    a: usize,
-    b: usize,
-) -> std::cmp::Ordering {
-    use std::cmp::Ordering;
-    // Absent values sort after present ones whichever way the column is read.
-    fn opt<T: Ord>(a: &Option<T>, b: &Option<T>) -> Ordering {
-        match (a, b) {
-            (Some(x), Some(y)) => x.cmp(y),
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (None, None) => Ordering::Equal,
-        }
-    }
-    let (ra, rb) = (&rows[a], &rows[b]);
-    let (da, db) = (&derived[a], &derived[b]);
+    i: usize,
+) -> u32 {
+    let day = |d: Option<NaiveDate>| {
+        d.map_or(u32::MAX, |d| {
+            u32::try_from(d.num_days_from_ce()).unwrap_or(0)
+        })
+    };
+    let (r, d) = (&rows[i], &derived[i]);
     match col {
-        Column::Reference => ra.reference.cmp(&rb.reference),
-        Column::Name => ra
-            .name_key
-            .cmp(&rb.name_key)
-            .then_with(|| ra.family_name.cmp(&rb.family_name)),
-        Column::Age => opt(&da.age, &db.age),
-        Column::KeyWorker => opt(&ra.key_worker_name, &rb.key_worker_name),
-        Column::Stage => opt(&da.stage, &db.stage),
-        Column::NextDue => opt(
-            &da.due.as_ref().map(|d| d.date),
-            &db.due.as_ref().map(|d| d.date),
-        ),
+        Column::Reference => ranks.reference[i],
+        Column::Name => ranks.name[i],
+        Column::Age => d.age.unwrap_or(u32::MAX),
+        Column::KeyWorker => ranks.worker[i],
+        Column::Stage => d.stage.map_or(u32::MAX, |s| s as u32),
+        Column::NextDue => day(d.due.as_ref().map(|x| x.date)),
         // Highest risk first reads naturally, so the "ascending" risk order is high to low.
-        Column::Risk => match (ra.highest_risk, rb.highest_risk) {
-            (Some(x), Some(y)) => y.cmp(&x),
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (None, None) => Ordering::Equal,
+        Column::Risk => match r.highest_risk {
+            Some(RiskLevel::High) => 0,
+            Some(RiskLevel::Medium) => 1,
+            Some(RiskLevel::Low) => 2,
+            None => u32::MAX,
         },
         // Longest without contact first: the ones to worry about.
-        Column::LastContact => opt(&ra.last_contact, &rb.last_contact),
+        Column::LastContact => day(r.last_contact),
     }
 }
 
@@ -967,4 +1094,104 @@ impl super::component::Component for CaseloadScreen {
     }
 
     crate::as_any!();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::caseload::EpisodeDates;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    /// Rows with ties and gaps in every column.
+    fn rows() -> Vec<CaseloadRow> {
+        let names = ["ana", "Ben", "ana", "zoë", "Cal", "ben", "dee", "Eve"];
+        let workers = [Some("Ama"), None, Some("Ben"), Some("Ama"), None];
+        (0..40u32)
+            .map(|i| {
+                let given = names[(i as usize * 7) % names.len()].to_string();
+                CaseloadRow {
+                    young_person_id: format!("id{i}"),
+                    reference: format!("YP-{:03}", (i * 17) % 41),
+                    name_key: given.to_lowercase(),
+                    given_name: given,
+                    family_name: if i % 3 == 0 { "Hart" } else { "hart" }.to_string(),
+                    date_of_birth: (i % 4 != 0).then(|| date(2005 + (i % 6) as i32, 1, 1)),
+                    key_worker_name: workers[i as usize % workers.len()].map(str::to_string),
+                    highest_risk: [None, Some(RiskLevel::Low), Some(RiskLevel::High)]
+                        [i as usize % 3],
+                    last_contact: (i % 5 != 1).then(|| date(2025, 1 + i % 3, 1)),
+                    episode: (i % 7 != 0).then(|| EpisodeDates {
+                        referral_date: date(2025, 1, 1),
+                        triage_date: (i % 2 == 0).then(|| date(2025, 1, 2)),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }
+            })
+            .collect()
+    }
+
+    /// The orders as the columns are documented, compared as values.
+    fn expected(rows: &[CaseloadRow], s: &CaseloadScreen, col: Column, rev: bool) -> Vec<u32> {
+        let d = &s.derived;
+        let mut idx: Vec<u32> = (0..rows.len() as u32).collect();
+        idx.sort_by(|&a, &b| {
+            let (a, b) = (a as usize, b as usize);
+            let (ra, rb) = (&rows[a], &rows[b]);
+            let o = match col {
+                Column::Reference => ra.reference.cmp(&rb.reference),
+                Column::Name => name_order(ra, rb),
+                Column::Age => opt_order(&d[a].age, &d[b].age),
+                Column::KeyWorker => opt_order(&ra.key_worker_name, &rb.key_worker_name),
+                Column::Stage => opt_order(&d[a].stage, &d[b].stage),
+                Column::NextDue => opt_order(&d[a].due.map(|x| x.date), &d[b].due.map(|x| x.date)),
+                Column::Risk => opt_order(
+                    &ra.highest_risk.map(std::cmp::Reverse),
+                    &rb.highest_risk.map(std::cmp::Reverse),
+                ),
+                Column::LastContact => opt_order(&ra.last_contact, &rb.last_contact),
+            };
+            let o = if rev { o.reverse() } else { o };
+            o.then_with(|| ra.reference.cmp(&rb.reference))
+        });
+        idx
+    }
+
+    #[test]
+    fn every_column_sorts_both_ways_as_its_values_do() {
+        let rows = rows();
+        let mut s = CaseloadScreen::new(rows.clone(), &HashMap::new(), "w", date(2026, 3, 31));
+        for col in Column::ALL {
+            for rev in [false, true] {
+                s.sort = col;
+                s.reverse = rev;
+                s.ensure_order();
+                let got = &s.order.as_ref().unwrap().sorted;
+                assert_eq!(
+                    got,
+                    &expected(&rows, &s, col, rev),
+                    "{col:?} reversed={rev}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_row_renamed_after_a_write_sorts_by_its_new_name() {
+        let rows = rows();
+        let mut s = CaseloadScreen::new(rows.clone(), &HashMap::new(), "w", date(2026, 3, 31));
+        let mut renamed = rows[5].clone();
+        renamed.given_name = "Aaron".into();
+        renamed.family_name = "Aaronson".into();
+        renamed.name_key = "aaron aaronson".into();
+        s.upsert_row(renamed, None);
+        s.sort = Column::Name;
+        s.reverse = false;
+        s.ensure_order();
+        let first = s.order.as_ref().unwrap().sorted[0] as usize;
+        assert_eq!(s.rows[first].young_person_id, "id5");
+    }
 }

@@ -118,11 +118,24 @@ pub fn settings(
 
 /// Runs the terminal UI on the real terminal until the worker quits. The terminal is restored
 /// on every way out, a panic included.
-pub fn run(store: Store, ctx: TuiContext, sync: Option<SyncNow>) -> anyhow::Result<()> {
+/// With `reader` (a second connection to the same file) the first frame shows the first page
+/// of the caseload and the rest is read behind it ([`App::with_background_load`]).
+pub fn run(
+    store: Store,
+    ctx: TuiContext,
+    sync: Option<SyncNow>,
+    reader: Option<Store>,
+) -> anyhow::Result<()> {
     // A renewal period that is set but not a period stops here, with its name, rather than
     // the due-list quietly running without the renewal clock.
     crate::config::check_renewal_months()?;
-    let mut app = App::new(store, ctx)?.with_idle_lock_minutes(idle_lock_minutes()?);
+    let app = match reader {
+        Some(reader) => App::with_background_load(store, ctx, reader)?,
+        None => App::new(store, ctx)?,
+    };
+    let mut app = app.with_idle_lock_minutes(idle_lock_minutes()?);
+    let loaded = app.loaded_flag();
+    let background = app.is_loading();
     if let Some(s) = sync {
         app = app.with_sync(s);
     }
@@ -137,8 +150,12 @@ pub fn run(store: Store, ctx: TuiContext, sync: Option<SyncNow>) -> anyhow::Resu
     let _ = execute!(stdout(), EnableBracketedPaste);
     // A second without a key yields a tick (a focus event, which nothing else uses), so an
     // idle terminal locks itself on time rather than at the next key.
+    // While the caseload is read in the background the tick comes every 50 ms, so it shows
+    // as soon as it arrives.
     let events = std::iter::from_fn(|| {
-        Some(match event::poll(std::time::Duration::from_secs(1)) {
+        let waiting = background && !loaded.load(std::sync::atomic::Ordering::Acquire);
+        let tick = if waiting { 50 } else { 1000 };
+        Some(match event::poll(std::time::Duration::from_millis(tick)) {
             Ok(true) => event::read(),
             Ok(false) => Ok(event::Event::FocusGained),
             Err(e) => Err(e),

@@ -63,6 +63,7 @@ impl App {
 
     /// One terminal event.
     pub fn handle_event(&mut self, ev: Event) {
+        self.poll_loading();
         if !self.dues_loaded {
             self.load_dues();
         }
