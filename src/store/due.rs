@@ -122,6 +122,18 @@ pub fn load(
         }
     }
 
+    // Referral date then ID, sorted here rather than by SQLite's temporary b-tree (a tenth
+    // of the query's time at 100,000 young people); the due-list's sort is stable, so
+    // this order is what ties keep.
+    inputs.episodes.sort_unstable_by(|a, b| {
+        (a.facts.referral_date, &a.episode_id).cmp(&(b.facts.referral_date, &b.episode_id))
+    });
+    for (i, e) in inputs.episodes.iter().enumerate() {
+        if let Some(slot) = index.get_mut(&e.episode_id) {
+            *slot = i;
+        }
+    }
+
     // Dated events per episode in scope, each in one pass through the episode's index.
     let reached = super::follow_ups::REACHED_SQL;
     for (table, only, which) in [
@@ -294,7 +306,9 @@ fn scope_sql(scope: &DueScope) -> ScopeSql {
     let mut filter = String::from("e.in_error_at IS NULL AND yp.in_error_at IS NULL");
     if let Some(w) = &scope.key_worker_id {
         args.push(w.clone());
-        filter.push_str(&format!(" AND e.key_worker_id = ?{}", args.len()));
+        // `+` keeps SQLite from reading the worker's episodes (closed ones too) by their
+        // index: the scope's two small reads drive the query.
+        filter.push_str(&format!(" AND +e.key_worker_id = ?{}", args.len()));
     }
     let with = format!(
         "WITH scope(id) AS (SELECT id FROM episodes INDEXED BY episodes_open
@@ -312,7 +326,7 @@ fn episodes_sql(with: &str, filter: &str) -> String {
          FROM scope s JOIN episodes e ON e.id = s.id
          JOIN young_people yp ON yp.id = e.young_person_id
          LEFT JOIN workers w ON w.id = e.key_worker_id
-         WHERE {filter} ORDER BY e.referral_date, e.id"
+         WHERE {filter}"
     )
 }
 
