@@ -349,13 +349,7 @@ fn matching_an_unchecked_mentor_is_refused_at_the_mentor_field_and_nothing_is_wr
     let r = fx.zoe_reference.clone();
     // G: Dan Reid, last on the board; the match form starts with him chosen.
     run(&mut fx.app, &mut fx.t, &format!("BGm{r}<C-s>"));
-    let form = fx.app.form().expect("the form stays open");
-    let err = form
-        .field("mentor")
-        .unwrap()
-        .error
-        .clone()
-        .unwrap_or_default();
+    let err = field_error(&fx.app, "mentor");
     assert!(
         err.contains("Dan Reid cannot be matched before checks and initial training"),
         "{err}"
@@ -433,13 +427,7 @@ fn a_session_dated_before_the_match_is_refused_at_the_date() {
         &mut fx.t,
         "/callum<Enter><Enter>m<BS><BS><BS><BS><BS>20/03/2025<Tab>attended<Enter><C-s>",
     );
-    let form = fx.app.form().expect("the form stays open");
-    let err = form
-        .field("date")
-        .unwrap()
-        .error
-        .clone()
-        .unwrap_or_default();
+    let err = field_error(&fx.app, "date");
     assert!(err.starts_with("Date: "), "{err}");
     assert!(err.contains("before the match start (2025-04-01)"), "{err}");
     assert_eq!(
@@ -495,13 +483,7 @@ fn a_bad_reference_on_a_message_is_refused_at_its_field() {
         &mut fx.t,
         "Bp<Tab>A teacher<Tab>YP-0000-0000<C-s>",
     );
-    let form = fx.app.form().expect("the form stays open");
-    let err = form
-        .field("young_person")
-        .unwrap()
-        .error
-        .clone()
-        .unwrap_or_default();
+    let err = field_error(&fx.app, "young_person");
     assert!(err.starts_with("About (reference): "), "{err}");
     assert!(mentoring::unanswered_messages(fx.app.store())
         .unwrap()
@@ -553,13 +535,7 @@ fn making_an_unchecked_mentor_active_is_refused_at_the_status() {
         &mut fx.t,
         &format!("BGe{tabs}active<Enter><C-s>"),
     );
-    let form = fx.app.form().expect("the form stays open");
-    let err = form
-        .field("status")
-        .unwrap()
-        .error
-        .clone()
-        .unwrap_or_default();
+    let err = field_error(&fx.app, "status");
     assert!(err.starts_with("Status: cannot be active yet"), "{err}");
     let dan = mentoring::mentors(fx.app.store())
         .unwrap()
@@ -671,13 +647,7 @@ fn a_mentor_leaving_before_they_were_recruited_is_refused_at_the_leaving_date() 
         &mut fx.t,
         &format!("BGe{tabs}left<Enter>01/04/2025<Tab>moved<Enter><C-s>"),
     );
-    let form = fx.app.form().expect("the form stays open");
-    let err = form
-        .field("left_on")
-        .unwrap()
-        .error
-        .clone()
-        .unwrap_or_default();
+    let err = field_error(&fx.app, "left_on");
     assert!(
         err.starts_with("Left on: 2025-04-01 is before the date recruited (2025-05-01)"),
         "{err}"
@@ -698,13 +668,7 @@ fn a_match_ending_before_it_started_is_refused_at_the_end_date() {
         &mut fx.t,
         "Bjx<Tab><BS><BS><BS><BS><BS>01/03/2025<Tab>goals<Enter><C-s>",
     );
-    let form = fx.app.form().expect("the form stays open");
-    let err = form
-        .field("end_date")
-        .unwrap()
-        .error
-        .clone()
-        .unwrap_or_default();
+    let err = field_error(&fx.app, "end_date");
     assert!(
         err.starts_with("Ended on: 2025-03-01 is before the match start"),
         "{err}"
@@ -935,8 +899,7 @@ fn an_unknown_reference_among_the_young_people_attending_is_refused_by_name() {
         &mut fx.t,
         &format!("Bt<Tab>workshop<Enter>Cooking<Tab><Tab><Tab>{zoe} YP-0000-0000<C-s>"),
     );
-    let form = fx.app.form().expect("the form stays open");
-    let error = form.field("young_people").unwrap().error.clone().unwrap();
+    let error = field_error(&fx.app, "young_people");
     assert!(error.contains("YP-0000-0000"), "{error}");
     assert!(error.starts_with("Young people:"), "{error}");
     let zoe_id = row(fx.app.store(), "Zoë").young_person_id;
@@ -957,8 +920,7 @@ fn young_people_are_refused_on_a_mentor_support_session() {
         &mut fx.t,
         &format!("Bt<Tab>support<Enter>Support<Tab><Tab>grace<Space><Tab>{zoe}<C-s>"),
     );
-    let form = fx.app.form().expect("the form stays open");
-    let error = form.field("young_people").unwrap().error.clone().unwrap();
+    let error = field_error(&fx.app, "young_people");
     assert!(
         error.contains("only a group programme session or a workshop"),
         "{error}"

@@ -356,3 +356,14 @@ pub fn screen(t: &Terminal<TestBackend>) -> String {
 pub fn run(app: &mut App, t: &mut Terminal<TestBackend>, script: &str) {
     app.run_loop(t, keys(script)).unwrap();
 }
+
+/// The message at `field` of the open form ("" when the field has none); panics when no form
+/// stayed open, since a refused save keeps its form.
+pub fn field_error(app: &App, field: &str) -> String {
+    let form = app.form().expect("the form stays open");
+    form.field(field)
+        .unwrap_or_else(|| panic!("the form has no field {field:?}"))
+        .error
+        .clone()
+        .unwrap_or_default()
+}
