@@ -1,7 +1,7 @@
 //! The command line through the real binary: the commands a newcomer types, and refusals.
 
 mod common;
-use common::casebook;
+use common::{casebook, recovery_key};
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -9,18 +9,6 @@ use predicates::prelude::*;
 /// A new encrypted database with its first administrator.
 fn init(db: &std::path::Path) {
     casebook(db).arg("init").assert().success();
-}
-
-/// The raw data key, as an administrator sees it.
-fn recovery_key(db: &std::path::Path) -> String {
-    let out = casebook(db)
-        .args(["admin", "recovery-key"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    String::from_utf8(out).unwrap().trim().to_string()
 }
 
 /// A plain connection to the encrypted file, keyed as the sqlcipher shell would be.

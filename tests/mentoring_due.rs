@@ -20,7 +20,7 @@ use casebook::store::{mentoring, people, records, Store};
 use casebook::tui::dashboard::{worker_loads, MENTORING};
 use casebook::tui::due_list::{Board, BoardEnv};
 use casebook::tui::{App, Theme, TuiContext};
-use tui_support::{casebook, d, keys, terminal};
+use tui_support::{casebook, d, initialised_store, keys, terminal};
 
 struct Fx {
     store: Store,
@@ -587,24 +587,8 @@ fn the_due_list_screen_shows_mentoring_rows_and_enter_opens_the_case_or_says_whe
 fn casebook_due_kind_mentor_contact_as_json() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("casebook.db");
-    casebook(&db).arg("init").assert().success();
-    let key = String::from_utf8(
-        casebook(&db)
-            .args(["admin", "recovery-key"])
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone(),
-    )
-    .unwrap();
     {
-        let store = Store::open(
-            &db,
-            &casebook::store::DataKey::from_hex(key.trim()).unwrap(),
-        )
-        .unwrap();
-        let mut fx = fill(store);
+        let mut fx = fill(initialised_store(&db));
         matched_with_a_session(&mut fx);
         message(&mut fx, "2025-08-22", "Social worker", false);
     }
@@ -717,24 +701,8 @@ fn the_coordinators_own_due_list_holds_the_mentors_items_and_messages() {
 fn casebook_due_explain_a_mentor_lists_their_clocks() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("casebook.db");
-    casebook(&db).arg("init").assert().success();
-    let key = String::from_utf8(
-        casebook(&db)
-            .args(["admin", "recovery-key"])
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone(),
-    )
-    .unwrap();
     let mentor_id = {
-        let store = Store::open(
-            &db,
-            &casebook::store::DataKey::from_hex(key.trim()).unwrap(),
-        )
-        .unwrap();
-        let mut fx = fill(store);
+        let mut fx = fill(initialised_store(&db));
         matched_with_a_session(&mut fx);
         fx.mentor.clone()
     };

@@ -106,26 +106,7 @@ pub fn write_return(ret: &Return, format: Format, out: &Path) -> Result<Written>
             (files, out.join("manifest.json"))
         }
         Format::Xlsx | Format::Json => {
-            let path = if out.is_dir() {
-                out.join(format!("{}.{}", ret.file_stem(), format.code()))
-            } else {
-                out.to_path_buf()
-            };
-            if let Some(ext) = path.extension().map(|e| e.to_string_lossy().to_lowercase()) {
-                if ext != format.code() {
-                    bail!(
-                        "--out {}: the {} format writes a .{} file; give a name ending .{}",
-                        out.display(),
-                        format.code(),
-                        format.code(),
-                        format.code()
-                    );
-                }
-            }
-            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                fs::create_dir_all(parent)
-                    .with_context(|| format!("cannot create the folder {}", parent.display()))?;
-            }
+            let path = single_file(out, &ret.file_stem(), format)?;
             let bytes = match format {
                 Format::Json => ret.figures_json().into_bytes(),
                 _ => xlsx_bytes(ret)?,
@@ -417,6 +398,32 @@ fn xlsx_bytes(ret: &Return) -> Result<Vec<u8>> {
 
 // ---- the Leicester return's annual section C ----------------------------------------------
 
+/// Where an XLSX or JSON return goes: `out` itself, or `stem.<format>` inside it when it is a
+/// folder; a name with another extension is refused, and the folder is made.
+fn single_file(out: &Path, stem: &str, format: Format) -> Result<PathBuf> {
+    let path = if out.is_dir() {
+        out.join(format!("{stem}.{}", format.code()))
+    } else {
+        out.to_path_buf()
+    };
+    if let Some(ext) = path.extension().map(|e| e.to_string_lossy().to_lowercase()) {
+        if ext != format.code() {
+            bail!(
+                "--out {}: the {} format writes a .{} file; give a name ending .{}",
+                out.display(),
+                format.code(),
+                format.code(),
+                format.code()
+            );
+        }
+    }
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create the folder {}", parent.display()))?;
+    }
+    Ok(path)
+}
+
 /// Writes section C for a year as `format` to `out`, as [`write_return`] writes a quarter: a
 /// file for XLSX and JSON (`leicester-C-2025-26.xlsx` inside `out` when it is a folder), a
 /// folder holding `section_c.csv` for CSV, and the manifest beside it naming the year and
@@ -446,26 +453,7 @@ pub fn write_annual(
             (vec![path], out.join("manifest.json"))
         }
         Format::Xlsx | Format::Json => {
-            let path = if out.is_dir() {
-                out.join(format!("{stem}.{}", format.code()))
-            } else {
-                out.to_path_buf()
-            };
-            if let Some(ext) = path.extension().map(|e| e.to_string_lossy().to_lowercase()) {
-                if ext != format.code() {
-                    bail!(
-                        "--out {}: the {} format writes a .{} file; give a name ending .{}",
-                        out.display(),
-                        format.code(),
-                        format.code(),
-                        format.code()
-                    );
-                }
-            }
-            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                fs::create_dir_all(parent)
-                    .with_context(|| format!("cannot create the folder {}", parent.display()))?;
-            }
+            let path = single_file(out, &stem, format)?;
             let bytes = match format {
                 Format::Json => json.clone().into_bytes(),
                 _ => annual_xlsx(annual, report_date)?,

@@ -59,3 +59,24 @@ pub fn casebook_as(db: &std::path::Path, user: &str, password: &str) -> assert_c
 pub fn casebook(db: &std::path::Path) -> assert_cmd::Command {
     casebook_as(db, "Test Runner", "a long test password")
 }
+
+/// The data key of a file the binary made, as its administrator reads it
+/// (`casebook admin recovery-key`).
+pub fn recovery_key(db: &std::path::Path) -> String {
+    let out = casebook(db)
+        .args(["admin", "recovery-key"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).unwrap().trim().to_string()
+}
+
+/// A new file made by `casebook init` (its administrator is `casebook`'s), opened through the
+/// store with its recovery key, so a test can write records the binary then reads.
+pub fn initialised_store(db: &std::path::Path) -> casebook::store::Store {
+    casebook(db).arg("init").assert().success();
+    let key = casebook::store::DataKey::from_hex(&recovery_key(db)).unwrap();
+    casebook::store::Store::open(db, &key).unwrap()
+}
