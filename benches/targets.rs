@@ -6,6 +6,7 @@
 //! `CASEBOOK_BENCH_REPS` repetitions (default 200) with the frame drawn into a 120×40 test
 //! backend included (`support::step`). A figure whose repetitions pass
 //! `CASEBOOK_BENCH_BUDGET_S` seconds (default 60) stops early and says how many it ran.
+//! `CASEBOOK_BENCH_ONLY=memory,cold_start,keys,due,returns,file` picks figures (default all).
 //! The verdict is on p99 for timings and on VmHWM for memory. The OS page cache is warm
 //! (the file was just written or read), so the cold start is the process's, not the disk's.
 
@@ -153,19 +154,34 @@ fn main() -> Result<()> {
         return memory(&bench);
     }
     demo(&bench, people_n, today)?;
-    let exe = std::env::current_exe()?;
-    let status = std::process::Command::new(exe)
-        .env("CASEBOOK_BENCH_MEMORY_CHILD", "1")
-        .env("CASEBOOK_BENCH_DB", &bench.path)
-        .status()?;
-    if !status.success() {
-        bail!("the memory measurement failed: {status}");
+    // `CASEBOOK_BENCH_ONLY=keys,returns` runs only those figures (all when unset).
+    let only = std::env::var("CASEBOOK_BENCH_ONLY").unwrap_or_default();
+    let wanted = |figure: &str| only.is_empty() || only.split(',').any(|f| f.trim() == figure);
+    if wanted("memory") {
+        let exe = std::env::current_exe()?;
+        let status = std::process::Command::new(exe)
+            .env("CASEBOOK_BENCH_MEMORY_CHILD", "1")
+            .env("CASEBOOK_BENCH_DB", &bench.path)
+            .status()?;
+        if !status.success() {
+            bail!("the memory measurement failed: {status}");
+        }
     }
-    cold_start(&bench)?;
-    keys(&bench)?;
-    due_against_sql(&bench)?;
-    returns_year(&bench, dir.path())?;
-    file_size(&bench)?;
+    if wanted("cold_start") {
+        cold_start(&bench)?;
+    }
+    if wanted("keys") {
+        keys(&bench)?;
+    }
+    if wanted("due") {
+        due_against_sql(&bench)?;
+    }
+    if wanted("returns") {
+        returns_year(&bench, dir.path())?;
+    }
+    if wanted("file") {
+        file_size(&bench)?;
+    }
     Ok(())
 }
 

@@ -299,6 +299,15 @@ impl Store {
         Ok(())
     }
 
+    /// A number that changes whenever another connection commits to the file (SQLite's
+    /// `data_version`; this connection's own commits do not change it): what a cache of this
+    /// connection's reads checks before it trusts itself.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
     /// Writes everything to the main file (out of the WAL) and returns its first 16 bytes,
     /// SQLCipher's salt, which the key file records to know its database.
     pub(crate) fn flush_header(&self, path: &Path) -> Result<[u8; 16]> {
