@@ -19,6 +19,7 @@ use casebook::due::{
 use casebook::store::{mentoring, people, records, Store};
 use casebook::tui::dashboard::{worker_loads, MENTORING};
 use casebook::tui::due_list::{Board, BoardEnv};
+use casebook::tui::dues::Dues;
 use casebook::tui::{App, Theme, TuiContext};
 use tui_support::{casebook, d, initialised_store, keys, terminal};
 
@@ -477,6 +478,7 @@ fn board_env<'a>(
     cal: &'a Calendar,
     codes: &'a CodeLists,
     names: &'a HashMap<String, String>,
+    dues: &'a Dues,
     today: &str,
 ) -> BoardEnv<'a> {
     BoardEnv {
@@ -487,6 +489,7 @@ fn board_env<'a>(
         now: Clock::fixed(d(today)).now(),
         worker_id: &fx.kim.id,
         worker_names: names,
+        dues,
     }
 }
 
@@ -497,7 +500,14 @@ fn the_dashboard_counts_a_contact_on_the_key_workers_line_and_the_rest_on_mentor
     let codes = CodeLists::embedded();
     let names = HashMap::new();
     let before = worker_loads(
-        &board_env(&fx, &cal, &codes, &names, "2025-09-01"),
+        &board_env(
+            &fx,
+            &cal,
+            &codes,
+            &names,
+            &Dues::on_the_spot(),
+            "2025-09-01",
+        ),
         d("2025-09-01"),
     )
     .unwrap();
@@ -510,7 +520,14 @@ fn the_dashboard_counts_a_contact_on_the_key_workers_line_and_the_rest_on_mentor
     message(&mut fx, "2025-08-22", "Social worker", false);
     message(&mut fx, "2025-08-29", "School", false);
     let loads = worker_loads(
-        &board_env(&fx, &cal, &codes, &names, "2025-09-01"),
+        &board_env(
+            &fx,
+            &cal,
+            &codes,
+            &names,
+            &Dues::on_the_spot(),
+            "2025-09-01",
+        ),
         d("2025-09-01"),
     )
     .unwrap();

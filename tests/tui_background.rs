@@ -32,7 +32,8 @@ fn background_app(db: &TempDb, worker: &casebook::domain::record::Worker) -> App
 /// Polls as the loop's tick does until the background read has arrived.
 fn wait_loaded(app: &mut App) {
     for _ in 0..10_000 {
-        if app.poll_loading() {
+        app.poll_loading();
+        if !app.is_loading() {
             return;
         }
         std::thread::sleep(std::time::Duration::from_millis(2));
@@ -123,4 +124,138 @@ fn a_young_person_written_while_the_list_is_read_is_in_it_afterwards() {
             .any(|r| r.young_person_id == id && r.given_name == "Nia"),
         "the young person written during the read is kept"
     );
+}
+
+/// Presses keys as the loop would take them (no drawing between).
+fn press(app: &mut App, script: &str) {
+    for ev in keys(script) {
+        app.handle_event(ev.unwrap());
+    }
+}
+
+/// Polls as the loop's tick does until the background reader has answered everything asked.
+fn wait_idle(app: &mut App) {
+    for _ in 0..10_000 {
+        app.poll_loading();
+        if !app.is_busy() && !app.is_loading() {
+            app.poll_loading();
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    panic!("the background reader never finished");
+}
+
+/// What the open due-list shows: each item's young person, kind and due date.
+fn due_items(app: &App) -> Vec<(String, String, chrono::NaiveDate)> {
+    match app.board() {
+        Some(casebook::tui::due_list::Board::Due(d)) => d
+            .shown()
+            .map(|e| (e.name.clone(), e.kind.code().to_string(), e.due))
+            .collect(),
+        _ => panic!("the due-list is not open"),
+    }
+}
+
+#[test]
+fn the_due_list_read_in_the_background_is_the_one_worked_out_on_the_spot() {
+    let db = TempDb::new();
+    let f = fill(&mut db.open());
+    let mut sync = app_for(&db, &f.ama);
+    sync.load_dues();
+    press(&mut sync, "D");
+    let expected = due_items(&sync);
+    assert!(expected.len() >= 2, "{expected:?}");
+
+    let mut app = background_app(&db, &f.ama);
+    wait_idle(&mut app);
+    press(&mut app, "D");
+    assert_eq!(due_items(&app), expected);
+    assert!(
+        !app.is_busy(),
+        "opening the list asks nothing of the reader"
+    );
+    // Whose items: the same list filtered, nothing worked out again.
+    press(&mut app, "t");
+    press(&mut sync, "t");
+    assert_eq!(due_items(&app), due_items(&sync));
+    assert!(!app.is_busy());
+}
+
+#[test]
+fn after_a_write_the_due_list_shows_the_last_list_as_updating_until_the_new_one_arrives() {
+    let db = TempDb::new();
+    let f = fill(&mut db.open());
+    let mut app = background_app(&db, &f.ama);
+    wait_idle(&mut app);
+    press(&mut app, "D");
+    let before = due_items(&app);
+    assert!(!before.iter().any(|(name, _, _)| name.contains("Okafor")));
+
+    // A referral for a new young person, Ama's: a triage falls due.
+    let mut other: Store = db.open();
+    let (id, _) = other
+        .write(&f.ama.id, clock().now(), |tx| {
+            let (id, r) = people::create_young_person(
+                tx,
+                &YoungPerson {
+                    given_name: "Nia".into(),
+                    family_name: "Okafor".into(),
+                    ..Default::default()
+                },
+            )?;
+            casebook::store::records::create_episode(
+                tx,
+                &casebook::domain::record::Episode {
+                    young_person_id: id.clone(),
+                    referral_date: clock().today(),
+                    key_worker_id: Some(f.ama.id.clone()),
+                    ..Default::default()
+                },
+            )?;
+            Ok((id, r))
+        })
+        .unwrap();
+    app.process(Msg::Written(Written::of(id, "Referral saved")));
+    // No frame waits: the last list shows, marked as updating.
+    assert_eq!(due_items(&app), before);
+    let mut t = terminal(100, 24);
+    t.draw(|fr| app.draw(fr)).unwrap();
+    assert!(screen(&t).contains("updating…"), "{}", screen(&t));
+
+    wait_idle(&mut app);
+    let after = due_items(&app);
+    assert!(
+        after
+            .iter()
+            .any(|(name, kind, _)| name.contains("Okafor") && kind == "triage"),
+        "{after:?}"
+    );
+    t.draw(|fr| app.draw(fr)).unwrap();
+    assert!(!screen(&t).contains("updating…"), "{}", screen(&t));
+    // As the list worked out on the spot after the same write.
+    let mut sync = app_for(&db, &f.ama);
+    sync.load_dues();
+    press(&mut sync, "D");
+    assert_eq!(after, due_items(&sync));
+}
+
+#[test]
+fn a_list_for_another_date_is_worked_out_in_the_background_and_shown_when_it_arrives() {
+    let db = TempDb::new();
+    let f = fill(&mut db.open());
+    let mut app = background_app(&db, &f.ama);
+    wait_idle(&mut app);
+    // `a` moves the list's date; 30 days on more is overdue.
+    press(&mut app, "Da+30d<Enter>");
+    let mut t = terminal(100, 24);
+    t.draw(|fr| app.draw(fr)).unwrap();
+    let waiting = screen(&t);
+    assert!(waiting.contains("Working out what is due"), "{waiting}");
+    wait_idle(&mut app);
+    let mut sync = app_for(&db, &f.ama);
+    sync.load_dues();
+    press(&mut sync, "Da+30d<Enter>");
+    assert!(!due_items(&sync).is_empty());
+    assert_eq!(due_items(&app), due_items(&sync));
 }

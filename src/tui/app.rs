@@ -5,8 +5,8 @@
 
 use std::collections::HashMap;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::atomic::AtomicUsize;
+use std::sync::Arc;
 
 use anyhow::Result;
 use chrono::NaiveDate;
@@ -14,11 +14,12 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 
 use super::case_view::CaseView;
-use super::caseload::{CaseloadScreen, PreparedRows, Scope};
+use super::caseload::{CaseloadScreen, Scope};
 use super::chrome;
 use super::component::{Component, Env, Layer, Step};
-use super::due::next_due_by_person;
+use super::due::next_due_by_person_in;
 use super::due_list::Board;
+use super::dues::{Background, Done, Dues};
 use super::form::Form;
 use super::form_screen::FormScreen;
 use super::keymap::{Action, Context, KeyMap};
@@ -48,13 +49,8 @@ pub const FIRST_PAGE_ROWS: usize = 200;
 /// the UI may use (issue 13: 100 MB in all).
 const TUI_PAGE_CACHE_MIB: u32 = 8;
 
-/// The whole caseload with every young person's next due item, read on a second connection
-/// and prepared for the screen there.
-type Loaded = Result<PreparedRows>;
-
 /// The caseload being read in the background (see [`App::with_background_load`]).
 struct Loading {
-    rx: mpsc::Receiver<Loaded>,
     /// Writes made while it was being read: their rows are read again once it arrives, as
     /// the background read may have been taken before them.
     written: Vec<Written>,
@@ -84,8 +80,10 @@ pub struct App {
     sync: Option<super::SyncNow>,
     /// The whole caseload, while it is read in the background.
     loading: Option<Loading>,
-    /// Set by the background read once it has sent its result (the loop polls faster until).
-    loaded: Arc<AtomicBool>,
+    /// The whole service's due-list, shared by the screens that read it.
+    dues: Dues,
+    /// The caseload's "next due" column waits for an up-to-date due-list (after Ctrl-R).
+    home_wants_dues: bool,
     /// "synced 2h ago · 3 changes waiting" for a device in a sync team (the title bar shows
     /// it); read again after each write and on Ctrl-R.
     sync_line: Option<String>,
@@ -103,6 +101,7 @@ macro_rules! env {
             now: $app.ctx.clock.now(),
             worker: &$app.ctx.worker,
             worker_names: &$app.worker_names,
+            dues: &$app.dues,
             status: None,
         }
     };
@@ -130,21 +129,9 @@ impl App {
         app.dues_loaded = true;
         app.home.set_partial(true);
         let (calendar, codes, today) = (app.calendar.clone(), (*app.codes).clone(), app.today());
-        let (tx, rx) = mpsc::channel();
-        let loaded = Arc::clone(&app.loaded);
-        std::thread::Builder::new()
-            .name("caseload-loader".into())
-            .spawn(move || {
-                let result = caseload::caseload(&reader).and_then(|rows| {
-                    let dues = next_due_by_person(&reader, &calendar, &codes, today)?;
-                    Ok(CaseloadScreen::prepare(rows, &dues, today))
-                });
-                // The app may have quit already; nothing is waiting then.
-                let _ = tx.send(result);
-                loaded.store(true, Ordering::Release);
-            })?;
+        let background = Background::start(reader, calendar, codes, today)?;
+        app.dues = Dues::in_background(background, today);
         app.loading = Some(Loading {
-            rx,
             written: Vec::new(),
         });
         Ok(app)
@@ -155,24 +142,69 @@ impl App {
         self.loading.is_some()
     }
 
-    /// Set once the background read has sent what it read (shared with the loop's poll).
-    pub fn loaded_flag(&self) -> Arc<AtomicBool> {
-        Arc::clone(&self.loaded)
+    /// How many jobs the background reader has not answered yet (shared with the loop, which
+    /// polls quickly while there are any); `None` without a background reader.
+    pub fn busy_flag(&self) -> Option<Arc<AtomicUsize>> {
+        self.dues.background().map(|b| b.busy())
     }
 
-    /// Takes the background read's result when it has arrived: the whole caseload with what
-    /// is due replaces the first page. Returns whether anything changed.
+    /// Whether the background reader is still working on something it was asked.
+    pub fn is_busy(&self) -> bool {
+        self.busy_flag()
+            .is_some_and(|b| b.load(std::sync::atomic::Ordering::Acquire) > 0)
+    }
+
+    /// Takes what the background reader sent: the whole caseload with what is due replaces
+    /// the first page; a due-list worked out after a write replaces the stale one on the
+    /// screens showing it. Returns whether anything changed.
     pub fn poll_loading(&mut self) -> bool {
-        let Some(loading) = &self.loading else {
-            return false;
+        let arrived = match self.dues.background() {
+            Some(bg) => bg.arrived(),
+            None => return false,
         };
-        let result = match loading.rx.try_recv() {
-            Ok(result) => result,
-            Err(mpsc::TryRecvError::Empty) => return false,
-            Err(mpsc::TryRecvError::Disconnected) => {
-                Err(anyhow::anyhow!("the background read stopped"))
+        let changed = !arrived.is_empty();
+        for done in arrived {
+            match done {
+                Done::Caseload(result) => self.caseload_arrived(result),
+                Done::Dues {
+                    as_of,
+                    generation,
+                    result: Ok(entries),
+                } => {
+                    if self.dues.arrived(as_of, generation, entries) {
+                        self.dues_arrived(as_of);
+                    }
+                }
+                Done::Dues {
+                    as_of,
+                    generation,
+                    result: Err(e),
+                } => {
+                    self.dues.failed(as_of, generation);
+                    self.set_status(
+                        StatusKind::Error,
+                        format!("Could not work out what is due: {e:#}"),
+                    );
+                }
             }
-        };
+        }
+        changed
+    }
+
+    /// An up-to-date due-list as of `as_of` arrived: the screens showing it read it.
+    fn dues_arrived(&mut self, as_of: NaiveDate) {
+        if self.home_wants_dues && as_of == self.today() {
+            if let Some(next) = self.dues.next_due_by_person(as_of) {
+                self.home.set_dues(&next);
+                self.home_wants_dues = false;
+            }
+        }
+        if let Some(e) = self.on_every(|c, env| c.dues_arrived(as_of, env)) {
+            self.set_status(StatusKind::Warning, format!("{e:#}"));
+        }
+    }
+
+    fn caseload_arrived(&mut self, result: Result<super::caseload::PreparedRows>) {
         let written = self.loading.take().map(|l| l.written).unwrap_or_default();
         self.home.set_partial(false);
         match result {
@@ -193,7 +225,6 @@ impl App {
                 );
             }
         }
-        true
     }
 
     fn with_rows(store: Store, ctx: TuiContext, rows: Vec<CaseloadRow>) -> Result<App> {
@@ -226,7 +257,8 @@ impl App {
             idle_lock_minutes: crate::domain::roles::IDLE_LOCK_MINUTES,
             sync: None,
             loading: None,
-            loaded: Arc::new(AtomicBool::new(false)),
+            dues: Dues::on_the_spot(),
+            home_wants_dues: false,
             ctx,
         }
         .with_sync_line())
@@ -364,8 +396,13 @@ impl App {
     /// frame; later changes come row by row after each write).
     pub fn load_dues(&mut self) {
         self.dues_loaded = true;
-        match next_due_by_person(&self.store, &self.calendar, &self.codes, self.today()) {
-            Ok(dues) => self.home.set_dues(&dues),
+        let today = self.today();
+        match (self.dues).get(today, &self.store, &self.calendar, &self.codes) {
+            Ok(now) => {
+                let (entries, updating) = now.entries();
+                self.home_wants_dues = updating;
+                self.home.set_dues(&next_due_by_person_in(&entries));
+            }
             Err(e) => self.set_status(
                 StatusKind::Error,
                 format!("Could not work out what is due: {e}"),
@@ -576,6 +613,7 @@ impl App {
     /// After a write: every open screen reads again what the write touched.
     fn written(&mut self, w: &Written) {
         self.refresh_sync_line();
+        self.dues.invalidate(self.today());
         if let Some(loading) = &mut self.loading {
             loading.written.push(w.clone());
         }
@@ -605,11 +643,14 @@ impl App {
     /// Ctrl-R: the workers and every open screen, read again.
     fn reload(&mut self) {
         self.refresh_sync_line();
+        self.dues.invalidate(self.today());
         match people::workers(&self.store) {
             Ok(ws) => self.worker_names = ws.into_iter().map(|w| (w.id, w.name)).collect(),
             Err(e) => return self.set_status(StatusKind::Error, e.to_string()),
         }
-        match self.on_every(|c, env| c.reload(env)) {
+        let reloaded = self.on_every(|c, env| c.reload(env));
+        self.home_wants_dues = self.dues.is_updating(self.today());
+        match reloaded {
             Some(e) => self.set_status(StatusKind::Error, e.to_string()),
             // The case says what it shows; the lists say they were read again.
             None if self.case().is_some() => {}

@@ -1088,8 +1088,12 @@ impl super::component::Component for CaseloadScreen {
 
     fn reload(&mut self, env: &super::component::Env) -> anyhow::Result<()> {
         let rows = crate::store::caseload::caseload(env.store)?;
-        let dues = super::due::next_due_by_person(env.store, env.calendar, env.codes, env.today)?;
-        self.replace_rows(rows, &dues);
+        // The shared list (stale until the one asked after this reload arrives: the app sets
+        // the column again then).
+        let (entries, _) = (env.dues)
+            .get(env.today, env.store, env.calendar, env.codes)?
+            .entries();
+        self.replace_rows(rows, &super::due::next_due_by_person_in(&entries));
         Ok(())
     }
 

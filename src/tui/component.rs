@@ -17,6 +17,7 @@ use ratatui::layout::Rect;
 use ratatui::Frame;
 
 use super::due_list::BoardEnv;
+use super::dues::Dues;
 use super::keymap::{Action, Context, KeyMap};
 use super::msg::{Msg, Status, StatusKind, Written};
 use super::theme::Theme;
@@ -36,6 +37,8 @@ pub struct Env<'a> {
     pub now: DateTime<Utc>,
     pub worker: &'a Worker,
     pub worker_names: &'a HashMap<String, String>,
+    /// The whole service's due-list, worked out once and shared.
+    pub dues: &'a Dues,
     /// A status-bar message a component sets while it goes on (a live note under a field).
     pub status: Option<Status>,
 }
@@ -62,6 +65,7 @@ impl Env<'_> {
             now: self.now,
             worker_id: &self.worker.id,
             worker_names: self.worker_names,
+            dues: self.dues,
         }
     }
 }
@@ -126,6 +130,12 @@ pub trait Component: Any {
 
     /// Reads everything again (Ctrl-R).
     fn reload(&mut self, _env: &Env) -> Result<()> {
+        Ok(())
+    }
+
+    /// An up-to-date due-list as of `as_of` arrived from the background reader (after a
+    /// write or Ctrl-R); a screen that shows it reads it again.
+    fn dues_arrived(&mut self, _as_of: NaiveDate, _env: &Env) -> Result<()> {
         Ok(())
     }
 

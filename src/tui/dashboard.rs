@@ -20,7 +20,6 @@ use super::msg::{MentoringFocus, Msg, Route, StatusKind};
 use super::theme::Theme;
 use crate::domain::record::RiskLevel;
 use crate::domain::urgency::DueGroup;
-use crate::due::{due_list, DueFilter};
 use crate::store::caseload;
 
 /// One key worker's line ("no key worker" gathers the unallocated).
@@ -57,16 +56,10 @@ pub fn worker_loads(env: &BoardEnv, today: NaiveDate) -> Result<Vec<WorkerLoad>>
                 .open_cases += 1;
         }
     }
-    for e in due_list(
-        env.store,
-        env.calendar,
-        env.codes,
-        today,
-        &DueFilter {
-            check_renewal_months: super::due_list::renewal_months(),
-            ..DueFilter::default()
-        },
-    )? {
+    let (entries, _) = (env.dues)
+        .get(today, env.store, env.calendar, env.codes)?
+        .entries();
+    for e in entries.iter() {
         let name = if e.subject.is_coordinators(&e.young_person_id) {
             MENTORING
         } else {

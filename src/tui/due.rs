@@ -14,7 +14,7 @@ use crate::domain::clocks::{
 use crate::domain::codes::CodeLists;
 use crate::domain::record::{Episode, EpisodeFacts, RiskFlag};
 use crate::domain::urgency::DueGroup;
-use crate::due::{due_list, DueFilter};
+use crate::due::{due_list, DueEntry, DueFilter};
 use crate::store::caseload::{episode_events, open_dna_dates, EpisodeEvents};
 use crate::store::{records, Store};
 
@@ -93,8 +93,19 @@ pub fn next_due_by_person(
     codes: &CodeLists,
     today: NaiveDate,
 ) -> Result<HashMap<String, NextDue>> {
+    Ok(next_due_by_person_in(&due_list(
+        store,
+        cal,
+        codes,
+        today,
+        &DueFilter::default(),
+    )?))
+}
+
+/// The next due item of every young person with one in `entries` (a due-list).
+pub fn next_due_by_person_in(entries: &[DueEntry]) -> HashMap<String, NextDue> {
     let mut out: HashMap<String, NextDue> = HashMap::new();
-    for e in due_list(store, cal, codes, today, &DueFilter::default())? {
+    for e in entries {
         // A mentor's item (or a message about no one on the record) is no young person's.
         if e.young_person_id.is_empty() {
             continue;
@@ -104,12 +115,12 @@ pub fn next_due_by_person(
             kind: e.kind,
             overdue: e.group == DueGroup::Overdue,
         };
-        let slot = out.entry(e.young_person_id).or_insert(nd);
+        let slot = out.entry(e.young_person_id.clone()).or_insert(nd);
         if (nd.date, nd.kind) < (slot.date, slot.kind) {
             *slot = nd;
         }
     }
-    Ok(out)
+    out
 }
 
 /// The clocks' facts for an episode.

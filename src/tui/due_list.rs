@@ -8,6 +8,7 @@
 //! bindings, the `Board` the app holds, and what a board needs to load.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use anyhow::Result;
 use chrono::NaiveDate;
@@ -34,9 +35,7 @@ use crate::domain::dates::{parse_relative_date, DATE_FORMS};
 use crate::domain::record::RiskLevel;
 use crate::domain::roles::{may, Permission};
 use crate::domain::urgency::DueGroup;
-use crate::due::{
-    due_list, explain_mentoring, explain_young_person, DueEntry, DueFilter, DueSubject,
-};
+use crate::due::{explain_mentoring, explain_young_person, DueEntry, DueSubject};
 use crate::store::Store;
 
 /// The service's police/DBS check renewal period for the boards' due-lists. A value that is
@@ -240,6 +239,8 @@ pub struct BoardEnv<'a> {
     pub now: chrono::DateTime<chrono::Utc>,
     pub worker_id: &'a str,
     pub worker_names: &'a HashMap<String, String>,
+    /// The whole service's due-list, worked out once and shared.
+    pub dues: &'a super::dues::Dues,
 }
 
 /// A board the app shows in place of the caseload.
@@ -338,7 +339,11 @@ enum Disp {
 
 /// The due-list screen.
 pub struct DueListScreen {
-    entries: Vec<DueEntry>,
+    /// The shared list (see `dues`): opening the screen or leaving it copies nothing.
+    entries: Rc<Vec<DueEntry>>,
+    /// The list is being worked out (after a write, or for another date): what shows is
+    /// the last one, or nothing yet.
+    updating: bool,
     display: Vec<Disp>,
     /// Index into `display`; always an item when there is one.
     selected: usize,
@@ -376,7 +381,8 @@ impl DueListScreen {
             .cloned()
             .unwrap_or_default();
         let mut s = DueListScreen {
-            entries: Vec::new(),
+            entries: Rc::new(Vec::new()),
+            updating: false,
             display: Vec::new(),
             selected: 0,
             offset: 0,
@@ -412,17 +418,14 @@ impl DueListScreen {
             .filter(|w| w.has(crate::domain::record::Role::Coordinator))
             .map(|w| w.name)
             .collect();
+        self.read_entries(env)
+    }
+
+    /// Takes the shared list as of the date shown, keeping the selection where it can.
+    fn read_entries(&mut self, env: &BoardEnv) -> Result<()> {
         let keep = self.selected_entry().map(|e| (e.subject.clone(), e.kind));
-        self.entries = due_list(
-            env.store,
-            env.calendar,
-            env.codes,
-            self.as_of(),
-            &DueFilter {
-                check_renewal_months: renewal_months(),
-                ..DueFilter::default()
-            },
-        )?;
+        let now = (env.dues).get(self.as_of(), env.store, env.calendar, env.codes)?;
+        (self.entries, self.updating) = now.entries();
         self.refresh();
         if let Some((subject, kind)) = keep {
             if let Some(i) = self.display.iter().position(|d| match d {
@@ -815,9 +818,10 @@ impl DueListScreen {
     pub fn describe(&self) -> String {
         let n = self.shown().count();
         format!(
-            "Due-list · {} · {n} item{}",
+            "Due-list · {} · {n} item{}{}",
             self.whose_label(),
-            if n == 1 { "" } else { "s" }
+            if n == 1 { "" } else { "s" },
+            if self.updating { " · updating…" } else { "" }
         )
     }
 
@@ -885,6 +889,7 @@ impl DueListScreen {
 
         if self.display.is_empty() {
             let msg = match (&self.whose, self.kind) {
+                _ if self.updating => "Working out what is due…".to_string(),
                 (Whose::Mine, _) => format!(
                     "Nothing due on your caseload here. {} shows the whole team.",
                     key(Action::ToggleTeam)
@@ -1115,6 +1120,14 @@ impl super::component::Component for Board {
 
     fn reload(&mut self, env: &super::component::Env) -> Result<()> {
         Board::reload(self, &env.board())
+    }
+
+    fn dues_arrived(&mut self, as_of: NaiveDate, env: &super::component::Env) -> Result<()> {
+        match self {
+            Board::Due(s) if s.as_of() == as_of => s.read_entries(&env.board()),
+            Board::Dashboard(s) => s.reload(&env.board()),
+            _ => Ok(()),
+        }
     }
 
     crate::as_any!();

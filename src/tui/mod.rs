@@ -20,6 +20,7 @@ pub mod contact_form;
 pub mod dashboard;
 pub mod due;
 pub mod due_list;
+pub mod dues;
 pub mod duplicates;
 pub mod export;
 pub mod flags;
@@ -134,8 +135,7 @@ pub fn run(
         None => App::new(store, ctx)?,
     };
     let mut app = app.with_idle_lock_minutes(idle_lock_minutes()?);
-    let loaded = app.loaded_flag();
-    let background = app.is_loading();
+    let busy = app.busy_flag();
     if let Some(s) = sync {
         app = app.with_sync(s);
     }
@@ -150,10 +150,12 @@ pub fn run(
     let _ = execute!(stdout(), EnableBracketedPaste);
     // A second without a key yields a tick (a focus event, which nothing else uses), so an
     // idle terminal locks itself on time rather than at the next key.
-    // While the caseload is read in the background the tick comes every 50 ms, so it shows
-    // as soon as it arrives.
+    // While the background reader works (the caseload at the start, the due-list after a
+    // write) the tick comes every 50 ms, so what it sends shows as soon as it arrives.
     let events = std::iter::from_fn(|| {
-        let waiting = background && !loaded.load(std::sync::atomic::Ordering::Acquire);
+        let waiting = busy
+            .as_ref()
+            .is_some_and(|b| b.load(std::sync::atomic::Ordering::Acquire) > 0);
         let tick = if waiting { 50 } else { 1000 };
         Some(match event::poll(std::time::Duration::from_millis(tick)) {
             Ok(true) => event::read(),
